@@ -1,0 +1,217 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  AutoImageProcessor,
+  AutoTokenizer,
+  CLIPTextModelWithProjection,
+  CLIPVisionModelWithProjection,
+  env,
+  Tensor,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
+import { ModelNotFoundError } from './errors/index.js';
+import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
+
+/** The model sis uses when none is configured. */
+export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
+
+export type ClipTower = 'text' | 'vision';
+
+export interface ClipModelOptions {
+  /** A Hugging Face model id such as `Xenova/clip-vit-base-patch32`, or a local model directory. */
+  model: string;
+  /** Where models downloaded from the hub are cached. @defaultValue the library's own cache */
+  cacheDir?: string;
+  /** Whether a model missing from the cache may be downloaded. @defaultValue true */
+  allowRemoteModels?: boolean;
+  /** Threads onnxruntime uses within one inference call. @defaultValue onnxruntime's choice (all cores) */
+  threads?: number;
+  /** Which towers to load; a search replica needs only `text`, a worker only `vision`. @defaultValue both */
+  towers?: readonly ClipTower[];
+  /** Images with more pixels than this are refused before decoding. @defaultValue 50,000,000 */
+  maxPixels?: number;
+}
+
+/** Fields of a `preprocessor_config.json` that CLIP checkpoints write in one of two shapes. */
+interface PreprocessorConfig {
+  image_mean?: number[];
+  image_std?: number[];
+  crop_size?: number | { height: number; width: number };
+  size?: number | { shortest_edge?: number; height?: number };
+}
+
+/**
+ * A CLIP model: both towers, its tokenizer and its image preprocessing, behind two calls that
+ * return L2-normalised embeddings. This is the only place in sis that touches model code.
+ *
+ * ### Examples
+ * ```ts
+ * const clip = await ClipModel.load({ model: 'Xenova/clip-vit-base-patch32' });
+ * const [photo] = await clip.embedImages([await readFile('dog.jpg')]);
+ * const query = await clip.embedText('a dog asleep on a red sofa');
+ * ```
+ */
+export class ClipModel {
+  /** The model id or directory it was loaded from. */
+  readonly modelId: string;
+  /** Length of every embedding. */
+  readonly dimension: number;
+  readonly preprocessor: ImagePreprocessor;
+  readonly #tokenizer: PreTrainedTokenizer;
+  readonly #text: PreTrainedModel | undefined;
+  readonly #vision: PreTrainedModel | undefined;
+
+  private constructor(props: {
+    modelId: string;
+    dimension: number;
+    preprocessor: ImagePreprocessor;
+    tokenizer: PreTrainedTokenizer;
+    text?: PreTrainedModel;
+    vision?: PreTrainedModel;
+  }) {
+    this.modelId = props.modelId;
+    this.dimension = props.dimension;
+    this.preprocessor = props.preprocessor;
+    this.#tokenizer = props.tokenizer;
+    this.#text = props.text;
+    this.#vision = props.vision;
+  }
+
+  /**
+   * Loads a model from a local directory, the cache, or (when allowed) the hub.
+   * @throws ModelNotFoundError naming the model and every place it looked.
+   */
+  static async load(options: ClipModelOptions): Promise<ClipModel> {
+    const towers = options.towers ?? ['text', 'vision'];
+    const allowRemote = options.allowRemoteModels ?? true;
+    const source = resolveSource(options.model);
+    const loadOptions = {
+      local_files_only: !allowRemote || source.kind === 'directory',
+      ...(options.cacheDir ? { cache_dir: options.cacheDir } : {}),
+    };
+    const towerOptions = {
+      ...loadOptions,
+      dtype: 'fp32' as const,
+      device: 'cpu' as const,
+      session_options: options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
+    };
+    try {
+      const [tokenizer, processor, text, vision] = await Promise.all([
+        AutoTokenizer.from_pretrained(source.path, loadOptions),
+        AutoImageProcessor.from_pretrained(source.path, loadOptions),
+        towers.includes('text') ? CLIPTextModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
+        towers.includes('vision') ? CLIPVisionModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
+      ]);
+      const config = (processor as unknown as { config: PreprocessorConfig }).config;
+      const modelConfig = (text ?? vision)?.config as { projection_dim?: number } | undefined;
+      return new ClipModel({
+        modelId: options.model,
+        dimension: modelConfig?.projection_dim ?? 512,
+        tokenizer,
+        text,
+        vision,
+        preprocessor: new ImagePreprocessor({
+          size: cropSize(config),
+          mean: config.image_mean ?? [0.48145466, 0.4578275, 0.40821073],
+          std: config.image_std ?? [0.26862954, 0.26130258, 0.27577711],
+          maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+        }),
+      });
+    } catch (error) {
+      if (source.kind === 'directory' || isNotFound(error)) {
+        throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Embeds texts in one batched call; each result has unit length. */
+  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    if (!this.#text) throw new Error('this ClipModel was loaded without its text tower');
+    if (texts.length === 0) return [];
+    const inputs = this.#tokenizer([...texts], { padding: true, truncation: true });
+    const { text_embeds: embeds } = (await this.#text(inputs)) as { text_embeds: Tensor };
+    return splitRows(embeds, texts.length);
+  }
+
+  async embedText(text: string): Promise<Float32Array> {
+    const [embedding] = await this.embedTexts([text]);
+    return embedding!;
+  }
+
+  /**
+   * Runs the image tower once over already preprocessed images (see {@link ImagePreprocessor}).
+   * Keeping this apart from decoding lets a caller decode the next batch while this one runs.
+   */
+  async embedPixels(images: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (!this.#vision) throw new Error('this ClipModel was loaded without its vision tower');
+    if (images.length === 0) return [];
+    const { size, pixelCount } = this.preprocessor;
+    const batch = new Float32Array(images.length * pixelCount);
+    images.forEach((pixels, i) => {
+      if (pixels.length !== pixelCount) throw new Error(`image ${i} has ${pixels.length} values, expected ${pixelCount}`);
+      batch.set(pixels, i * pixelCount);
+    });
+    const input = new Tensor('float32', batch, [images.length, 3, size, size]);
+    const { image_embeds: embeds } = (await this.#vision({ pixel_values: input })) as { image_embeds: Tensor };
+    return splitRows(embeds, images.length);
+  }
+
+  /**
+   * Decodes, preprocesses and embeds encoded images (JPEG, PNG, WebP, …) in one batched call.
+   * @throws ImageDecodeError if any image cannot be decoded; embed one by one to isolate it.
+   */
+  async embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+    const pixels = await Promise.all(images.map((bytes) => this.preprocessor.toPixels(bytes)));
+    return this.embedPixels(pixels);
+  }
+
+  /** Releases the onnxruntime sessions. */
+  async dispose(): Promise<void> {
+    await Promise.all([this.#text?.dispose(), this.#vision?.dispose()]);
+  }
+}
+
+type ModelSource = { kind: 'directory'; path: string } | { kind: 'hub'; path: string };
+
+function resolveSource(model: string): ModelSource {
+  const looksLikePath = isAbsolute(model) || model.startsWith('.') || model.startsWith('~');
+  const path = resolve(model);
+  if (looksLikePath || (existsSync(path) && statSync(path).isDirectory())) return { kind: 'directory', path };
+  return { kind: 'hub', path: model };
+}
+
+function lookedIn(source: ModelSource, allowRemote: boolean, cacheDir: string | undefined): string[] {
+  if (source.kind === 'directory') return [`local directory ${source.path}`];
+  const places = [`cache ${cacheDir ?? env.cacheDir ?? '(default)'}`];
+  places.push(allowRemote ? 'the Hugging Face hub' : 'not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)');
+  return places;
+}
+
+function isNotFound(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /not found|could not locate|fetch failed|local_files_only|allowRemoteModels|ENOENT|404/i.test(message);
+}
+
+function cropSize(config: PreprocessorConfig): number {
+  const crop = config.crop_size ?? config.size;
+  if (typeof crop === 'number') return crop;
+  if (crop && 'height' in crop && crop.height) return crop.height;
+  if (crop && 'shortest_edge' in crop && crop.shortest_edge) return crop.shortest_edge;
+  return 224;
+}
+
+/** Splits a [rows, dim] tensor into unit-length rows. */
+function splitRows(tensor: Tensor, rows: number): Float32Array[] {
+  const data = tensor.data as Float32Array;
+  const dim = data.length / rows;
+  return Array.from({ length: rows }, (_, r) => {
+    const row = data.slice(r * dim, (r + 1) * dim);
+    let norm = 0;
+    for (let i = 0; i < dim; i++) norm += row[i]! * row[i]!;
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < dim; i++) row[i] = row[i]! / norm;
+    return row;
+  });
+}

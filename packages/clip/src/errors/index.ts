@@ -1,0 +1,2 @@
+export * from './image-decode-error.js';
+export * from './model-not-found-error.js';

@@ -1,0 +1,11 @@
+/** Thrown when a CLIP model cannot be loaded from any place it was allowed to look. */
+export class ModelNotFoundError extends Error {
+  constructor(
+    readonly model: string,
+    readonly lookedIn: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`CLIP model "${model}" was not found; looked in: ${lookedIn.join('; ')}`, options);
+    this.name = 'ModelNotFoundError';
+  }
+}

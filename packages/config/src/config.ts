@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import { SETTING_ALIASES, settingsSchema, type Settings } from './settings.js';
+
+/** The validated settings, grouped by what they configure. */
+export interface Config {
+  nodeEnv: Settings['NODE_ENV'];
+  logLevel: Settings['LOG_LEVEL'];
+  http: {
+    host: string;
+    gatewayPort: number;
+    searchPort: number;
+    workerPort: number;
+    searchUrl: string;
+    allowedOrigins: string[];
+    publicRead: boolean;
+  };
+  database: { url: string; poolSize: number };
+  redis: { url: string };
+  s3: {
+    endpoint: string | undefined;
+    publicEndpoint: string | undefined;
+    region: string;
+    bucket: string;
+    credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    forcePathStyle: boolean;
+  };
+  auth: { adminToken: string | undefined };
+  clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined };
+  worker: { embedBatch: number; embedBatchWaitMs: number };
+  limits: { maxUploadBytes: number; maxPixels: number; presignExpiresSeconds: number };
+}
+
+export interface LoadConfigOptions {
+  /** The variables to read. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A dotenv file read when present; the environment wins over it. `false` reads none. @defaultValue `.env` in the working directory */
+  envFile?: string | false;
+}
+
+/**
+ * Reads, validates and groups every setting once.
+ *
+ * Empty values count as unset. Aliases from the original service (SQLALCHEMY_DATABASE_URI,
+ * ADMIN_PW, BUCKET_NAME, REGION, AWS_ACCESS_KEY, AWS_SECRET_ACCESS_KEY) fill in canonical names
+ * that are not set.
+ *
+ * @throws ConfigError listing every missing or invalid variable and what it expects.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
+  const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...fromFile, ...(options.env ?? process.env) })) {
+    if (value !== undefined && value.trim() !== '') raw[key] = value;
+  }
+  for (const [alias, { name, transform }] of Object.entries(SETTING_ALIASES)) {
+    const value = raw[alias];
+    if (value !== undefined && raw[name] === undefined) raw[name] = transform ? transform(value) : value;
+  }
+
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue): ConfigProblem => {
+        const variable = String(issue.path[0] ?? '(config)');
+        const missing = issue.code === 'invalid_type' && raw[variable] === undefined;
+        const description = settingsSchema.shape[variable as keyof Settings]?.description;
+        return {
+          variable,
+          message: missing ? `missing; ${description ?? 'required'}${aliasHint(variable)}` : `${issue.message} (got "${raw[variable]}")`,
+        };
+      }),
+    );
+  }
+  const s = parsed.data;
+  if (Boolean(s.S3_ACCESS_KEY_ID) !== Boolean(s.S3_SECRET_ACCESS_KEY)) {
+    const missing = s.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+    throw new ConfigError([{ variable: missing, message: 'missing; S3 credentials need both the access key and the secret key' }]);
+  }
+
+  return {
+    nodeEnv: s.NODE_ENV,
+    logLevel: s.LOG_LEVEL,
+    http: {
+      host: s.HOST,
+      gatewayPort: s.GATEWAY_PORT,
+      searchPort: s.SEARCH_PORT,
+      workerPort: s.WORKER_PORT,
+      searchUrl: s.SEARCH_URL,
+      allowedOrigins: s.ALLOWED_ORIGINS,
+      publicRead: s.PUBLIC_READ,
+    },
+    database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE },
+    redis: { url: s.REDIS_URL },
+    s3: {
+      endpoint: s.S3_ENDPOINT,
+      publicEndpoint: s.S3_PUBLIC_ENDPOINT,
+      region: s.S3_REGION,
+      bucket: s.S3_BUCKET,
+      credentials:
+        s.S3_ACCESS_KEY_ID && s.S3_SECRET_ACCESS_KEY ? { accessKeyId: s.S3_ACCESS_KEY_ID, secretAccessKey: s.S3_SECRET_ACCESS_KEY } : undefined,
+      forcePathStyle: s.S3_FORCE_PATH_STYLE ?? s.S3_ENDPOINT !== undefined,
+    },
+    auth: { adminToken: s.ADMIN_TOKEN },
+    clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS },
+    worker: { embedBatch: s.EMBED_BATCH, embedBatchWaitMs: s.EMBED_BATCH_WAIT_MS },
+    limits: { maxUploadBytes: s.MAX_UPLOAD_BYTES, maxPixels: s.MAX_PIXELS, presignExpiresSeconds: s.PRESIGN_EXPIRES_SECONDS },
+  };
+}
+
+function aliasHint(variable: string): string {
+  const aliases = Object.entries(SETTING_ALIASES)
+    .filter(([, target]) => target.name === variable)
+    .map(([alias]) => alias);
+  return aliases.length ? ` (or ${aliases.join(' / ')})` : '';
+}

@@ -1,0 +1,3 @@
+export { loadConfig, type Config, type LoadConfigOptions } from './config.js';
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';

@@ -1,0 +1,118 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable sis reads, in one schema. Each field's description is the
+ * sentence printed when the variable is missing or wrong and the text of the README's table.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const bool = (description: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), { message: 'expected true or false' })
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+    .describe(description);
+
+const int = (min: number, max: number, description: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: `expected a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
+    .describe(description);
+
+const url = (protocols: readonly string[], example: string, description: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected a ${protocols.join(' or ')} URL such as ${example}` },
+    )
+    .describe(description);
+
+/** A JSON list as the original service wrote it (`["https://a.example"]`) or a comma list. */
+const originList = z
+  .string()
+  .transform((value, ctx) => {
+    const text = value.trim();
+    if (text === '') return [];
+    if (text.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (Array.isArray(parsed) && parsed.every((o) => typeof o === 'string')) return parsed.map((o) => o.trim());
+      } catch {
+        // fall through to the error below
+      }
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON list of strings or a comma-separated list' });
+      return z.NEVER;
+    }
+    return text
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  })
+  .describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.');
+
+export const settingsSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP servers listen on.'),
+  GATEWAY_PORT: int(1, 65535, 'Port of the public gateway (REST API, docs, web pages).').default(8000),
+  SEARCH_PORT: int(1, 65535, 'Port of the search service (internal).').default(8001),
+  WORKER_PORT: int(1, 65535, "Port of the worker's health and metrics endpoint.").default(8002),
+  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001', 'Where the gateway reaches the search service.').default('http://127.0.0.1:8001'),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis', 'PostgreSQL (with pgvector) connection URL.'),
+  DATABASE_POOL_SIZE: int(1, 500, 'Connections per service process.').default(10),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379', 'Redis connection URL (the BullMQ queues).'),
+  S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000', 'S3 endpoint for MinIO or a local server; unset means AWS.').optional(),
+  S3_PUBLIC_ENDPOINT: url(['http:', 'https:'], 'https://s3.example.com', 'Endpoint put into presigned URLs when clients reach S3 by another address than the services do.').optional(),
+  S3_REGION: z.string().trim().min(1).default('us-east-1').describe('S3 region.'),
+  S3_BUCKET: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)' }).default('sis-images').describe('Bucket holding the uploaded images.'),
+  S3_ACCESS_KEY_ID: z.string().trim().min(1).optional().describe('S3 access key; unset uses the AWS default credential chain.'),
+  S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional().describe('S3 secret key, set together with S3_ACCESS_KEY_ID.'),
+  S3_FORCE_PATH_STYLE: bool('Path-style bucket URLs (needed by MinIO and local servers). Defaults to true when S3_ENDPOINT is set.').optional(),
+  ADMIN_TOKEN: z.string().min(8, { message: 'must be at least 8 characters' }).optional().describe('Bootstrap admin API key (Bearer token). Unset disables admin access until a key exists.'),
+  PUBLIC_READ: bool('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.').default(false),
+  ALLOWED_ORIGINS: originList.default([]),
+  CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),
+  MODEL_CACHE_DIR: z.string().trim().min(1).default(join(homedir(), '.cache', 'sis', 'models')).describe('Where downloaded models are cached.'),
+  ALLOW_REMOTE_MODELS: bool('Allow downloading the model from the Hugging Face hub when it is not cached.').default(true),
+  CLIP_THREADS: int(1, 256, 'onnxruntime threads per inference call. Unset uses every core.').optional(),
+  EMBED_BATCH: int(1, 256, 'Images per model call in the worker.').default(8),
+  EMBED_BATCH_WAIT_MS: int(0, 10_000, 'Longest wait, in ms, for a micro-batch to fill before running it part-full.').default(25),
+  MAX_UPLOAD_BYTES: int(1, 5 * 1024 ** 3, 'Largest accepted image, in bytes.').default(50 * 1024 * 1024),
+  MAX_PIXELS: int(1, 1_000_000_000, 'Largest accepted image, in pixels (width × height), checked before decoding.').default(50_000_000),
+  PRESIGN_EXPIRES_SECONDS: int(1, 900, 'Lifetime of presigned upload URLs, in seconds (at most 15 minutes).').default(900),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof Settings;
+
+/**
+ * Variable names of the original Python service, mapped to the names above. The canonical name
+ * wins when both are set. `transform` adapts values that do not map one to one.
+ */
+export const SETTING_ALIASES: Readonly<Record<string, { name: SettingName; transform?: (value: string) => string }>> = {
+  // SQLAlchemy URLs name a driver (postgresql+psycopg2://); node-postgres wants the bare scheme.
+  SQLALCHEMY_DATABASE_URI: { name: 'DATABASE_URL', transform: (v) => v.replace(/^postgres(ql)?\+[a-z0-9_]+:/i, 'postgresql:') },
+  ADMIN_PW: { name: 'ADMIN_TOKEN' },
+  BUCKET_NAME: { name: 'S3_BUCKET' },
+  REGION: { name: 'S3_REGION' },
+  AWS_REGION: { name: 'S3_REGION' },
+  AWS_ACCESS_KEY: { name: 'S3_ACCESS_KEY_ID' },
+  AWS_ACCESS_KEY_ID: { name: 'S3_ACCESS_KEY_ID' },
+  AWS_SECRET_ACCESS_KEY: { name: 'S3_SECRET_ACCESS_KEY' },
+};
