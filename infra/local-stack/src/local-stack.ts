@@ -1,0 +1,115 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@sis/db';
+import { isPortFree, PortInUseError } from './ports.js';
+import { PostgresServer } from './postgres.js';
+import { RedisServer } from './redis.js';
+import { LOCAL_S3_CREDENTIALS, S3Server } from './s3.js';
+
+export type StackComponent = 'postgres' | 'redis' | 's3';
+
+/** Ports used when none are given; chosen away from the servers' usual ports. */
+export const DEFAULT_STACK_PORTS: Readonly<Record<StackComponent, number>> = Object.freeze({ postgres: 55432, redis: 56379, s3: 59000 });
+/** The variable that overrides each port. */
+export const STACK_PORT_SETTINGS: Readonly<Record<StackComponent, string>> = Object.freeze({ postgres: 'SIS_PG_PORT', redis: 'SIS_REDIS_PORT', s3: 'SIS_S3_PORT' });
+export const DEFAULT_STACK_BUCKET = 'sis-images';
+
+export interface LocalStackOptions {
+  /** Folder holding every component's data; reused across starts. @defaultValue `.data` */
+  dataDir?: string;
+  ports?: Partial<Record<StackComponent, number>>;
+  /** Which components to run; the others are expected to be configured elsewhere. @defaultValue all three */
+  components?: readonly StackComponent[];
+  /** @defaultValue `sis-images` */
+  bucket?: string;
+  /** false trades crash safety for speed (fsync off), for throwaway test stacks. @defaultValue true */
+  durable?: boolean;
+  /** Run database migrations once PostgreSQL is up. @defaultValue true */
+  migrate?: boolean;
+}
+
+/**
+ * PostgreSQL with pgvector, Redis and an S3 server, private to this project: own data folders,
+ * own ports, nothing shared with the system. `stop()` (or the process's Ctrl-C handler that
+ * calls it) ends all of them.
+ *
+ * ### Examples
+ * ```ts
+ * const stack = await LocalStack.start({ dataDir: '.data' });
+ * spawn('node', ['services/gateway/dist/main.js'], { env: { ...process.env, ...stack.env } });
+ * await stack.stop();
+ * ```
+ */
+export class LocalStack {
+  /** Settings for the services, in the names packages/config reads. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly #postgres: PostgresServer | undefined;
+  readonly #redis: RedisServer | undefined;
+  readonly #s3: S3Server | undefined;
+
+  private constructor(parts: { postgres?: PostgresServer; redis?: RedisServer; s3?: S3Server; bucket: string }) {
+    this.#postgres = parts.postgres;
+    this.#redis = parts.redis;
+    this.#s3 = parts.s3;
+    const env: Record<string, string> = {};
+    if (parts.postgres) env.DATABASE_URL = parts.postgres.url;
+    if (parts.redis) env.REDIS_URL = parts.redis.url;
+    if (parts.s3) {
+      Object.assign(env, {
+        S3_ENDPOINT: parts.s3.endpoint,
+        S3_BUCKET: parts.bucket,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+        S3_FORCE_PATH_STYLE: 'true',
+      });
+    }
+    this.env = Object.freeze(env);
+  }
+
+  /**
+   * Starts the components, each only once its port is known to be free.
+   * @throws PortInUseError when another process holds a port; nothing is left running.
+   */
+  static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
+    const dataDir = resolve(options.dataDir ?? '.data');
+    const components = new Set(options.components ?? ['postgres', 'redis', 's3']);
+    const ports = { ...DEFAULT_STACK_PORTS, ...options.ports };
+    const bucket = options.bucket ?? DEFAULT_STACK_BUCKET;
+    for (const component of components) {
+      if (!(await isPortFree(ports[component]))) throw new PortInUseError(ports[component], component, STACK_PORT_SETTINGS[component]);
+    }
+    await mkdir(dataDir, { recursive: true });
+
+    const postgres = components.has('postgres')
+      ? new PostgresServer({ dir: join(dataDir, 'pg'), port: ports.postgres, durable: options.durable ?? true })
+      : undefined;
+    const redis = components.has('redis') ? new RedisServer({ dir: join(dataDir, 'redis'), port: ports.redis }) : undefined;
+    const s3 = components.has('s3') ? new S3Server({ dir: join(dataDir, 's3'), port: ports.s3, bucket }) : undefined;
+    const stack = new LocalStack({ postgres, redis, s3, bucket });
+    try {
+      await Promise.all([postgres?.start(), redis?.start(), s3?.start()]);
+      if (postgres) {
+        await ensureDatabaseExists(postgres.url);
+        if (options.migrate ?? true) {
+          const db = createDatabase({ url: postgres.url, poolSize: 1 });
+          await migrateToLatest(db).finally(() => db.destroy());
+        }
+      }
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  /** Process ids of the servers running as child processes (s3rver runs in this process). */
+  get pids(): number[] {
+    return [this.#postgres?.pid, this.#redis?.pid].filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Stops every component; safe to call more than once. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.#postgres?.stop(), this.#redis?.stop(), this.#s3?.stop()]);
+  }
+}

@@ -1,0 +1,33 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort, LocalStack } from '../src/index.js';
+
+/**
+ * Starts one throwaway stack (PostgreSQL + pgvector, Redis, s3rver) on free ports in a temporary
+ * folder for the whole test run, and hands its settings to the tests as `inject('stackEnv')`.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sis-test-'));
+  // mkdtemp makes the folder private; under root, PostgreSQL runs as `postgres` and must enter it.
+  await chmod(dataDir, 0o755);
+  const stack = await LocalStack.start({
+    dataDir,
+    durable: false,
+    ports: { postgres: await freePort(), redis: await freePort(), s3: await freePort() },
+  });
+  project.provide('stackEnv', { ...stack.env });
+  project.provide('stackDataDir', dataDir);
+  return async () => {
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stackEnv: Record<string, string>;
+    stackDataDir: string;
+  }
+}

@@ -1,0 +1,118 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+const REQUIRED = { DATABASE_URL: 'postgres://sis@127.0.0.1:5432/sis', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig({ env, envFile: false });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults when only the required settings are given', () => {
+    const config = loadConfig({ env: REQUIRED, envFile: false });
+    expect(config.http.gatewayPort).toBe(8000);
+    expect(config.s3).toMatchObject({ bucket: 'sis-images', region: 'us-east-1', endpoint: undefined, forcePathStyle: false, credentials: undefined });
+    expect(config.clip).toMatchObject({ model: 'Xenova/clip-vit-base-patch32', allowRemoteModels: true });
+    expect(config.worker).toEqual({ embedBatch: 8, embedBatchWaitMs: 25 });
+    expect(config.limits).toEqual({ maxUploadBytes: 50 * 1024 * 1024, maxPixels: 50_000_000, presignExpiresSeconds: 900 });
+    expect(config.http.allowedOrigins).toEqual([]);
+  });
+
+  it('names every missing variable, with its aliases, in one error', () => {
+    const problems = problemsOf({});
+    expect(Object.keys(problems).sort()).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    expect(problems.DATABASE_URL).toMatch(/^missing; PostgreSQL .* \(or SQLALCHEMY_DATABASE_URI\)$/);
+    expect(problems.REDIS_URL).toMatch(/^missing; Redis connection URL/);
+  });
+
+  it('says what each invalid value should have been', () => {
+    const problems = problemsOf({
+      ...REQUIRED,
+      REDIS_URL: 'http://nope',
+      GATEWAY_PORT: 'eighty',
+      EMBED_BATCH: '0',
+      PRESIGN_EXPIRES_SECONDS: '3600',
+      PUBLIC_READ: 'maybe',
+      S3_BUCKET: 'Not_A_Bucket',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems.REDIS_URL).toBe('expected a redis: or rediss: URL such as redis://127.0.0.1:6379 (got "http://nope")');
+    expect(problems.GATEWAY_PORT).toBe('expected a whole number from 1 to 65535 (got "eighty")');
+    expect(problems.EMBED_BATCH).toBe('must be at least 1 (got "0")');
+    expect(problems.PRESIGN_EXPIRES_SECONDS).toBe('must be at most 900 (got "3600")');
+    expect(problems.PUBLIC_READ).toBe('expected true or false (got "maybe")');
+    expect(problems.S3_BUCKET).toMatch(/^expected an S3 bucket name/);
+    expect(problems.LOG_LEVEL).toMatch(/\(got "loud"\)$/);
+    expect(problems).not.toHaveProperty('DATABASE_URL');
+  });
+
+  it("accepts the original service's variable names", () => {
+    const config = loadConfig({
+      envFile: false,
+      env: {
+        REDIS_URL: REQUIRED.REDIS_URL,
+        SQLALCHEMY_DATABASE_URI: 'postgresql+psycopg2://app:pw@db:5432/images',
+        ADMIN_PW: 'correct horse battery',
+        BUCKET_NAME: 'old-bucket',
+        REGION: 'eu-west-2',
+        AWS_ACCESS_KEY: 'AKIAOLD',
+        AWS_SECRET_ACCESS_KEY: 'shh',
+        ALLOWED_ORIGINS: '["http://localhost:3000", "https://photos.example"]',
+      },
+    });
+    expect(config.database.url).toBe('postgresql://app:pw@db:5432/images');
+    expect(config.auth.adminToken).toBe('correct horse battery');
+    expect(config.s3).toMatchObject({ bucket: 'old-bucket', region: 'eu-west-2', credentials: { accessKeyId: 'AKIAOLD', secretAccessKey: 'shh' } });
+    expect(config.http.allowedOrigins).toEqual(['http://localhost:3000', 'https://photos.example']);
+  });
+
+  it('prefers the canonical name when both it and an alias are set', () => {
+    const config = loadConfig({ envFile: false, env: { ...REQUIRED, S3_BUCKET: 'new-bucket', BUCKET_NAME: 'old-bucket' } });
+    expect(config.s3.bucket).toBe('new-bucket');
+  });
+
+  it('reads ALLOWED_ORIGINS as a comma list too, and rejects a broken JSON list', () => {
+    expect(loadConfig({ envFile: false, env: { ...REQUIRED, ALLOWED_ORIGINS: 'https://a.example, https://b.example' } }).http.allowedOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(problemsOf({ ...REQUIRED, ALLOWED_ORIGINS: '["https://a.example"' }).ALLOWED_ORIGINS).toMatch(/^expected a JSON list of strings or a comma-separated list/);
+  });
+
+  it('needs both halves of a static S3 credential', () => {
+    expect(problemsOf({ ...REQUIRED, S3_ACCESS_KEY_ID: 'AKIA' })).toEqual({
+      S3_SECRET_ACCESS_KEY: 'missing; S3 credentials need both the access key and the secret key',
+    });
+  });
+
+  it('uses path-style S3 URLs when an endpoint is set, unless told otherwise', () => {
+    const local = loadConfig({ envFile: false, env: { ...REQUIRED, S3_ENDPOINT: 'http://127.0.0.1:9000' } });
+    expect(local.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    const virtualHosted = loadConfig({ envFile: false, env: { ...REQUIRED, S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'false' } });
+    expect(virtualHosted.s3.forcePathStyle).toBe(false);
+  });
+
+  it('reads a .env file, lets the environment win, and treats empty values as unset', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sis-config-'));
+    const envFile = join(dir, '.env');
+    await writeFile(envFile, `DATABASE_URL=${REQUIRED.DATABASE_URL}\nREDIS_URL=redis://from-file:6379\nEMBED_BATCH=16\nS3_ENDPOINT=\n`);
+    const config = loadConfig({ envFile, env: { REDIS_URL: 'redis://from-env:6379' } });
+    expect(config.database.url).toBe(REQUIRED.DATABASE_URL);
+    expect(config.redis.url).toBe('redis://from-env:6379');
+    expect(config.worker.embedBatch).toBe(16);
+    expect(config.s3.endpoint).toBeUndefined();
+  });
+
+  it('rejects an admin token too short to be a secret', () => {
+    expect(problemsOf({ ...REQUIRED, ADMIN_PW: 'short' }).ADMIN_TOKEN).toBe('must be at least 8 characters (got "short")');
+  });
+});

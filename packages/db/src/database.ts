@@ -1,0 +1,26 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection URL. */
+  url: string;
+  /** Most connections this process opens. @defaultValue 10 */
+  poolSize?: number;
+}
+
+// int8 (bigint) columns hold byte sizes and counts, far below 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * Opens a connection pool to PostgreSQL. Call `destroy()` on the result to close it.
+ *
+ * ### Examples
+ * ```ts
+ * const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+ * ```
+ */
+export function createDatabase(options: DatabaseOptions): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

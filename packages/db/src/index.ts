@@ -1,0 +1,6 @@
+export { createDatabase, type DatabaseOptions } from './database.js';
+export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError } from './migrate.js';
+export * from './repositories/index.js';
+export { EMBEDDING_DIMENSION, IMAGE_STATUSES, type Database, type ImageStatus } from './schema.js';
+export { fromVectorLiteral, toVectorLiteral } from './vector.js';
+export type { Kysely } from 'kysely';

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * Every migration, in order. Listed statically rather than read from a folder so they run the
+ * same from TypeScript sources, compiled output and a bundled image. Names sort by their number.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': m0001,
+};

@@ -1,0 +1,49 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ApiKeysTable, Database } from '../schema.js';
+
+/** An API key as listed: never the secret, not even its hash. */
+export type ApiKeyRecord = Omit<Selectable<ApiKeysTable>, 'secret_hash'>;
+
+const KEY_COLUMNS = ['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
+/** Every query on `api_keys`. Secrets arrive already hashed; hashing is the caller's rule. */
+export class ApiKeyRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(key: { name: string; prefix: string; secretHash: string; scopes: string[] }): Promise<ApiKeyRecord> {
+    return this.#db
+      .insertInto('api_keys')
+      .values({ name: key.name, prefix: key.prefix, secret_hash: key.secretHash, scopes: key.scopes })
+      .returning(KEY_COLUMNS)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The key with this hash if it exists and is not revoked; records the use. */
+  async useByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
+    return this.#db
+      .updateTable('api_keys')
+      .set({ last_used_at: sql`now()` })
+      .where('secret_hash', '=', secretHash)
+      .where('revoked_at', 'is', null)
+      .returning(KEY_COLUMNS)
+      .executeTakeFirst();
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return this.#db.selectFrom('api_keys').select(KEY_COLUMNS).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  /** @returns the revoked key, or undefined when no such key exists. Revoking twice keeps the first time. */
+  async revoke(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.#db
+      .updateTable('api_keys')
+      .set({ revoked_at: sql`coalesce(revoked_at, now())` })
+      .where('id', '=', id)
+      .returning(KEY_COLUMNS)
+      .executeTakeFirst();
+  }
+}

@@ -1,0 +1,60 @@
+import { Queue, type Job, type JobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DEFAULT_JOB_OPTIONS } from './defaults.js';
+import { QUEUE_NAMES } from './names.js';
+import { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
+
+export type EmbedJob = Job<EmbedImageJob, void, 'embed-image'>;
+
+/** Counts of the embed queue's jobs by state. */
+export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'paused' | 'prioritized', number>;
+
+/**
+ * The producer side of the embed queue. The job id is the image id, so enqueueing the same image
+ * twice adds one job: completing an upload twice, or a sweeper re-enqueueing, cannot duplicate work.
+ */
+export class EmbedQueue {
+  readonly queue: Queue<EmbedImageJob, void, 'embed-image'>;
+
+  constructor(connection: Redis, prefix?: string) {
+    this.queue = new Queue(QUEUE_NAMES.embed, { connection, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS }, ...(prefix ? { prefix } : {}) });
+  }
+
+  /** Enqueues one image; a no-op when a job for it already exists. */
+  async enqueue(payload: EmbedImageJob): Promise<EmbedJob> {
+    const data = embedImageJobSchema.parse(payload);
+    return this.queue.add('embed-image', data, { jobId: data.imageId });
+  }
+
+  /** Enqueues many images in one round trip; existing jobs are left alone. */
+  async enqueueMany(payloads: readonly EmbedImageJob[]): Promise<EmbedJob[]> {
+    return this.queue.addBulk(
+      payloads.map((payload) => {
+        const data = embedImageJobSchema.parse(payload);
+        return { name: 'embed-image' as const, data, opts: { jobId: data.imageId } };
+      }),
+    );
+  }
+
+  async getJob(imageId: string): Promise<EmbedJob | undefined> {
+    return this.queue.getJob(imageId);
+  }
+
+  async state(imageId: string): Promise<JobState | 'unknown'> {
+    return this.queue.getJobState(imageId);
+  }
+
+  /** Removes an image's job unless a worker holds it right now. @returns whether one was removed. */
+  async remove(imageId: string): Promise<boolean> {
+    return (await this.queue.remove(imageId)) === 1;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized');
+    return counts as QueueCounts;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

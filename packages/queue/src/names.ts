@@ -1,0 +1,10 @@
+/** Queue names. One queue per kind of work so each can be scaled and watched on its own. */
+export const QUEUE_NAMES = {
+  /** Embed an uploaded image with CLIP's image tower. */
+  embed: 'sis-embed',
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** Job names: a closed set, each with exactly one handler in the worker. */
+export const JOB_NAMES = ['embed-image'] as const;
+export type JobName = (typeof JOB_NAMES)[number];

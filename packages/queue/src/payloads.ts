@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** Payload of an `embed-image` job. The image row in Postgres holds everything else. */
+export const embedImageJobSchema = z.object({
+  imageId: z.uuid(),
+  /** The request that accepted the upload, carried into the worker's logs. */
+  requestId: z.string().max(200).optional(),
+});
+export type EmbedImageJob = z.infer<typeof embedImageJobSchema>;

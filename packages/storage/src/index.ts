@@ -1,0 +1,1 @@
+export { MAX_PRESIGN_SECONDS, ObjectStorage, type ObjectHead, type ObjectStorageOptions, type PresignedUpload } from './object-storage.js';

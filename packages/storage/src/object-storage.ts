@@ -1,0 +1,158 @@
+import type { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+/** Presigned URLs never live longer than this: 15 minutes, in seconds. */
+export const MAX_PRESIGN_SECONDS = 900;
+
+export interface ObjectStorageOptions {
+  bucket: string;
+  region: string;
+  /** S3-compatible endpoint (MinIO, a local server); unset means AWS. */
+  endpoint?: string;
+  /** Endpoint written into presigned URLs, when clients reach S3 by another address. @defaultValue endpoint */
+  publicEndpoint?: string;
+  /** Static credentials; unset uses the AWS default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** `http://endpoint/bucket/key` instead of `http://bucket.endpoint/key`. @defaultValue true when endpoint is set */
+  forcePathStyle?: boolean;
+}
+
+/** What a client must send to upload one object with a presigned URL. */
+export interface PresignedUpload {
+  method: 'PUT';
+  url: string;
+  /** Headers the client must send exactly as given: they are part of the signature. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface ObjectHead {
+  size: number;
+  contentType: string | undefined;
+}
+
+/**
+ * The S3 bucket holding uploaded images: presigned uploads, head, streaming get, delete, and the
+ * bucket itself. Works against AWS, MinIO and local S3 servers.
+ */
+export class ObjectStorage {
+  readonly bucket: string;
+  readonly #client: S3Client;
+  /** Signs URLs for clients; differs from #client only when a public endpoint is configured. */
+  readonly #signer: S3Client;
+
+  constructor(options: ObjectStorageOptions) {
+    const forcePathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
+    const base = {
+      region: options.region,
+      forcePathStyle,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      // Checksums on every request are not understood by every S3-compatible server.
+      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+      responseChecksumValidation: 'WHEN_REQUIRED' as const,
+    };
+    this.bucket = options.bucket;
+    this.#client = new S3Client({ ...base, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+    const publicEndpoint = options.publicEndpoint ?? options.endpoint;
+    this.#signer = publicEndpoint === options.endpoint ? this.#client : new S3Client({ ...base, endpoint: publicEndpoint });
+  }
+
+  /** Creates the bucket unless it exists. */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    }
+  }
+
+  /** Whether the bucket answers; for readiness checks. */
+  async ping(): Promise<void> {
+    await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /**
+   * A URL that lets its holder PUT exactly one object: this key, this content type and exactly
+   * `contentLength` bytes, until it expires. S3 rejects a request whose signed headers differ.
+   */
+  async presignPut(key: string, upload: { contentType: string; contentLength: number; expiresInSeconds: number }): Promise<PresignedUpload> {
+    const expiresIn = Math.min(Math.max(1, Math.trunc(upload.expiresInSeconds)), MAX_PRESIGN_SECONDS);
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: upload.contentType,
+      ContentLength: upload.contentLength,
+    });
+    const url = await getSignedUrl(this.#signer, command, {
+      expiresIn,
+      // Without this the SDK may hoist headers into the query string, where they are not enforced.
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+    return {
+      method: 'PUT',
+      url,
+      headers: { 'Content-Type': upload.contentType, 'Content-Length': String(upload.contentLength) },
+      expiresAt: new Date(Date.now() + expiresIn * 1000),
+    };
+  }
+
+  /** A short-lived URL to read one object. */
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    const expiresIn = Math.min(Math.max(1, Math.trunc(expiresInSeconds)), MAX_PRESIGN_SECONDS);
+    return getSignedUrl(this.#signer, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+  }
+
+  async put(key: string, body: Uint8Array | Readable, contentType: string, contentLength?: number): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: contentLength }),
+    );
+  }
+
+  /** Size and type of an object, or undefined when there is none. */
+  async head(key: string): Promise<ObjectHead | undefined> {
+    try {
+      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: head.ContentLength ?? 0, contentType: head.ContentType };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The object's bytes as a stream, or undefined when there is none. */
+  async get(key: string): Promise<Readable | undefined> {
+    try {
+      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return object.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes an object; deleting one that does not exist is not an error. */
+  async delete(key: string): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  destroy(): void {
+    this.#client.destroy();
+    if (this.#signer !== this.#client) this.#signer.destroy();
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  return error.$metadata.httpStatusCode === 404 || ['NotFound', 'NoSuchKey', 'NoSuchBucket'].includes(error.name);
+}

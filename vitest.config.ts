@@ -1,0 +1,28 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources through the "source" export condition,
+// so tests run (and measure coverage on) the code itself, not a stale build.
+const conditions = ['source', ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  // Global setup runs in vitest's own __vitest__ environment, which needs the condition too.
+  environments: { __vitest__: { resolve: { conditions } } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'infra/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    globalSetup: ['infra/local-stack/test/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'infra/*/src/**/*.ts'],
+      exclude: ['**/*.d.ts'],
+      reporter: ['text-summary', 'text'],
+      reportsDirectory: 'coverage',
+    },
+  },
+});
