@@ -1,9 +1,10 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "source" export condition,
 // so tests run (and measure coverage on) the code itself, not a stale build.
-const conditions = ['source', ...defaultServerConditions];
+// Vite's default "module" condition is left out: it picks ESM builds (the AWS SDK's dist-es) that
+// Node itself cannot load once vitest hands them over as external modules.
+const conditions = ['source', 'node'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
+  AutoConfig,
   AutoImageProcessor,
   AutoTokenizer,
   CLIPTextModelWithProjection,
@@ -96,34 +97,34 @@ export class ClipModel {
       device: 'cpu' as const,
       session_options: options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
     };
+    // config.json first: its absence is the one clear sign that the model is not there, where
+    // the other loaders fail later and less legibly.
+    let modelConfig: { projection_dim?: number };
     try {
-      const [tokenizer, processor, text, vision] = await Promise.all([
-        AutoTokenizer.from_pretrained(source.path, loadOptions),
-        AutoImageProcessor.from_pretrained(source.path, loadOptions),
-        towers.includes('text') ? CLIPTextModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
-        towers.includes('vision') ? CLIPVisionModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
-      ]);
-      const config = (processor as unknown as { config: PreprocessorConfig }).config;
-      const modelConfig = (text ?? vision)?.config as { projection_dim?: number } | undefined;
-      return new ClipModel({
-        modelId: options.model,
-        dimension: modelConfig?.projection_dim ?? 512,
-        tokenizer,
-        text,
-        vision,
-        preprocessor: new ImagePreprocessor({
-          size: cropSize(config),
-          mean: config.image_mean ?? [0.48145466, 0.4578275, 0.40821073],
-          std: config.image_std ?? [0.26862954, 0.26130258, 0.27577711],
-          maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
-        }),
-      });
+      modelConfig = (await AutoConfig.from_pretrained(source.path, loadOptions)) as { projection_dim?: number };
     } catch (error) {
-      if (source.kind === 'directory' || isNotFound(error)) {
-        throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error });
-      }
-      throw error;
+      throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error });
     }
+    const [tokenizer, processor, text, vision] = await Promise.all([
+      AutoTokenizer.from_pretrained(source.path, loadOptions),
+      AutoImageProcessor.from_pretrained(source.path, loadOptions),
+      towers.includes('text') ? CLIPTextModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
+      towers.includes('vision') ? CLIPVisionModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
+    ]);
+    const config = (processor as unknown as { config: PreprocessorConfig }).config;
+    return new ClipModel({
+      modelId: options.model,
+      dimension: modelConfig.projection_dim ?? 512,
+      tokenizer,
+      text,
+      vision,
+      preprocessor: new ImagePreprocessor({
+        size: cropSize(config),
+        mean: config.image_mean ?? [0.48145466, 0.4578275, 0.40821073],
+        std: config.image_std ?? [0.26862954, 0.26130258, 0.27577711],
+        maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      }),
+    });
   }
 
   /** Embeds texts in one batched call; each result has unit length. */
@@ -187,11 +188,6 @@ function lookedIn(source: ModelSource, allowRemote: boolean, cacheDir: string | 
   const places = [`cache ${cacheDir ?? env.cacheDir ?? '(default)'}`];
   places.push(allowRemote ? 'the Hugging Face hub' : 'not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)');
   return places;
-}
-
-function isNotFound(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /not found|could not locate|fetch failed|local_files_only|allowRemoteModels|ENOENT|404/i.test(message);
 }
 
 function cropSize(config: PreprocessorConfig): number {

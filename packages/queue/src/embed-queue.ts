@@ -44,8 +44,13 @@ export class EmbedQueue {
     return this.queue.getJobState(imageId);
   }
 
-  /** Removes an image's job unless a worker holds it right now. @returns whether one was removed. */
+  /**
+   * Removes an image's job unless a worker holds it right now.
+   * @returns whether a job existed and was removed.
+   */
   async remove(imageId: string): Promise<boolean> {
+    // Queue.remove answers 1 for a job that never existed, so look first.
+    if (!(await this.queue.getJob(imageId))) return false;
     return (await this.queue.remove(imageId)) === 1;
   }
 

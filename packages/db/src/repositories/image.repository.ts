@@ -130,10 +130,15 @@ export class ImageRepository {
   nearestQuery(options: Omit<NearestOptions, 'efSearch'>) {
     assertLimit(options.limit);
     const distance = sql<number>`embedding <=> ${toVectorLiteral(options.embedding)}::vector`;
-    let query = this.#db.selectFrom('images').select(['id', distance.as('distance')]).where('embedding', 'is not', null);
-    if (options.excludeId) query = query.where('id', '!=', options.excludeId);
-    // The id tie-break keeps equal distances in a stable order across pages and replicas.
-    return query.orderBy(distance).orderBy('id').limit(options.limit);
+    let knn = this.#db.selectFrom('images').select(['id', distance.as('distance')]).where('embedding', 'is not', null);
+    if (options.excludeId) knn = knn.where('id', '!=', options.excludeId);
+    // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
+    // equal distances in a stable order is applied outside, to the few rows the index returned.
+    return this.#db
+      .selectFrom(knn.orderBy(distance).limit(options.limit).as('knn'))
+      .select(['knn.id', 'knn.distance'])
+      .orderBy('knn.distance')
+      .orderBy('knn.id');
   }
 
   /** Nearest ready images by cosine distance, through the HNSW index. */

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  ApiKeyRepository,
+  createDatabase,
+  describeServer,
+  ensureDatabaseExists,
+  fromVectorLiteral,
+  ImageRepository,
+  IngestBatchRepository,
+  migrateToLatest,
+  toVectorLiteral,
+  type Database,
+  type Kysely,
+} from '../src/index.js';
+
+/** A database of its own for this file, so migrations really start from empty. */
+const url = (() => {
+  const base = new URL(inject('stackEnv').DATABASE_URL);
+  base.pathname = `/db_test_${randomUUID().slice(0, 8)}`;
+  return base.toString();
+})();
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  await ensureDatabaseExists(url);
+  db = createDatabase({ url, poolSize: 4 });
+});
+afterAll(async () => {
+  await db?.destroy();
+});
+
+/** A unit vector pointing mostly along axis `axis`, with a little of `other`. */
+function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
+  const v = new Array<number>(512).fill(0);
+  v[axis] = Math.sqrt(1 - mix * mix);
+  v[other] = mix;
+  return v;
+}
+
+describe('migrations', () => {
+  it('run from an empty database, then find nothing left to do', async () => {
+    const first = await migrateToLatest(db);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success']]);
+    expect(await migrateToLatest(db)).toEqual([]);
+    const server = await describeServer(db);
+    expect(server.pgvector).toMatch(/^0\.8\./);
+    expect(server.postgres).toMatch(/^15\./);
+  });
+
+  it('create the HNSW cosine index and the listing indexes', async () => {
+    const { rows } = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes where tablename = 'images'`.execute(db);
+    const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
+    expect(defs.images_embedding_hnsw_idx).toMatch(/USING hnsw \(embedding vector_cosine_ops\)/);
+    expect(defs.images_created_at_idx).toMatch(/\(created_at DESC, id DESC\)/);
+    expect(defs.images_status_created_at_idx).toMatch(/\(status, created_at\)/);
+  });
+});
+
+describe('ImageRepository', () => {
+  const images = () => new ImageRepository(db);
+  const newImage = (n: number, extra: object = {}) => ({
+    object_key: `test/${randomUUID()}`,
+    content_type: 'image/jpeg',
+    declared_size: 1000 + n,
+    ...extra,
+  });
+
+  it('creates pending images and moves them through guarded transitions', async () => {
+    const created = await images().create(newImage(1, { metadata: JSON.stringify({ filename: 'a.jpg' }) }));
+    expect(created).toMatchObject({ status: 'pending_upload', attempts: 0, declared_size: 1001, metadata: { filename: 'a.jpg' } });
+    expect(created).not.toHaveProperty('embedding');
+
+    const queued = await images().transition(created.id, ['pending_upload'], 'queued');
+    expect(queued?.status).toBe('queued');
+    // A second caller racing the same transition loses instead of applying it twice.
+    expect(await images().transition(created.id, ['pending_upload'], 'queued')).toBeUndefined();
+    expect(await images().transition(randomUUID(), ['pending_upload'], 'queued')).toBeUndefined();
+  });
+
+  it('rejects a non-positive declared size and duplicate names', async () => {
+    await expect(images().create(newImage(0, { declared_size: 0 }))).rejects.toThrow(/declared_size/);
+    await images().create(newImage(2, { name: 'unique-name' }));
+    await expect(images().create(newImage(3, { name: 'unique-name' }))).rejects.toThrow(/images_name_key/);
+    expect((await images().findByName('unique-name'))?.declared_size).toBe(1002);
+  });
+
+  it('pages newest first without skipping or repeating rows', async () => {
+    const batch = await new IngestBatchRepository(db).create('paging');
+    for (let i = 0; i < 7; i++) await images().create(newImage(i, { batch_id: batch.id }));
+    const seen: string[] = [];
+    let after: { createdAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await images().list({ batchId: batch.id, limit: 3, after });
+      if (page.length === 0) break;
+      seen.push(...page.map((r) => r.id));
+      const last = page[page.length - 1]!;
+      after = { createdAt: last.created_at, id: last.id };
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    await expect(images().list({ limit: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('keeps batch counts in step with image statuses', async () => {
+    const batches = new IngestBatchRepository(db);
+    const batch = await batches.create('counts');
+    const a = await images().create(newImage(1, { batch_id: batch.id }));
+    const b = await images().create(newImage(2, { batch_id: batch.id }));
+    await images().create(newImage(3, { batch_id: batch.id }));
+    await images().transition(a.id, ['pending_upload'], 'queued');
+    await images().transition(b.id, ['pending_upload'], 'failed', { error: 'bad bytes' });
+    await images().delete(a.id);
+    expect(await batches.findById(batch.id)).toMatchObject({ total: 2, pending_upload: 1, queued: 0, failed: 1, ready: 0 });
+    expect((await batches.listRecent(5)).map((r) => r.id)).toContain(batch.id);
+  });
+
+  it('stores an embedding and finds nearest neighbours by cosine distance, ties broken by id', async () => {
+    const ids: string[] = [];
+    for (const [axis, mix] of [[10, 0], [10, 0.3], [10, 0.6], [20, 0]] as const) {
+      const image = await images().create(newImage(axis));
+      await images().markReady(image.id, {
+        model: 'test-model', sha256: 'a'.repeat(64), width: 4, height: 3, actual_size: 1000, duplicate_of: null,
+        exif: { Make: 'TestCam' }, embedding: unit(axis, 11, mix),
+      });
+      ids.push(image.id);
+    }
+    const ready = await images().findById(ids[0]!);
+    expect(ready).toMatchObject({ status: 'ready', model: 'test-model', exif: { Make: 'TestCam' }, width: 4 });
+    expect(ready?.ready_at).toBeInstanceOf(Date);
+
+    const hits = await images().nearest({ embedding: unit(10), limit: 3 });
+    expect(hits.map((h) => h.id)).toEqual(ids.slice(0, 3));
+    expect(hits[0]!.distance).toBeCloseTo(0, 5);
+    expect(hits[1]!.distance).toBeCloseTo(1 - Math.sqrt(1 - 0.09), 5);
+
+    const similar = await images().nearest({ embedding: unit(10), limit: 2, excludeId: ids[0] });
+    expect(similar.map((h) => h.id)).toEqual(ids.slice(1, 3));
+    expect((await images().countByStatus()).ready).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answers kNN through the HNSW index', async () => {
+    // With a few rows the planner prefers a scan; make it cost the index as production would.
+    await db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      const plan = await new ImageRepository(trx).nearestQuery({ embedding: unit(3), limit: 10 }).explain();
+      const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
+      expect(text).toMatch(/Index Scan using images_embedding_hnsw_idx/);
+    });
+  });
+});
+
+describe('ApiKeyRepository', () => {
+  it('finds keys by hash until they are revoked, and never returns the hash', async () => {
+    const keys = new ApiKeyRepository(db);
+    const hash = 'f'.repeat(64);
+    const created = await keys.create({ name: 'ci', prefix: 'sis_abcd', secretHash: hash, scopes: ['read', 'write'] });
+    expect(created).not.toHaveProperty('secret_hash');
+    const used = await keys.useByHash(hash);
+    expect(used).toMatchObject({ id: created.id, scopes: ['read', 'write'] });
+    expect(used?.last_used_at).toBeInstanceOf(Date);
+    const revoked = await keys.revoke(created.id);
+    expect(revoked?.revoked_at).toBeInstanceOf(Date);
+    expect(await keys.useByHash(hash)).toBeUndefined();
+    expect((await keys.revoke(created.id))?.revoked_at).toEqual(revoked?.revoked_at);
+    expect((await keys.list()).map((k) => k.id)).toContain(created.id);
+  });
+});
+
+describe('vector literals', () => {
+  it('round-trip float32 values', () => {
+    const v = Float32Array.from([0.25, -1, 1e-7]);
+    expect(fromVectorLiteral(toVectorLiteral(v))).toEqual(v);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { MAX_PRESIGN_SECONDS, ObjectStorage } from '../src/index.js';
+
+const env = inject('stackEnv');
+const options = {
+  endpoint: env.S3_ENDPOINT,
+  region: env.S3_REGION!,
+  credentials: { accessKeyId: env.S3_ACCESS_KEY_ID!, secretAccessKey: env.S3_SECRET_ACCESS_KEY! },
+};
+const storage = new ObjectStorage({ ...options, bucket: env.S3_BUCKET! });
+afterAll(() => storage.destroy());
+
+describe('presignPut', () => {
+  it('signs the key, content type, exact length and host, expiring in the given time', async () => {
+    const key = `uploads/${randomUUID()}.jpg`;
+    const before = Date.now();
+    const upload = await storage.presignPut(key, { contentType: 'image/jpeg', contentLength: 12345, expiresInSeconds: 300 });
+    const url = new URL(upload.url);
+    expect(upload.method).toBe('PUT');
+    expect(url.origin).toBe(env.S3_ENDPOINT);
+    expect(url.pathname).toBe(`/${env.S3_BUCKET}/${key}`);
+    expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';').sort()).toEqual(['content-length', 'content-type', 'host']);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(upload.headers).toEqual({ 'Content-Type': 'image/jpeg', 'Content-Length': '12345' });
+    expect(upload.expiresAt.getTime()).toBeGreaterThanOrEqual(before + 300_000);
+    expect(upload.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 300_000);
+  });
+
+  it('never signs for longer than 15 minutes', async () => {
+    const upload = await storage.presignPut('k', { contentType: 'image/png', contentLength: 1, expiresInSeconds: 86_400 });
+    expect(new URL(upload.url).searchParams.get('X-Amz-Expires')).toBe(String(MAX_PRESIGN_SECONDS));
+  });
+
+  it('signs for the public endpoint when one is configured', async () => {
+    const publicStorage = new ObjectStorage({ ...options, bucket: env.S3_BUCKET!, publicEndpoint: 'https://s3.photos.example' });
+    const upload = await publicStorage.presignPut('a/b.webp', { contentType: 'image/webp', contentLength: 9, expiresInSeconds: 60 });
+    expect(new URL(upload.url).origin).toBe('https://s3.photos.example');
+    publicStorage.destroy();
+  });
+
+  it('gives a URL that uploads the object with the signed headers', async () => {
+    const key = `uploads/${randomUUID()}.png`;
+    const bytes = Buffer.from('not really a png, but storage does not care');
+    const upload = await storage.presignPut(key, { contentType: 'image/png', contentLength: bytes.length, expiresInSeconds: 60 });
+    const response = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
+    expect(response.status).toBe(200);
+    expect(await storage.head(key)).toEqual({ size: bytes.length, contentType: 'image/png' });
+  });
+});
+
+describe('objects', () => {
+  it('put, head, get, delete, and report missing objects as undefined', async () => {
+    const key = `objects/${randomUUID()}`;
+    const bytes = Buffer.from([1, 2, 3, 4, 5]);
+    await storage.put(key, bytes, 'application/octet-stream');
+    expect(await storage.head(key)).toEqual({ size: 5, contentType: 'application/octet-stream' });
+    expect(await buffer((await storage.get(key))!)).toEqual(bytes);
+    const readUrl = await storage.presignGet(key, 60);
+    expect(Buffer.from(await (await fetch(readUrl)).arrayBuffer())).toEqual(bytes);
+    await storage.delete(key);
+    expect(await storage.head(key)).toBeUndefined();
+    expect(await storage.get(key)).toBeUndefined();
+    await expect(storage.delete(key)).resolves.toBeUndefined();
+  });
+
+  it('creates a missing bucket once and leaves an existing one alone', async () => {
+    const other = new ObjectStorage({ ...options, bucket: `test-${randomUUID().slice(0, 8)}` });
+    await expect(other.ping()).rejects.toThrow();
+    await other.ensureBucket();
+    await other.ensureBucket();
+    await expect(other.ping()).resolves.toBeUndefined();
+    other.destroy();
+  });
+});
