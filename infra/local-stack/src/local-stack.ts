@@ -73,7 +73,7 @@ export class LocalStack {
    */
   static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
     const dataDir = resolve(options.dataDir ?? '.data');
-    const components = new Set(options.components ?? ['postgres', 'redis', 's3']);
+    const components = new Set<StackComponent>(options.components ?? ['postgres', 'redis', 's3']);
     const ports = { ...DEFAULT_STACK_PORTS, ...options.ports };
     const bucket = options.bucket ?? DEFAULT_STACK_BUCKET;
     for (const component of components) {

@@ -8,6 +8,7 @@ import { SETTING_ALIASES, settingsSchema, type Settings } from './settings.js';
 export interface Config {
   nodeEnv: Settings['NODE_ENV'];
   logLevel: Settings['LOG_LEVEL'];
+  logFormat: Settings['LOG_FORMAT'];
   http: {
     host: string;
     gatewayPort: number;
@@ -84,6 +85,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return {
     nodeEnv: s.NODE_ENV,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
     http: {
       host: s.HOST,
       gatewayPort: s.GATEWAY_PORT,

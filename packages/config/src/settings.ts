@@ -69,6 +69,7 @@ const originList = z
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json').describe('`json` lines for machines, or `pretty` for people at a terminal (script/server picks pretty on a TTY).'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP servers listen on.'),
   GATEWAY_PORT: int(1, 65535, 'Port of the public gateway (REST API, docs, web pages).').default(8000),
   SEARCH_PORT: int(1, 65535, 'Port of the search service (internal).').default(8001),

@@ -19,7 +19,8 @@ export class MigrationError extends Error {
  * @returns the migrations that ran now (empty when already up to date).
  * @throws MigrationError when one fails; earlier ones stay applied.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResult[]> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts a Kysely of any schema
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw new MigrationError(results, { cause: error });
@@ -47,7 +48,8 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
 }
 
 /** The extensions and server version, for readiness checks and benchmark reports. */
-export async function describeServer(db: Kysely<unknown>): Promise<{ postgres: string; pgvector: string | null }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- accepts a Kysely of any schema
+export async function describeServer(db: Kysely<any>): Promise<{ postgres: string; pgvector: string | null }> {
   const { rows } = await sql<{ postgres: string; pgvector: string | null }>`
     select current_setting('server_version') as postgres,
            (select extversion from pg_extension where extname = 'vector') as pgvector`.execute(db);

@@ -17,7 +17,7 @@ import {
 
 /** A database of its own for this file, so migrations really start from empty. */
 const url = (() => {
-  const base = new URL(inject('stackEnv').DATABASE_URL);
+  const base = new URL(inject('stackEnv').DATABASE_URL!);
   base.pathname = `/db_test_${randomUUID().slice(0, 8)}`;
   return base.toString();
 })();

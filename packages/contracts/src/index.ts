@@ -1,0 +1,1 @@
+export { HealthResponseSchema, type HealthResponse } from './health.js';
