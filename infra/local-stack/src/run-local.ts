@@ -13,6 +13,8 @@ export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'po
   env?: Readonly<Record<string, string | undefined>>;
   /** Writes a status line for the person at the terminal. @defaultValue console.log */
   say?: (line: string) => void;
+  /** Stops everything when aborted, as Ctrl-C does. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,7 +39,7 @@ function serviceMain(service: ServiceName): string {
  * Runs all of sis on this machine: the local stack for whatever the environment does not
  * provide, migrations, then the three services with their logs interleaved and prefixed in this
  * terminal. Returns after Ctrl-C (or SIGTERM) once everything it started has stopped.
- * @returns the exit code for the process: 0 after a clean stop, 1 when a service failed.
+ * @returns the exit code for the process: 0 after a requested stop, 1 when a service ended by itself.
  */
 export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -57,18 +59,30 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     if (applied.length) say(`migrations applied: ${applied.map((m) => m.migrationName).join(', ')}`);
     if (components.length) say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}`);
 
-    const { result } = concurrently(
+    const { result, commands } = concurrently(
       SERVICES.map((name) => ({ name, command: `node ${serviceMain(name)}`, env: serviceEnv })),
-      { prefix: '[{name}]', padPrefix: true, killSignal: 'SIGTERM', handleInput: false },
+      { prefix: '[{name}]', padPrefix: true, killSignal: 'SIGTERM', killOthersOn: ['failure'], handleInput: false },
     );
+    // A service ending while nobody asked anything to stop is a failure; concurrently forwards
+    // Ctrl-C to the services itself, so here it only needs noting.
+    let stopRequested = false;
+    const requestStop = () => {
+      stopRequested = true;
+    };
+    process.once('SIGINT', requestStop);
+    process.once('SIGTERM', requestStop);
+    options.signal?.addEventListener('abort', () => {
+      requestStop();
+      for (const command of commands) command.kill('SIGTERM');
+    });
     waitForHealth(`http://127.0.0.1:${config.http.gatewayPort}/healthz`).then(
       (up) => up && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
       () => undefined,
     );
-    return await result.then(
-      () => 0,
-      () => 1,
-    );
+    await result.catch(() => undefined);
+    process.off('SIGINT', requestStop);
+    process.off('SIGTERM', requestStop);
+    return stopRequested ? 0 : 1;
   } finally {
     await stack.stop();
   }

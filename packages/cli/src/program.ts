@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { migrateCommand } from './commands/migrate.command.js';
 import { stackCommand, upCommand } from './commands/stack.command.js';
 
 /** The `sis` command line. */
@@ -7,5 +8,6 @@ export function createProgram(): Command {
     .description('sis: semantic image search. Upload images, search them in plain language.')
     .showHelpAfterError()
     .addCommand(upCommand())
-    .addCommand(stackCommand());
+    .addCommand(stackCommand())
+    .addCommand(migrateCommand());
 }

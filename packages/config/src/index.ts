@@ -3,3 +3,4 @@ export { ConfigError, type ConfigProblem } from './config-error.js';
 export { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';
 export { createLogger, stopOnSignals } from './runtime.js';
 export type { Logger } from 'pino';
+export { renderSettingsTable } from './settings-table.js';

@@ -9,25 +9,23 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const bool = (description: string) =>
+const bool = () =>
   z
     .string()
     .trim()
     .toLowerCase()
     .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), { message: 'expected true or false' })
-    .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
-    .describe(description);
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
-const int = (min: number, max: number, description: string) =>
+const int = (min: number, max: number) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, { message: `expected a whole number from ${min} to ${max}` })
     .transform(Number)
-    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }))
-    .describe(description);
+    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
 
-const url = (protocols: readonly string[], example: string, description: string) =>
+const url = (protocols: readonly string[], example: string) =>
   z
     .string()
     .trim()
@@ -40,8 +38,7 @@ const url = (protocols: readonly string[], example: string, description: string)
         }
       },
       { message: `expected a ${protocols.join(' or ')} URL such as ${example}` },
-    )
-    .describe(description);
+    );
 
 /** A JSON list as the original service wrote it (`["https://a.example"]`) or a comma list. */
 const originList = z
@@ -63,40 +60,39 @@ const originList = z
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean);
-  })
-  .describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.');
+  });
 
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json').describe('`json` lines for machines, or `pretty` for people at a terminal (script/server picks pretty on a TTY).'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP servers listen on.'),
-  GATEWAY_PORT: int(1, 65535, 'Port of the public gateway (REST API, docs, web pages).').default(8000),
-  SEARCH_PORT: int(1, 65535, 'Port of the search service (internal).').default(8001),
-  WORKER_PORT: int(1, 65535, "Port of the worker's health and metrics endpoint.").default(8002),
-  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001', 'Where the gateway reaches the search service.').default('http://127.0.0.1:8001'),
-  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis', 'PostgreSQL (with pgvector) connection URL.'),
-  DATABASE_POOL_SIZE: int(1, 500, 'Connections per service process.').default(10),
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379', 'Redis connection URL (the BullMQ queues).'),
-  S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000', 'S3 endpoint for MinIO or a local server; unset means AWS.').optional(),
-  S3_PUBLIC_ENDPOINT: url(['http:', 'https:'], 'https://s3.example.com', 'Endpoint put into presigned URLs when clients reach S3 by another address than the services do.').optional(),
+  GATEWAY_PORT: int(1, 65535).default(8000).describe('Port of the public gateway (REST API, docs, web pages).'),
+  SEARCH_PORT: int(1, 65535).default(8001).describe('Port of the search service (internal).'),
+  WORKER_PORT: int(1, 65535).default(8002).describe("Port of the worker's health and metrics endpoint."),
+  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001').default('http://127.0.0.1:8001').describe('Where the gateway reaches the search service.'),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis').describe('PostgreSQL (with pgvector) connection URL.'),
+  DATABASE_POOL_SIZE: int(1, 500).default(10).describe('Connections per service process.'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').describe('Redis connection URL (the BullMQ queues).'),
+  S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional().describe('S3 endpoint for MinIO or a local server; unset means AWS.'),
+  S3_PUBLIC_ENDPOINT: url(['http:', 'https:'], 'https://s3.example.com').optional().describe('Endpoint put into presigned URLs when clients reach S3 by another address than the services do.'),
   S3_REGION: z.string().trim().min(1).default('us-east-1').describe('S3 region.'),
   S3_BUCKET: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)' }).default('sis-images').describe('Bucket holding the uploaded images.'),
   S3_ACCESS_KEY_ID: z.string().trim().min(1).optional().describe('S3 access key; unset uses the AWS default credential chain.'),
   S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional().describe('S3 secret key, set together with S3_ACCESS_KEY_ID.'),
-  S3_FORCE_PATH_STYLE: bool('Path-style bucket URLs (needed by MinIO and local servers). Defaults to true when S3_ENDPOINT is set.').optional(),
+  S3_FORCE_PATH_STYLE: bool().optional().describe('Path-style bucket URLs (needed by MinIO and local servers). Defaults to true when S3_ENDPOINT is set.'),
   ADMIN_TOKEN: z.string().min(8, { message: 'must be at least 8 characters' }).optional().describe('Bootstrap admin API key (Bearer token). Unset disables admin access until a key exists.'),
-  PUBLIC_READ: bool('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.').default(false),
-  ALLOWED_ORIGINS: originList.default([]),
+  PUBLIC_READ: bool().default(false).describe('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.'),
+  ALLOWED_ORIGINS: originList.default([]).describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.'),
   CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),
   MODEL_CACHE_DIR: z.string().trim().min(1).default(join(homedir(), '.cache', 'sis', 'models')).describe('Where downloaded models are cached.'),
-  ALLOW_REMOTE_MODELS: bool('Allow downloading the model from the Hugging Face hub when it is not cached.').default(true),
-  CLIP_THREADS: int(1, 256, 'onnxruntime threads per inference call. Unset uses every core.').optional(),
-  EMBED_BATCH: int(1, 256, 'Images per model call in the worker.').default(8),
-  EMBED_BATCH_WAIT_MS: int(0, 10_000, 'Longest wait, in ms, for a micro-batch to fill before running it part-full.').default(25),
-  MAX_UPLOAD_BYTES: int(1, 5 * 1024 ** 3, 'Largest accepted image, in bytes.').default(50 * 1024 * 1024),
-  MAX_PIXELS: int(1, 1_000_000_000, 'Largest accepted image, in pixels (width × height), checked before decoding.').default(50_000_000),
-  PRESIGN_EXPIRES_SECONDS: int(1, 900, 'Lifetime of presigned upload URLs, in seconds (at most 15 minutes).').default(900),
+  ALLOW_REMOTE_MODELS: bool().default(true).describe('Allow downloading the model from the Hugging Face hub when it is not cached.'),
+  CLIP_THREADS: int(1, 256).optional().describe('onnxruntime threads per inference call. Unset uses every core.'),
+  EMBED_BATCH: int(1, 256).default(8).describe('Images per model call in the worker.'),
+  EMBED_BATCH_WAIT_MS: int(0, 10_000).default(25).describe('Longest wait, in ms, for a micro-batch to fill before running it part-full.'),
+  MAX_UPLOAD_BYTES: int(1, 5 * 1024 ** 3).default(50 * 1024 * 1024).describe('Largest accepted image, in bytes.'),
+  MAX_PIXELS: int(1, 1_000_000_000).default(50_000_000).describe('Largest accepted image, in pixels (width × height), checked before decoding.'),
+  PRESIGN_EXPIRES_SECONDS: int(1, 900).default(900).describe('Lifetime of presigned upload URLs, in seconds (at most 15 minutes).'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/index.js';
+import { ConfigError, loadConfig, renderSettingsTable, SETTING_ALIASES, settingsSchema } from '../src/index.js';
 
 const REQUIRED = { DATABASE_URL: 'postgres://sis@127.0.0.1:5432/sis', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -114,5 +114,19 @@ describe('loadConfig', () => {
 
   it('rejects an admin token too short to be a secret', () => {
     expect(problemsOf({ ...REQUIRED, ADMIN_PW: 'short' }).ADMIN_TOKEN).toBe('must be at least 8 characters (got "short")');
+  });
+});
+
+describe('README configuration table', () => {
+  it('matches the settings schema (pnpm docs:settings rewrites it)', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const table = /<!-- settings:start -->\n([\s\S]*?)\n<!-- settings:end -->/.exec(readme)?.[1];
+    expect(table).toBe(renderSettingsTable());
+  });
+
+  it('describes every setting and names every alias', () => {
+    const table = renderSettingsTable();
+    for (const name of Object.keys(settingsSchema.shape)) expect(table).toMatch(new RegExp(`^\\| \`${name}\` \\|.*\\| \\S.* \\|$`, 'm'));
+    for (const alias of Object.keys(SETTING_ALIASES)) expect(table).toContain(`\`${alias}\``);
   });
 });

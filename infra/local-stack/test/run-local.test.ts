@@ -1,0 +1,59 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { componentsToStart, freePort, isPortFree, runLocal } from '../src/index.js';
+
+describe('componentsToStart', () => {
+  it('starts every server when the environment names none', () => {
+    expect(componentsToStart({})).toEqual(['postgres', 'redis', 's3']);
+  });
+
+  it('leaves out the servers the environment points elsewhere, original names included', () => {
+    expect(componentsToStart({ DATABASE_URL: 'postgres://db/sis' })).toEqual(['redis', 's3']);
+    expect(componentsToStart({ SQLALCHEMY_DATABASE_URI: 'postgresql+psycopg2://db/sis', REDIS_URL: 'redis://r' })).toEqual(['s3']);
+    expect(componentsToStart({ AWS_ACCESS_KEY: 'AKIA', REDIS_URL: ' ' })).toEqual(['postgres', 'redis']);
+    expect(componentsToStart({ S3_ENDPOINT: 'http://minio:9000' })).toEqual(['postgres', 'redis']);
+  });
+});
+
+describe('runLocal', () => {
+  it('serves /healthz from all three services, then stops every process it started', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sis-up-'));
+    await chmod(dataDir, 0o755);
+    const ports = { gateway: await freePort(), search: await freePort(), worker: await freePort() };
+    const stackPorts = { postgres: await freePort(), redis: await freePort(), s3: await freePort() };
+    // Reuse the test stack's Redis to show that a configured server replaces the local one.
+    const env = {
+      PATH: process.env.PATH,
+      REDIS_URL: inject('stackEnv').REDIS_URL,
+      GATEWAY_PORT: String(ports.gateway),
+      SEARCH_PORT: String(ports.search),
+      WORKER_PORT: String(ports.worker),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let running: Promise<number> | undefined;
+    const up = new Promise<string>((resolve) => {
+      const say = (line: string) => {
+        lines.push(line);
+        if (line.startsWith('sis is up')) resolve(line);
+      };
+      running = runLocal({ dataDir, ports: stackPorts, env, say, signal: stop.signal });
+    });
+    expect(await up).toBe(`sis is up: http://localhost:${ports.gateway}  (Ctrl-C stops everything)`);
+    expect(lines).toContain(`local stack (postgres, s3) running with data in ${dataDir}`);
+    for (const [service, port] of Object.entries(ports)) {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(await response.json()).toEqual({ status: 'ok', service });
+    }
+    expect(await isPortFree(stackPorts.redis)).toBe(true);
+
+    stop.abort();
+    expect(await running).toBe(0);
+    for (const port of [...Object.values(ports), stackPorts.postgres, stackPorts.s3]) expect(await isPortFree(port), `port ${port}`).toBe(true);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
