@@ -89,7 +89,10 @@ describe('ImageRepository', () => {
 
   it('pages newest first without skipping or repeating rows', async () => {
     const batch = await new IngestBatchRepository(db).create('paging');
-    for (let i = 0; i < 7; i++) await images().create(newImage(i, { batch_id: batch.id }));
+    // One transaction gives every row the same created_at, so only the id tie-break orders them.
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 7; i++) await new ImageRepository(trx).create(newImage(i, { batch_id: batch.id }));
+    });
     const seen: string[] = [];
     let after: { createdAt: Date; id: string } | undefined;
     for (;;) {

@@ -5,7 +5,8 @@ import { EMBEDDING_DIMENSION, IMAGE_STATUSES } from '../schema.js';
  * Images, API keys and ingest batches, with the HNSW index for cosine kNN.
  *
  * Batch counts are kept by a trigger on `images` so the dashboard reads one row per batch
- * instead of counting a batch's images on every poll.
+ * instead of counting a batch's images on every poll. Timestamps keep milliseconds, the precision
+ * of a JavaScript Date, so a (created_at, id) page cursor round-trips exactly.
  */
 // Migrations must not depend on the evolving Database type, hence Kysely<any>.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,8 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('processing', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('ready', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
   await db.schema
@@ -47,9 +48,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('model', 'text')
     .addColumn('embedding', sql`vector(${sql.lit(EMBEDDING_DIMENSION)})`)
     .addColumn('batch_id', 'uuid', (c) => c.references('ingest_batches.id').onDelete('set null'))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('ready_at', 'timestamptz')
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('ready_at', sql`timestamptz(3)`)
     .execute();
 
   // Listings page newest first with an id tie-break; status listings feed the dashboard and the
@@ -67,9 +68,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('prefix', 'text', (c) => c.notNull())
     .addColumn('secret_hash', 'char(64)', (c) => c.notNull().unique())
     .addColumn('scopes', sql`text[]`, (c) => c.notNull())
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('last_used_at', 'timestamptz')
-    .addColumn('revoked_at', 'timestamptz')
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('last_used_at', sql`timestamptz(3)`)
+    .addColumn('revoked_at', sql`timestamptz(3)`)
     .execute();
 
   await sql`
