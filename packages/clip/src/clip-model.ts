@@ -161,7 +161,7 @@ export class ClipModel {
 
   /**
    * Decodes, preprocesses and embeds encoded images (JPEG, PNG, WebP, …) in one batched call.
-   * @throws ImageDecodeError if any image cannot be decoded; embed one by one to isolate it.
+   * @throws InvalidImageError if any image cannot be decoded; embed one by one to isolate it.
    */
   async embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]> {
     const pixels = await Promise.all(images.map((bytes) => this.preprocessor.toPixels(bytes)));

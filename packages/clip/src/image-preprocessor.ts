@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { ImageDecodeError } from './errors/index.js';
+import { InvalidImageError } from './errors/index.js';
 
 /** How a CLIP checkpoint wants its pixels: the fields of its `preprocessor_config.json`. */
 export interface ImagePreprocessorOptions {
@@ -45,7 +45,7 @@ export class ImagePreprocessor {
 
   /**
    * @returns the image as `3 × size × size` floats, channel-first.
-   * @throws ImageDecodeError when the bytes are not a decodable image within the pixel limit.
+   * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
    */
   async toPixels(bytes: Uint8Array): Promise<Float32Array> {
     const { size, maxPixels } = this.#options;
@@ -59,7 +59,7 @@ export class ImagePreprocessor {
         .raw()
         .toBuffer({ resolveWithObject: true }));
     } catch (error) {
-      throw new ImageDecodeError(`cannot decode image: ${(error as Error).message}`, { cause: error });
+      throw new InvalidImageError(`cannot decode image: ${(error as Error).message}`, { cause: error });
     }
     const plane = size * size;
     const out = new Float32Array(3 * plane);

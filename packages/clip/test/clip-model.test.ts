@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClipModel, ImageDecodeError, ModelNotFoundError } from '../src/index.js';
+import { ClipModel, InvalidImageError, ModelNotFoundError } from '../src/index.js';
 import { generateTinyClip, generateVitB32Random, TINY_CLIP_COLOURS, TINY_CLIP_DIR, VIT_B_32, writeModelFiles } from '../src/fixtures/index.js';
 
 const SIX = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
@@ -76,9 +76,9 @@ describe('tiny-clip through ClipModel', () => {
   });
 
   it('refuses bytes that are not an image, truncated images, and images over the pixel limit', async () => {
-    await expect(clip.embedImages([Buffer.from('definitely not an image')])).rejects.toThrow(ImageDecodeError);
+    await expect(clip.embedImages([Buffer.from('definitely not an image')])).rejects.toThrow(InvalidImageError);
     const jpeg = await sharp({ create: { width: 800, height: 600, channels: 3, background: rgb('red') } }).jpeg().toBuffer();
-    await expect(clip.preprocessor.toPixels(jpeg.subarray(0, jpeg.length / 2))).rejects.toThrow(ImageDecodeError);
+    await expect(clip.preprocessor.toPixels(jpeg.subarray(0, jpeg.length / 2))).rejects.toThrow(InvalidImageError);
 
     const small = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: 1000 });
     await expect(small.embedImages([jpeg])).rejects.toThrow(/pixel limit/i);

@@ -1,1 +1,9 @@
-export { HealthResponseSchema, type HealthResponse } from './health.js';
+export * from './common.js';
+export * from './errors/index.js';
+export * from './health.js';
+export * from './images.js';
+export * from './keys.js';
+export * from './legacy.js';
+export * from './operations.js';
+export * from './search.js';
+export * from './uploads.js';

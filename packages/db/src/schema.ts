@@ -1,8 +1,7 @@
+import type { ImageStatus } from '@sis/contracts';
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
-/** Lifecycle of an image: see DESIGN.md, "Image lifecycle". */
-export const IMAGE_STATUSES = ['pending_upload', 'queued', 'processing', 'ready', 'failed'] as const;
-export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+export { IMAGE_STATUSES, type ImageStatus } from '@sis/contracts';
 
 /** Dimension of the `embedding` column; a model with another output size needs a migration. */
 export const EMBEDDING_DIMENSION = 512;
@@ -10,7 +9,10 @@ export const EMBEDDING_DIMENSION = 512;
 /** pgvector's `vector`: written as a `[1,2,3]` literal, selected as the same text. */
 export type VectorColumn = ColumnType<string, string, string>;
 
+/** A timestamp the database fills in on insert and code may change later. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** Set by the database on insert, never written by code. */
 type CreatedAt = ColumnType<Date, never, never>;
 
 export interface ImagesTable {
@@ -30,7 +32,7 @@ export interface ImagesTable {
   height: number | null;
   exif: JSONColumnType<Record<string, unknown>> | null;
   /** Client-supplied metadata (filename, sidecar fields). */
-  metadata: Generated<JSONColumnType<Record<string, unknown>>>;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
   error: string | null;
   attempts: Generated<number>;
   /** The earlier image with the same bytes, when this one is a duplicate. */
@@ -39,9 +41,9 @@ export interface ImagesTable {
   model: string | null;
   embedding: VectorColumn | null;
   batch_id: string | null;
-  created_at: CreatedAt & Generated<Date>;
-  updated_at: Generated<Timestamp>;
-  ready_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  ready_at: NullableTimestamp;
 }
 
 export interface ApiKeysTable {
@@ -52,9 +54,9 @@ export interface ApiKeysTable {
   /** Hex SHA-256 of the whole key; the key itself is never stored. */
   secret_hash: string;
   scopes: string[];
-  created_at: CreatedAt & Generated<Date>;
-  last_used_at: Timestamp | null;
-  revoked_at: Timestamp | null;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
 }
 
 export interface IngestBatchesTable {
@@ -67,8 +69,8 @@ export interface IngestBatchesTable {
   processing: Generated<number>;
   ready: Generated<number>;
   failed: Generated<number>;
-  created_at: CreatedAt & Generated<Date>;
-  updated_at: Generated<Timestamp>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
 }
 
 export interface Database {

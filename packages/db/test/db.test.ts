@@ -42,7 +42,7 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
     const server = await describeServer(db);
     expect(server.pgvector).toMatch(/^0\.8\./);
@@ -69,7 +69,7 @@ describe('ImageRepository', () => {
   });
 
   it('creates pending images and moves them through guarded transitions', async () => {
-    const created = await images().create(newImage(1, { metadata: JSON.stringify({ filename: 'a.jpg' }) }));
+    const created = await images().create(newImage(1, { metadata: { filename: 'a.jpg' } }));
     expect(created).toMatchObject({ status: 'pending_upload', attempts: 0, declared_size: 1001, metadata: { filename: 'a.jpg' } });
     expect(created).not.toHaveProperty('embedding');
 
@@ -123,32 +123,66 @@ describe('ImageRepository', () => {
   it('stores an embedding and finds nearest neighbours by cosine distance, ties broken by id', async () => {
     const ids: string[] = [];
     for (const [axis, mix] of [[10, 0], [10, 0.3], [10, 0.6], [20, 0]] as const) {
-      const image = await images().create(newImage(axis));
-      await images().markReady(image.id, {
-        model: 'test-model', sha256: 'a'.repeat(64), width: 4, height: 3, actual_size: 1000, duplicate_of: null,
-        exif: { Make: 'TestCam' }, embedding: unit(axis, 11, mix),
+      const image = await images().create(newImage(axis, { status: 'queued' }));
+      expect((await images().startProcessing(image.id))?.attempts).toBe(1);
+      const ready = await images().markReady(image.id, {
+        model: 'test-model', sha256: String(axis * 10 + mix * 10).padStart(64, 'a'), width: 4, height: 3, actualSize: 1000,
+        exif: { Make: axis === 10 ? 'TestCam' : 'OtherCam' }, embedding: unit(axis, 11, mix),
       });
+      expect(ready?.status).toBe('ready');
       ids.push(image.id);
     }
     const ready = await images().findById(ids[0]!);
-    expect(ready).toMatchObject({ status: 'ready', model: 'test-model', exif: { Make: 'TestCam' }, width: 4 });
+    expect(ready).toMatchObject({ status: 'ready', model: 'test-model', exif: { Make: 'TestCam' }, width: 4, error: null });
     expect(ready?.ready_at).toBeInstanceOf(Date);
+    // Written once: a second write (a stale redelivery) finds the image no longer processing.
+    expect(await images().markReady(ids[0]!, { model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, embedding: unit(5) })).toBeUndefined();
 
-    const hits = await images().nearest({ embedding: unit(10), limit: 3 });
-    expect(hits.map((h) => h.id)).toEqual(ids.slice(0, 3));
+    const hits = await images().nearest({ query: { embedding: unit(10) }, limit: 3 });
+    expect(hits.map((h) => h.image.id)).toEqual(ids.slice(0, 3));
     expect(hits[0]!.distance).toBeCloseTo(0, 5);
     expect(hits[1]!.distance).toBeCloseTo(1 - Math.sqrt(1 - 0.09), 5);
+    expect(hits[0]!.image).not.toHaveProperty('embedding');
 
-    const similar = await images().nearest({ embedding: unit(10), limit: 2, excludeId: ids[0] });
-    expect(similar.map((h) => h.id)).toEqual(ids.slice(1, 3));
+    const similar = await images().nearest({ query: { imageId: ids[0]! }, limit: 2 });
+    expect(similar.map((h) => h.image.id)).toEqual(ids.slice(1, 3));
+
+    const filtered = await images().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { exif: { Make: 'OtherCam' } } });
+    expect(filtered.map((h) => h.image.id)).toEqual([ids[3]]);
+    const none = await images().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { createdAfter: new Date(Date.now() + 60_000) } });
+    expect(none).toEqual([]);
     expect((await images().countByStatus()).ready).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reuses the vector of an earlier image with the same bytes', async () => {
+    const original = await images().create(newImage(1, { status: 'processing' }));
+    await images().markReady(original.id, { model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, embedding: unit(42) });
+    const copy = await images().create(newImage(2, { status: 'processing' }));
+    expect(await images().findReadyBySha256('c'.repeat(64), copy.id)).toEqual({ id: original.id });
+    expect(await images().findReadyBySha256('c'.repeat(64), original.id)).toBeUndefined();
+    const ready = await images().markReadyAsDuplicate(copy.id, { sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, duplicateOf: original.id });
+    expect(ready).toMatchObject({ status: 'ready', model: 'm1', duplicate_of: original.id });
+    const [nearest] = await images().nearest({ query: { embedding: unit(42) }, limit: 2 });
+    expect(nearest!.distance).toBeCloseTo(0, 5);
+  });
+
+  it('records failures once and lists stale work for the sweeper', async () => {
+    const image = await images().create(newImage(1, { status: 'queued' }));
+    expect((await images().markFailed(image.id, 'not an image'))?.error).toBe('not an image');
+    expect(await images().markFailed(image.id, 'again')).toBeUndefined();
+    const stale = await images().create(newImage(2, { status: 'queued' }));
+    const later = new Date(Date.now() + 60_000);
+    const found = await images().listStale({ statuses: ['queued'], before: later, limit: 1000 });
+    expect(found.map((r) => r.id)).toContain(stale.id);
+    expect(found.map((r) => r.id)).not.toContain(image.id);
+    expect(await images().listStale({ statuses: ['queued'], before: new Date(0), limit: 10 })).toEqual([]);
   });
 
   it('answers kNN through the HNSW index', async () => {
     // With a few rows the planner prefers a scan; make it cost the index as production would.
     await db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      const plan = await new ImageRepository(trx).nearestQuery({ embedding: unit(3), limit: 10 }).explain();
+      const plan = await new ImageRepository(trx).nearestQuery({ query: { embedding: unit(3) }, limit: 10 }).explain();
       const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
       expect(text).toMatch(/Index Scan using images_embedding_hnsw_idx/);
     });

@@ -1,2 +1,2 @@
-export * from './image-decode-error.js';
+export * from './invalid-image-error.js';
 export * from './model-not-found-error.js';

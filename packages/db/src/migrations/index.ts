@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-exif-index.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -7,4 +8,5 @@ import * as m0001 from './0001-initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
+  '0002-exif-index': m0002,
 };

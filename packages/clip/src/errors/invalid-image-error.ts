@@ -1,0 +1,11 @@
+/**
+ * Thrown when bytes are not an image sis accepts: not an image at all, a type outside the
+ * accepted list, truncated or corrupt, or more pixels than allowed. Retrying cannot help, so
+ * callers treat it as a permanent failure and show `message` to the person who uploaded it.
+ */
+export class InvalidImageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidImageError';
+  }
+}

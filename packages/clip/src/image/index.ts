@@ -1,0 +1,3 @@
+export { readExif, type ExifTags } from './exif.js';
+export { inspectImage, type ImageInspection } from './inspect-image.js';
+export { InvalidImageError } from '../errors/index.js';

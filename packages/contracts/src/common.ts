@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** Image lifecycle states (DESIGN.md, "Image lifecycle"). */
+export const IMAGE_STATUSES = ['pending_upload', 'queued', 'processing', 'ready', 'failed'] as const;
+export const ImageStatusSchema = z.enum(IMAGE_STATUSES).meta({ id: 'ImageStatus' });
+export type ImageStatus = z.infer<typeof ImageStatusSchema>;
+
+export const IdSchema = z.uuid({ message: 'must be a UUID' }).meta({ example: '0b6f3c1e-8a52-4b8e-9d33-5d1f0f6c2a10' });
+export const IdParamsSchema = z.object({ id: IdSchema });
+
+/** Timestamps travel as ISO 8601 strings in UTC. */
+export const TimestampSchema = z.iso.datetime().meta({ example: '2026-11-25T10:00:00.000Z' });
+
+/** Integers in query strings arrive as text. */
+export const queryInt = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback);
+
+/** The body of every /v1 error response. */
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'validation_failed' }),
+      message: z.string().meta({ example: 'size: must be at least 1' }),
+      details: z.unknown().optional(),
+      requestId: z.string().meta({ example: 'c3f1b2a4-…' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+/** Per-field validation failures, as carried in `error.details` of a 400. */
+export interface FieldIssue {
+  /** Dotted path to the field, e.g. `items.3.size`. */
+  field: string;
+  message: string;
+}

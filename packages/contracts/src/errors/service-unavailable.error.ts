@@ -1,0 +1,4 @@
+import { AppError } from './app-error.js';
+
+/** A dependency (database, queue, storage, search) cannot be reached. */
+export class ServiceUnavailableError extends AppError {}

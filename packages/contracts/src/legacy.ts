@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * The original Python service's shapes, kept byte-compatible for people migrating: snake_case
+ * fields, `{"detail": ...}` errors.
+ */
+export const LegacyImageSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    aws_image_src: z.string().meta({ description: 'A short-lived URL of the original file.' }),
+    exif_data: z.record(z.string(), z.unknown()).meta({ description: 'Flat EXIF tags with the names the original used; {} when none.' }),
+    uploaded_at: z.string(),
+  })
+  .meta({ id: 'LegacyImage' });
+export type LegacyImage = z.infer<typeof LegacyImageSchema>;
+
+export const LegacyErrorSchema = z.object({ detail: z.unknown() }).meta({ id: 'LegacyError' });
+
+export const LegacyListQuerySchema = z.object({
+  q: z.string().trim().max(1000, { message: 'must be at most 1000 characters' }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+export const LegacyNameParamsSchema = z.object({ name: z.string().min(1).max(255) });
+
+export const LegacyDeleteResponseSchema = z.object({ Message: z.literal('Successfully deleted file.') }).meta({ id: 'LegacyDeleted' });

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { IdSchema, queryInt, TimestampSchema } from './common.js';
+import { ImageSummarySchema } from './images.js';
+import { ACCEPTED_CONTENT_TYPES } from './uploads.js';
+
+export const MAX_QUERY_LENGTH = 1000;
+export const MAX_SEARCH_LIMIT = 200;
+
+const QueryTextSchema = z
+  .string({ message: 'must be text' })
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(MAX_QUERY_LENGTH, { message: `must be at most ${MAX_QUERY_LENGTH} characters` })
+  .meta({ example: 'a dog asleep on a red sofa' });
+
+export const SearchFiltersSchema = z
+  .object({
+    createdAfter: TimestampSchema.optional(),
+    createdBefore: TimestampSchema.optional(),
+    contentType: z.enum(ACCEPTED_CONTENT_TYPES).optional(),
+    batchId: IdSchema.optional(),
+    exif: z
+      .record(z.string().max(100), z.union([z.string().max(500), z.number(), z.boolean()]))
+      .refine((fields) => Object.keys(fields).length <= 20, { message: 'must name at most 20 fields' })
+      .optional()
+      .meta({ description: 'EXIF fields that must match exactly, e.g. {"Make": "NIKON CORPORATION"}.', example: { Make: 'NIKON CORPORATION' } }),
+  })
+  .strict()
+  .meta({ id: 'SearchFilters' });
+export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
+
+export const SearchRequestSchema = z
+  .object({
+    q: QueryTextSchema.optional(),
+    imageId: IdSchema.optional().meta({ description: 'Find images like this one instead of matching text.' }),
+    limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
+    filters: SearchFiltersSchema.optional(),
+  })
+  .strict()
+  .refine((r) => (r.q === undefined) !== (r.imageId === undefined), { message: 'give exactly one of q and imageId', path: ['q'] })
+  .meta({ id: 'SearchRequest' });
+export type SearchRequest = z.infer<typeof SearchRequestSchema>;
+
+export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
+export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
+
+export const SearchResultSchema = z
+  .object({
+    image: ImageSummarySchema,
+    score: z.number().meta({ description: 'Cosine similarity, 1 for the same direction; higher is closer.' }),
+  })
+  .meta({ id: 'SearchResult' });
+
+export const SearchResponseSchema = z
+  .object({
+    results: z.array(SearchResultSchema),
+    model: z.string().meta({ description: 'The model that encoded the query.' }),
+    tookMs: z.number(),
+  })
+  .meta({ id: 'SearchResponse' });
+export type SearchResponse = z.infer<typeof SearchResponseSchema>;

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { IdSchema } from './common.js';
+import { ImageDetailSchema } from './images.js';
+
+/** Image types the worker decodes. HEIC/HEIF is left out: sharp's bundled libvips has no HEVC decoder. */
+export const ACCEPTED_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+export type AcceptedContentType = (typeof ACCEPTED_CONTENT_TYPES)[number];
+export const MAX_BATCH_ITEMS = 500;
+const MAX_METADATA_BYTES = 16 * 1024;
+
+// Control characters are refused rather than stripped: a name that carries them is not a name.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+export const FilenameSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(255, { message: 'must be at most 255 characters' })
+  .refine((name) => !CONTROL_CHARACTERS.test(name), { message: 'must not contain control characters' })
+  .meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
+
+export const MetadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON` })
+  .meta({ description: 'Free-form fields kept with the image (e.g. from a sidecar file).' });
+
+export const CreateUploadRequestSchema = z
+  .object({
+    filename: FilenameSchema,
+    contentType: z.string().trim().toLowerCase().min(1, { message: 'must not be empty' }).meta({ example: 'image/jpeg', description: `One of ${ACCEPTED_CONTENT_TYPES.join(', ')}.` }),
+    size: z.number({ message: 'must be a number of bytes' }).int({ message: 'must be a whole number of bytes' }).min(1, { message: 'must be at least 1 byte' }).meta({ example: 482113 }),
+    metadata: MetadataSchema.optional(),
+  })
+  .meta({ id: 'CreateUploadRequest' });
+export type CreateUploadRequest = z.infer<typeof CreateUploadRequestSchema>;
+
+export const PresignedUploadSchema = z
+  .object({
+    method: z.literal('PUT'),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()).meta({ description: 'Send exactly these headers with the PUT; they are signed.' }),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: 'PresignedUpload' });
+
+export const CreateUploadResponseSchema = z.object({ image: ImageDetailSchema, upload: PresignedUploadSchema }).meta({ id: 'CreatedUpload' });
+export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
+
+export const BatchUploadRequestSchema = z
+  .object({
+    label: z.string().trim().max(200).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
+    // Items are validated one by one by the service, so one bad item does not fail the rest.
+    items: z
+      .array(z.unknown())
+      .min(1, { message: 'must hold at least one item' })
+      .max(MAX_BATCH_ITEMS, { message: `must hold at most ${MAX_BATCH_ITEMS} items` })
+      .meta({ description: `Up to ${MAX_BATCH_ITEMS} CreateUploadRequest objects.` }),
+  })
+  .meta({ id: 'BatchUploadRequest' });
+
+export const BatchItemErrorSchema = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const BatchUploadResponseSchema = z
+  .object({
+    batch: z.object({ id: IdSchema }),
+    items: z.array(
+      z.discriminatedUnion('ok', [
+        z.object({ index: z.number().int(), ok: z.literal(true), image: ImageDetailSchema, upload: PresignedUploadSchema }),
+        z.object({ index: z.number().int(), ok: z.literal(false), error: BatchItemErrorSchema }),
+      ]),
+    ),
+  })
+  .meta({ id: 'BatchUploadResponse' });
+export type BatchUploadResponse = z.infer<typeof BatchUploadResponseSchema>;
+
+export const CompleteUploadResponseSchema = z.object({ image: ImageDetailSchema }).meta({ id: 'CompletedUpload' });
+
+export const BatchCompleteResponseSchema = z
+  .object({
+    batch: z.object({ id: IdSchema }),
+    queued: z.number().int().meta({ description: 'Images moved to queued by this call.' }),
+    alreadyCompleted: z.number().int(),
+    missing: z.array(z.object({ id: IdSchema, error: BatchItemErrorSchema })).meta({ description: 'Images whose upload was not found or did not match.' }),
+  })
+  .meta({ id: 'BatchCompleteResponse' });
+export type BatchCompleteResponse = z.infer<typeof BatchCompleteResponseSchema>;
