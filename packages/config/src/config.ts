@@ -19,7 +19,7 @@ export interface Config {
     publicRead: boolean;
   };
   database: { url: string; poolSize: number };
-  redis: { url: string };
+  redis: { url: string; queuePrefix: string };
   s3: {
     endpoint: string | undefined;
     publicEndpoint: string | undefined;
@@ -30,8 +30,17 @@ export interface Config {
   };
   auth: { adminToken: string | undefined };
   clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined };
-  worker: { embedBatch: number; embedBatchWaitMs: number };
-  limits: { maxUploadBytes: number; maxPixels: number; presignExpiresSeconds: number };
+  worker: {
+    embedBatch: number;
+    embedBatchWaitMs: number;
+    concurrency: number;
+    lockMs: number;
+    sweepIntervalMs: number;
+    sweepGraceMs: number;
+    uploadExpiryMarginSeconds: number;
+  };
+  search: { cacheSize: number; efSearch: number; timeoutMs: number };
+  limits: { maxUploadBytes: number; maxPixels: number; presignExpiresSeconds: number; rateLimitPerMinute: number; legacyWaitMs: number };
 }
 
 export interface LoadConfigOptions {
@@ -96,7 +105,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       publicRead: s.PUBLIC_READ,
     },
     database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE },
-    redis: { url: s.REDIS_URL },
+    redis: { url: s.REDIS_URL, queuePrefix: s.QUEUE_PREFIX },
     s3: {
       endpoint: s.S3_ENDPOINT,
       publicEndpoint: s.S3_PUBLIC_ENDPOINT,
@@ -108,8 +117,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     auth: { adminToken: s.ADMIN_TOKEN },
     clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS },
-    worker: { embedBatch: s.EMBED_BATCH, embedBatchWaitMs: s.EMBED_BATCH_WAIT_MS },
-    limits: { maxUploadBytes: s.MAX_UPLOAD_BYTES, maxPixels: s.MAX_PIXELS, presignExpiresSeconds: s.PRESIGN_EXPIRES_SECONDS },
+    worker: {
+      embedBatch: s.EMBED_BATCH,
+      embedBatchWaitMs: s.EMBED_BATCH_WAIT_MS,
+      // Twice the batch: one batch being embedded while the next is fetched and decoded.
+      concurrency: s.WORKER_CONCURRENCY ?? 2 * s.EMBED_BATCH,
+      lockMs: s.WORKER_LOCK_MS,
+      sweepIntervalMs: s.SWEEP_INTERVAL_MS,
+      sweepGraceMs: s.SWEEP_GRACE_MS,
+      uploadExpiryMarginSeconds: s.UPLOAD_EXPIRY_MARGIN_SECONDS,
+    },
+    search: { cacheSize: s.SEARCH_CACHE_SIZE, efSearch: s.SEARCH_EF_SEARCH, timeoutMs: s.SEARCH_TIMEOUT_MS },
+    limits: {
+      maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      maxPixels: s.MAX_PIXELS,
+      presignExpiresSeconds: s.PRESIGN_EXPIRES_SECONDS,
+      rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
+      legacyWaitMs: s.LEGACY_WAIT_MS,
+    },
   };
 }
 

@@ -37,3 +37,28 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, timeout
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
+
+/** The outcome of named dependency checks, as /readyz reports it. */
+export interface Readiness {
+  status: 'ready' | 'unavailable';
+  checks: Record<string, { ok: boolean; error?: string; ms: number }>;
+}
+
+/** Runs named checks in parallel, timing each and giving up on one after `timeoutMs`; ready only when all pass. */
+export async function checkReadiness(checks: Record<string, () => Promise<unknown>>, timeoutMs = 2000): Promise<Readiness> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+        return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
+      } catch (error) {
+        return [name, { ok: false, error: (error as Error).message, ms: Math.round(performance.now() - started) }] as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { status: results.every(([, r]) => r.ok) ? 'ready' : 'unavailable', checks: Object.fromEntries(results) };
+}

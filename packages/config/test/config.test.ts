@@ -22,8 +22,9 @@ describe('loadConfig', () => {
     expect(config.http.gatewayPort).toBe(8000);
     expect(config.s3).toMatchObject({ bucket: 'sis-images', region: 'us-east-1', endpoint: undefined, forcePathStyle: false, credentials: undefined });
     expect(config.clip).toMatchObject({ model: 'Xenova/clip-vit-base-patch32', allowRemoteModels: true });
-    expect(config.worker).toEqual({ embedBatch: 8, embedBatchWaitMs: 25 });
-    expect(config.limits).toEqual({ maxUploadBytes: 50 * 1024 * 1024, maxPixels: 50_000_000, presignExpiresSeconds: 900 });
+    expect(config.worker).toMatchObject({ embedBatch: 8, embedBatchWaitMs: 25, concurrency: 16, lockMs: 30_000 });
+    expect(config.limits).toMatchObject({ maxUploadBytes: 50 * 1024 * 1024, maxPixels: 50_000_000, presignExpiresSeconds: 900 });
+    expect(config.search).toEqual({ cacheSize: 1000, efSearch: 80, timeoutMs: 10_000 });
     expect(config.http.allowedOrigins).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -23,4 +23,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Resolves when the database answers a trivial query; for readiness checks. */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
 }

@@ -1,4 +1,4 @@
-export { createDatabase, type DatabaseOptions } from './database.js';
+export { createDatabase, pingDatabase, type DatabaseOptions } from './database.js';
 export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError } from './migrate.js';
 export * from './repositories/index.js';
 export { EMBEDDING_DIMENSION, IMAGE_STATUSES, type Database, type ImageStatus } from './schema.js';

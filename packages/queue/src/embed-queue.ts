@@ -4,7 +4,8 @@ import { DEFAULT_JOB_OPTIONS } from './defaults.js';
 import { QUEUE_NAMES } from './names.js';
 import { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
 
-export type EmbedJob = Job<EmbedImageJob, void, 'embed-image'>;
+/** An embed job as the queue and the worker see it; the worker's result is its outcome. */
+export type EmbedJob = Job<EmbedImageJob, unknown, string>;
 
 /** Counts of the embed queue's jobs by state. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'paused' | 'prioritized', number>;
@@ -14,10 +15,11 @@ export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | '
  * twice adds one job: completing an upload twice, or a sweeper re-enqueueing, cannot duplicate work.
  */
 export class EmbedQueue {
-  readonly queue: Queue<EmbedImageJob, void, 'embed-image'>;
+  readonly queue: Queue<EmbedImageJob, unknown, string>;
 
-  constructor(connection: Redis, prefix?: string) {
-    this.queue = new Queue(QUEUE_NAMES.embed, { connection, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS }, ...(prefix ? { prefix } : {}) });
+  /** @param prefix Prefix of the queue's Redis keys (QUEUE_PREFIX); workers must use the same. */
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue(QUEUE_NAMES.embed, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS } });
   }
 
   /** Enqueues one image; a no-op when a job for it already exists. */
@@ -52,6 +54,22 @@ export class EmbedQueue {
     // Queue.remove answers 1 for a job that never existed, so look first.
     if (!(await this.queue.getJob(imageId))) return false;
     return (await this.queue.remove(imageId)) === 1;
+  }
+
+  /**
+   * Runs a failed job again. A job that Redis no longer holds is enqueued afresh instead.
+   * @returns how the job was brought back.
+   */
+  async retry(imageId: string, requestId?: string): Promise<'retried' | 'enqueued'> {
+    const job = await this.queue.getJob(imageId);
+    if (job && (await job.getState()) === 'failed') {
+      await job.retry('failed');
+      return 'retried';
+    }
+    // A completed or orphaned job with this id would make the enqueue below a no-op.
+    if (job) await job.remove();
+    await this.enqueue({ imageId, ...(requestId ? { requestId } : {}) });
+    return 'enqueued';
   }
 
   async counts(): Promise<QueueCounts> {

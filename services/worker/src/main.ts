@@ -1,9 +1,66 @@
-import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { ClipModel, ModelNotFoundError } from '@sis/clip';
+import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { createDatabase, EMBEDDING_DIMENSION, pingDatabase } from '@sis/db';
+import { createRedisConnection, EmbedQueue } from '@sis/queue';
+import { ObjectStorage } from '@sis/storage';
+import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
 import { createHealthServer } from './health-server.js';
 
 const config = loadConfig();
 const logger = createLogger(config, 'worker');
-const server = createHealthServer().listen(config.http.workerPort, config.http.host, () => {
-  logger.info({ port: config.http.workerPort, host: config.http.host }, 'worker health endpoint listening');
+const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+const storage = new ObjectStorage(config.s3);
+const redis = createRedisConnection(config.redis.url);
+const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+let embedWorker: EmbedWorker | undefined;
+
+// The health endpoint answers from the start; /readyz says ready once the model is loaded.
+const server = createHealthServer({
+  metrics: () => embedWorker?.metrics.registry,
+  readiness: () =>
+    checkReadiness({
+      model: async () => {
+        if (!embedWorker) throw new Error('model still loading');
+      },
+      postgres: () => pingDatabase(db),
+      redis: () => redis.ping(),
+      storage: () => storage.ping(),
+    }),
+}).listen(config.http.workerPort, config.http.host);
+
+stopOnSignals(logger, async () => {
+  await embedWorker?.close();
+  await queue.close();
+  redis.disconnect();
+  await db.destroy();
+  storage.destroy();
+  server.close();
 });
-stopOnSignals(logger, () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))));
+
+try {
+  logger.info({ model: config.clip.model }, 'loading CLIP image tower');
+  const clip = await ClipModel.load({
+    model: config.clip.model,
+    cacheDir: config.clip.cacheDir,
+    allowRemoteModels: config.clip.allowRemoteModels,
+    threads: config.clip.threads,
+    towers: ['vision'],
+    maxPixels: config.limits.maxPixels,
+  });
+  if (clip.dimension !== EMBEDDING_DIMENSION) {
+    throw new Error(`model ${clip.modelId} makes ${clip.dimension}-d vectors, but the database stores ${EMBEDDING_DIMENSION}-d ones`);
+  }
+  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
+  logger.info({ model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
+} catch (error) {
+  if (error instanceof ModelNotFoundError) {
+    logger.fatal(
+      { model: error.model, lookedIn: error.lookedIn },
+      `${error.message}. If this machine cannot reach the Hugging Face hub, set CLIP_MODEL to a local model directory ` +
+        '(for a test run, packages/clip/fixtures/tiny-clip) and ALLOW_REMOTE_MODELS=false.',
+    );
+  } else {
+    logger.fatal({ err: error }, 'worker failed to start');
+  }
+  process.exit(1);
+}

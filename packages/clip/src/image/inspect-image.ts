@@ -27,7 +27,9 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
   let width: number | undefined;
   let height: number | undefined;
   try {
-    ({ width, height } = await sharp(bytes).metadata());
+    // No pixel limit here: metadata() only reads the header, and the limit is checked below
+    // with a message that gives the numbers.
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (error) {
     throw new InvalidImageError(`the ${type.ext.toUpperCase()} header cannot be read: ${(error as Error).message}`, { cause: error });
   }

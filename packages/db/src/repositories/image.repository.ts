@@ -221,8 +221,11 @@ export class ImageRepository {
       .executeTakeFirst();
   }
 
-  async delete(id: string): Promise<ImageRecord | undefined> {
-    return this.#db.deleteFrom('images').where('id', '=', id).returning(RECORD_COLUMNS).executeTakeFirst();
+  /** Deletes an image; with `onlyIf`, only while it is in one of those states. */
+  async delete(id: string, onlyIf?: readonly ImageStatus[]): Promise<ImageRecord | undefined> {
+    let query = this.#db.deleteFrom('images').where('id', '=', id);
+    if (onlyIf) query = query.where('status', 'in', onlyIf);
+    return query.returning(RECORD_COLUMNS).executeTakeFirst();
   }
 
   async countByStatus(): Promise<Record<ImageStatus, number>> {
@@ -232,17 +235,18 @@ export class ImageRepository {
     return counts;
   }
 
-  /** Images in `statuses` untouched since `before`, oldest first: what the sweeper checks. */
-  async listStale(options: { statuses: readonly ImageStatus[]; before: Date; limit: number }): Promise<ImageRecord[]> {
+  /**
+   * Images in `statuses` untouched since `before`, oldest first, keyset-paginated on
+   * (updated_at, id): what the sweeper checks.
+   */
+  async listStale(options: { statuses: readonly ImageStatus[]; before: Date; limit: number; after?: { updatedAt: Date; id: string } }): Promise<ImageRecord[]> {
     assertLimit(options.limit);
-    return this.#db
-      .selectFrom('images')
-      .select(RECORD_COLUMNS)
-      .where('status', 'in', options.statuses)
-      .where('updated_at', '<', options.before)
-      .orderBy('updated_at')
-      .limit(options.limit)
-      .execute();
+    let query = this.#db.selectFrom('images').select(RECORD_COLUMNS).where('status', 'in', options.statuses).where('updated_at', '<', options.before);
+    if (options.after) {
+      const { updatedAt, id } = options.after;
+      query = query.where((eb) => eb(eb.refTuple('updated_at', 'id'), '>', eb.tuple(updatedAt, id)));
+    }
+    return query.orderBy('updated_at').orderBy('id').limit(options.limit).execute();
   }
 
   /** Images of a batch still waiting for their upload. */

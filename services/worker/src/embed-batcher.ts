@@ -1,0 +1,81 @@
+/** Runs the model over a batch of preprocessed images, returning one embedding per image. */
+export type BatchEmbedder = (batch: Float32Array[]) => Promise<Float32Array[]>;
+
+export interface EmbedBatcherOptions {
+  embed: BatchEmbedder;
+  /** Most images per model call. */
+  maxBatch: number;
+  /** Longest time, in ms, the first image of a part-full batch waits for company. */
+  maxWaitMs: number;
+  /** Called after each model call, for metrics. */
+  onBatch?: (size: number, seconds: number) => void;
+}
+
+interface Pending {
+  pixels: Float32Array;
+  since: number;
+  resolve: (embedding: Float32Array) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Micro-batching: jobs hand in one image each and get one embedding back, while the model sees
+ * batches of up to `maxBatch`. A batch runs when it is full, or when its oldest image has waited
+ * `maxWaitMs`. One model call runs at a time (it already uses every core); images that arrive
+ * meanwhile form the next batch, so under load batches fill while the previous one runs, and the
+ * jobs' fetching and decoding overlap with inference.
+ */
+export class EmbedBatcher {
+  readonly #options: Readonly<EmbedBatcherOptions>;
+  readonly #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(options: EmbedBatcherOptions) {
+    if (options.maxBatch < 1) throw new Error('maxBatch must be at least 1');
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** Images waiting for a model call. */
+  get waiting(): number {
+    return this.#pending.length;
+  }
+
+  embed(pixels: Float32Array): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ pixels, since: performance.now(), resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#pending.length === 0) return;
+    const waited = performance.now() - this.#pending[0]!.since;
+    if (this.#pending.length >= this.#options.maxBatch || waited >= this.#options.maxWaitMs) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#run();
+    } else {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#schedule();
+      }, this.#options.maxWaitMs - waited);
+    }
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    const batch = this.#pending.splice(0, this.#options.maxBatch);
+    const started = performance.now();
+    try {
+      const embeddings = await this.#options.embed(batch.map((p) => p.pixels));
+      this.#options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+      batch.forEach((p, i) => p.resolve(embeddings[i]!));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    } finally {
+      this.#running = false;
+      this.#schedule();
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { UnrecoverableError } from 'bullmq';
+import type { ImagePreprocessor } from '@sis/clip';
+import { inspectImage, InvalidImageError, readExif } from '@sis/clip/image';
+import type { Logger } from '@sis/config';
+import type { ImageRecord, ImageRepository } from '@sis/db';
+import type { EmbedJob } from '@sis/queue';
+import type { ObjectStorage } from '@sis/storage';
+import type { EmbedBatcher } from '../embed-batcher.js';
+import type { WorkerMetrics } from '../worker-metrics.js';
+
+/** What became of one job. */
+export type JobOutcome = 'success' | 'duplicate' | 'skipped';
+
+export interface EmbedImageHandlerProps {
+  images: ImageRepository;
+  storage: ObjectStorage;
+  batcher: EmbedBatcher;
+  preprocessor: ImagePreprocessor;
+  /** Recorded with every vector. */
+  modelId: string;
+  maxPixels: number;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+/**
+ * Handles `embed-image`: turns one uploaded object into a stored vector. Every object is treated
+ * as hostile until proven otherwise: its size must be what was declared, its magic bytes an
+ * accepted type matching the declared one, its header within the pixel limit, all before any
+ * decoding. Idempotent: an image that is no longer queued or processing is skipped, and the
+ * final write only lands on an image still processing.
+ */
+export class EmbedImageHandler {
+  readonly #props: Readonly<EmbedImageHandlerProps>;
+
+  constructor(props: EmbedImageHandlerProps) {
+    this.#props = Object.freeze({ ...props });
+  }
+
+  /**
+   * @returns the outcome; throws UnrecoverableError for a bad image (stored as its reason), and
+   * the original error for a transient failure, which BullMQ retries with backoff.
+   */
+  async handle(job: EmbedJob): Promise<JobOutcome> {
+    const { images, logger } = this.#props;
+    const { imageId, requestId } = job.data;
+    const log = logger.child({ imageId, requestId, attempt: job.attemptsMade + 1 });
+
+    const image = await images.startProcessing(imageId);
+    if (!image) {
+      log.info('skipped: image is gone or no longer waiting to be embedded');
+      return 'skipped';
+    }
+    try {
+      const outcome = await this.#embed(image);
+      log.info({ outcome }, 'embedded');
+      return outcome;
+    } catch (error) {
+      if (error instanceof InvalidImageError) {
+        await images.markFailed(imageId, error.message);
+        log.warn({ reason: error.message }, 'rejected image');
+        throw new UnrecoverableError(error.message);
+      }
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        await images.markFailed(imageId, `gave up after ${attempts} attempts: ${(error as Error).message}`);
+      } else {
+        // Back to queued while BullMQ waits out the backoff, so listings say what is happening.
+        await images.transition(imageId, ['processing'], 'queued');
+      }
+      log.warn({ err: error }, 'embedding failed; BullMQ decides whether to retry');
+      throw error;
+    }
+  }
+
+  async #embed(image: ImageRecord): Promise<JobOutcome> {
+    const { images, storage, batcher, preprocessor, modelId, maxPixels, metrics } = this.#props;
+    const bytes = await metrics.time('fetch', () => this.#fetch(image, storage));
+    const inspection = await metrics.time('inspect', () => inspectImage(bytes, { maxPixels }));
+    if (inspection.contentType !== image.content_type) {
+      throw new InvalidImageError(`the file is ${inspection.contentType} but was declared as ${image.content_type}`);
+    }
+    const facts = {
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      width: inspection.width,
+      height: inspection.height,
+      actualSize: bytes.length,
+      exif: await readExif(bytes),
+    };
+
+    const original = await images.findReadyBySha256(facts.sha256, image.id);
+    if (original) {
+      const written = await metrics.time('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
+      return written ? 'duplicate' : 'skipped';
+    }
+    const pixels = await metrics.time('decode', () => preprocessor.toPixels(bytes));
+    const embedding = await metrics.time('infer', () => batcher.embed(pixels));
+    const written = await metrics.time('write', () => images.markReady(image.id, { ...facts, model: modelId, embedding }));
+    return written ? 'success' : 'skipped';
+  }
+
+  /** Reads the whole object, refusing it as soon as it outgrows the size the client declared. */
+  async #fetch(image: ImageRecord, storage: ObjectStorage): Promise<Buffer> {
+    const stream = await storage.get(image.object_key);
+    if (!stream) throw new InvalidImageError('the upload is missing from storage');
+    return readExactly(stream, image.declared_size);
+  }
+}
+
+async function readExactly(stream: Readable, declared: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > declared) {
+      stream.destroy();
+      throw new InvalidImageError(`the upload is larger than the declared ${declared} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (size !== declared) throw new InvalidImageError(`the upload is ${size} bytes, not the declared ${declared}`);
+  return Buffer.concat(chunks, size);
+}

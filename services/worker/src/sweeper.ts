@@ -1,0 +1,119 @@
+import type { Logger } from '@sis/config';
+import type { ImageRepository } from '@sis/db';
+import type { EmbedQueue, LeaderLock } from '@sis/queue';
+import type { ObjectStorage } from '@sis/storage';
+
+/** Rows one sweep looks at, per kind of work; the next sweep takes the rest. */
+export const SWEEP_PAGE = 1000;
+
+export interface SweeperProps {
+  images: ImageRepository;
+  storage: ObjectStorage;
+  queue: EmbedQueue;
+  /** Only the holder sweeps, so several workers do not double the work. */
+  lock: LeaderLock;
+  intervalMs: number;
+  /** How long an image may sit queued or processing before its job is checked, in ms. */
+  graceMs: number;
+  /** Age, in seconds, after which an upload never completed is deleted. */
+  pendingExpirySeconds: number;
+  logger: Logger;
+}
+
+export interface SweepResult {
+  requeued: number;
+  failed: number;
+  expired: number;
+}
+
+/**
+ * Keeps Postgres and Redis telling the same story. Postgres is the record: an image it calls
+ * queued or processing must have a job in Redis, and if Redis lost it (a flush, a restore, a
+ * failover without persistence) the sweeper enqueues it again. Uploads that were presigned but
+ * never completed are deleted, object and row, once their URL has long expired.
+ */
+export class Sweeper {
+  readonly #props: Readonly<SweeperProps>;
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<unknown> | undefined;
+
+  constructor(props: SweeperProps) {
+    this.#props = Object.freeze({ ...props });
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.#sweeping ??= this.#tick().finally(() => (this.#sweeping = undefined));
+    }, this.#props.intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#sweeping;
+    await this.#props.lock.release().catch(() => undefined);
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      if (await this.#props.lock.tryAcquire()) await this.sweep();
+    } catch (error) {
+      this.#props.logger.warn({ err: error }, 'sweep failed; will try again');
+    }
+  }
+
+  /** One pass over both kinds of work. */
+  async sweep(): Promise<SweepResult> {
+    const { images, storage, queue, pendingExpirySeconds, logger } = this.#props;
+    const result: SweepResult = { requeued: 0, failed: 0, expired: 0 };
+    if (await this.#redisMayHaveLostJobs()) await this.#recoverJobs(result);
+
+    const expired = await images.listStale({ statuses: ['pending_upload'], before: new Date(Date.now() - pendingExpirySeconds * 1000), limit: SWEEP_PAGE });
+    for (const image of expired) {
+      // Delete the row first: if the client completes at this very moment, one of the two wins.
+      if (await images.delete(image.id, ['pending_upload'])) {
+        await storage.delete(image.object_key);
+        result.expired++;
+      }
+    }
+    if (result.requeued || result.failed || result.expired) logger.info(result, 'sweep');
+    return result;
+  }
+
+  /**
+   * Cheap test before the costly scan: when Redis holds at least as many unfinished jobs as
+   * Postgres has unfinished images, nothing can be missing (job ids are image ids).
+   */
+  async #redisMayHaveLostJobs(): Promise<boolean> {
+    const [images, jobs] = await Promise.all([this.#props.images.countByStatus(), this.#props.queue.counts()]);
+    return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.prioritized + jobs.paused;
+  }
+
+  /** Walks every stale queued or processing image and puts back the jobs Redis no longer has. */
+  async #recoverJobs(result: SweepResult): Promise<void> {
+    const { images, queue, graceMs } = this.#props;
+    const before = new Date(Date.now() - graceMs);
+    let after: { updatedAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await images.listStale({ statuses: ['queued', 'processing'], before, limit: SWEEP_PAGE, after });
+      if (page.length === 0) return;
+      for (const image of page) {
+        const job = await queue.getJob(image.id);
+        const state = job ? await job.getState() : 'unknown';
+        if (state === 'failed') {
+          // The worker failed the job but died before recording why.
+          await images.markFailed(image.id, job?.failedReason || 'failed without a recorded reason');
+          result.failed++;
+        } else if (state === 'unknown' || state === 'completed') {
+          if (job) await job.remove();
+          // Touching updated_at also moves the image past this sweep's window.
+          await images.transition(image.id, ['queued', 'processing'], 'queued');
+          await queue.enqueue({ imageId: image.id });
+          result.requeued++;
+        }
+      }
+      const last = page[page.length - 1]!;
+      after = { updatedAt: last.updated_at, id: last.id };
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { ClipModel } from '@sis/clip';
+import { colourImage, pngClaimingSize, TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { createLogger, loadConfig } from '@sis/config';
+import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
+import { createRedisConnection, EmbedQueue } from '@sis/queue';
+import { ObjectStorage } from '@sis/storage';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
+
+const prefix = `test-${randomUUID().slice(0, 8)}`;
+const config = loadConfig({
+  envFile: false,
+  env: {
+    ...inject('stackEnv'),
+    CLIP_MODEL: TINY_CLIP_DIR,
+    QUEUE_PREFIX: prefix,
+    EMBED_BATCH: '4',
+    EMBED_BATCH_WAIT_MS: '20',
+    SWEEP_INTERVAL_MS: '3600000',
+    SWEEP_GRACE_MS: '0',
+    PRESIGN_EXPIRES_SECONDS: '1',
+    UPLOAD_EXPIRY_MARGIN_SECONDS: '0',
+    MAX_PIXELS: '20000000',
+  },
+});
+const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'worker');
+const db = createDatabase({ url: config.database.url });
+const images = new ImageRepository(db);
+const storage = new ObjectStorage(config.s3);
+const redis = createRedisConnection(config.redis.url);
+const queue = new EmbedQueue(redis, prefix);
+let clip: ClipModel;
+let running: EmbedWorker;
+
+beforeAll(async () => {
+  clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
+  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
+});
+afterAll(async () => {
+  await running?.close();
+  await queue.close();
+  redis.disconnect();
+  await db.destroy();
+  storage.destroy();
+  await clip?.dispose();
+});
+
+/** Stores bytes as an upload would and queues the image, as completing an upload does. */
+async function submit(bytes: Buffer, contentType: string, options: { declaredSize?: number; enqueue?: boolean; upload?: boolean } = {}): Promise<string> {
+  const key = `test/${randomUUID()}`;
+  if (options.upload ?? true) await storage.put(key, bytes, contentType);
+  const image = await images.create({ object_key: key, content_type: contentType, declared_size: options.declaredSize ?? bytes.length, status: 'queued' });
+  if (options.enqueue ?? true) await queue.enqueue({ imageId: image.id, requestId: 'test' });
+  return image.id;
+}
+
+async function settled(id: string, timeoutMs = 30_000): Promise<ImageRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const image = await images.findById(id);
+    if (image && (image.status === 'ready' || image.status === 'failed')) return image;
+    if (Date.now() > deadline) throw new Error(`image ${id} still ${image?.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function imagesThroughModel(): Promise<number> {
+  const { values } = await running.metrics.batchSize.get();
+  return values.find((v) => v.metricName === 'sis_worker_batch_size_sum')?.value ?? 0;
+}
+
+describe('embed worker', () => {
+  it('embeds images of every accepted type, storing size, dimensions, hash, EXIF and model', async () => {
+    const jpeg = await colourImage('red', { exif: { Make: 'TestCam', Model: 'T1000' } });
+    const id = await submit(jpeg, 'image/jpeg');
+    const image = await settled(id);
+    expect(image).toMatchObject({ status: 'ready', width: 640, height: 480, actual_size: jpeg.length, model: TINY_CLIP_DIR, error: null, attempts: 1 });
+    expect(image.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(image.exif).toMatchObject({ Make: 'TestCam', Model: 'T1000' });
+
+    for (const format of ['png', 'webp', 'gif', 'avif', 'tiff'] as const) {
+      const other = await settled(await submit(await colourImage('blue', { format, width: 120, height: 90 }), `image/${format}`));
+      expect(other.status, format).toBe('ready');
+    }
+  });
+
+  it('makes vectors that put each colour query nearest its colour', async () => {
+    const ids: Record<string, string> = {};
+    for (const colour of ['green', 'yellow', 'purple']) ids[colour] = await submit(await colourImage(colour, { band: 'white' }), 'image/jpeg');
+    for (const id of Object.values(ids)) await settled(id);
+    for (const [colour, id] of Object.entries(ids)) {
+      const [best] = await images.nearest({ query: { embedding: await clip.embedText(`a ${colour} photo`) }, limit: 1, filters: { createdAfter: new Date(Date.now() - 60_000) } });
+      expect(best?.image.id, colour).toBe(id);
+    }
+  });
+
+  it('batches images that arrive together into shared model calls', async () => {
+    const before = await imagesThroughModel();
+    const { values: beforeCalls } = await running.metrics.batchSize.get();
+    const callsBefore = beforeCalls.find((v) => v.metricName === 'sis_worker_batch_size_count')?.value ?? 0;
+    const ids = await Promise.all(Array.from({ length: 12 }, async (_, i) => submit(await colourImage(i % 2 ? 'pink' : 'brown', { width: 200 + i, height: 150 }), 'image/jpeg')));
+    for (const id of ids) expect((await settled(id)).status).toBe('ready');
+    const { values } = await running.metrics.batchSize.get();
+    const calls = (values.find((v) => v.metricName === 'sis_worker_batch_size_count')?.value ?? 0) - callsBefore;
+    expect((await imagesThroughModel()) - before).toBe(12);
+    expect(calls).toBeLessThan(12);
+  });
+
+  it('reuses the vector of identical bytes without a second model call', async () => {
+    const bytes = await colourImage('orange', { width: 300, height: 200 });
+    const first = await settled(await submit(bytes, 'image/jpeg'));
+    const through = await imagesThroughModel();
+    const second = await settled(await submit(bytes, 'image/jpeg'));
+    expect(second).toMatchObject({ status: 'ready', duplicate_of: first.id, sha256: first.sha256, model: first.model });
+    expect(await imagesThroughModel()).toBe(through);
+  });
+
+  it('fails each kind of bad upload with a reason, and the next good image still succeeds', async () => {
+    const good = await colourImage('white', { width: 100, height: 80 });
+    const truncated = (await colourImage('red', { width: 1200, height: 900 })).subarray(0, 4000);
+    const cases: [string, Buffer, string, { declaredSize?: number; upload?: boolean }, RegExp][] = [
+      ['text declared as JPEG', Buffer.from('this is not a picture, just words'), 'image/jpeg', {}, /not an image/],
+      ['truncated JPEG', truncated, 'image/jpeg', {}, /cannot decode image/],
+      ['PNG declaring 100000² pixels', pngClaimingSize(100_000, 100_000), 'image/png', {}, /100000×100000 = 10000000000 pixels, over the limit of 20000000/],
+      ['PNG declared as JPEG', await colourImage('red', { format: 'png', width: 50, height: 50 }), 'image/jpeg', {}, /is image\/png but was declared as image\/jpeg/],
+      ['SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), 'image/jpeg', {}, /not an image|not an accepted/],
+      ['bigger than declared', good, 'image/jpeg', { declaredSize: good.length - 10 }, /larger than the declared/],
+      ['smaller than declared', good, 'image/jpeg', { declaredSize: good.length + 10 }, /is \d+ bytes, not the declared/],
+      ['never uploaded', good, 'image/jpeg', { upload: false }, /missing from storage/],
+    ];
+    for (const [index, [what, bytes, type, options, reason]] of cases.entries()) {
+      const failed = await settled(await submit(bytes, type, options));
+      expect(failed.status, what).toBe('failed');
+      expect(failed.error, what).toMatch(reason);
+      expect(failed.attempts, `${what} is not retried`).toBe(1);
+      // A different size each time, so the good image is never a duplicate of the last one.
+      const next = await settled(await submit(await colourImage('black', { width: 64 + index, height: 48 }), 'image/jpeg'));
+      expect(next.status, `good image after ${what}`).toBe('ready');
+    }
+  });
+
+  it('skips a job whose image was deleted or already finished', async () => {
+    const id = await submit(await colourImage('gray', { width: 70, height: 70 }), 'image/jpeg', { enqueue: false });
+    await images.delete(id);
+    await queue.enqueue({ imageId: id });
+    await expect.poll(async () => (await queue.getJob(id))?.returnvalue, { timeout: 10_000 }).toBe('skipped');
+  });
+});
+
+describe('sweeper', () => {
+  it('re-enqueues images Postgres holds as queued when Redis lost their jobs', async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, async (_, i) => submit(await colourImage('green', { width: 90 + i, height: 60 }), 'image/jpeg', { enqueue: false })));
+    // Nothing was enqueued: exactly what a Redis that lost its data looks like to Postgres.
+    const result = await running.sweeper.sweep();
+    expect(result.requeued).toBeGreaterThanOrEqual(5);
+    for (const id of ids) expect((await settled(id)).status).toBe('ready');
+    expect((await running.sweeper.sweep()).requeued).toBe(0);
+  });
+
+  it('deletes uploads never completed once their URL has expired, object included', async () => {
+    const key = `test/${randomUUID()}`;
+    await storage.put(key, Buffer.from('abandoned'), 'image/jpeg');
+    const pending = await images.create({ object_key: key, content_type: 'image/jpeg', declared_size: 9 });
+    const fresh = await images.create({ object_key: `test/${randomUUID()}`, content_type: 'image/jpeg', declared_size: 9 });
+    await new Promise((r) => setTimeout(r, 1100));
+    await images.transition(fresh.id, ['pending_upload'], 'pending_upload');
+    const result = await running.sweeper.sweep();
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    expect(await images.findById(pending.id)).toBeUndefined();
+    expect(await storage.head(key)).toBeUndefined();
+    expect(await images.findById(fresh.id)).toBeDefined();
+  });
+});
+
+describe('pixel limit before decoding', () => {
+  it('refuses a large real image from its header without decoding it', async () => {
+    const big = await colourImage('blue', { width: 6000, height: 4000 });
+    const failed = await settled(await submit(big, 'image/jpeg'));
+    expect(failed.error).toBe('the image is 6000×4000 = 24000000 pixels, over the limit of 20000000');
+  });
+});
