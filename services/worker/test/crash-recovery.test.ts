@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { colourImage, TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { loadConfig } from '@sis/config';
+import { createDatabase, ImageRepository } from '@sis/db';
+import { createRedisConnection, EmbedQueue } from '@sis/queue';
+import { ObjectStorage } from '@sis/storage';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+/**
+ * The worker as it really runs (its compiled entry point, in a process of its own), killed with
+ * SIGKILL or stopped with SIGTERM in the middle of work. script/test builds before testing.
+ */
+const WORKER_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const prefix = `crash-${randomUUID().slice(0, 8)}`;
+const env = {
+  ...inject('stackEnv'),
+  CLIP_MODEL: TINY_CLIP_DIR,
+  ALLOW_REMOTE_MODELS: 'false',
+  QUEUE_PREFIX: prefix,
+  EMBED_BATCH: '2',
+  WORKER_CONCURRENCY: '4',
+  WORKER_LOCK_MS: '1500',
+  SWEEP_INTERVAL_MS: '3600000',
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+};
+const config = loadConfig({ env, envFile: false });
+const db = createDatabase({ url: config.database.url });
+const images = new ImageRepository(db);
+const storage = new ObjectStorage(config.s3);
+const redis = createRedisConnection(config.redis.url);
+const queue = new EmbedQueue(redis, prefix);
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await queue.close();
+  redis.disconnect();
+  await db.destroy();
+  storage.destroy();
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env, WORKER_PORT: String(await freePort()) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function submitMany(count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = await colourImage(i % 3 ? 'blue' : 'yellow', { width: 1200 + i, height: 900 });
+    const key = `crash/${randomUUID()}.jpg`;
+    await storage.put(key, bytes, 'image/jpeg');
+    const image = await images.create({ object_key: key, content_type: 'image/jpeg', declared_size: bytes.length, status: 'queued' });
+    ids.push(image.id);
+  }
+  await queue.enqueueMany(ids.map((imageId) => ({ imageId })));
+  return ids;
+}
+
+async function statuses(ids: string[]) {
+  const rows = await images.findByIds(ids);
+  return { rows, ready: rows.filter((r) => r.status === 'ready') };
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('worker process', () => {
+  it('after kill -9 mid-batch, a new worker finishes every image, writing each exactly once', async () => {
+    const ids = await submitMany(40);
+    const first = await startWorker();
+    await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+    first.kill('SIGKILL');
+    await exited(first);
+    const before = await statuses(ids);
+    expect(before.ready.length, 'the kill should land mid-run').toBeLessThan(ids.length);
+    const readyBefore = new Map(before.ready.map((r) => [r.id, r.ready_at?.getTime()]));
+
+    const second = await startWorker();
+    await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 60_000, interval: 100 }).toBe(ids.length);
+    second.kill('SIGTERM');
+    await exited(second);
+    const after = await statuses(ids);
+    for (const row of after.rows) {
+      expect(row.error).toBeNull();
+      // An image written before the crash is not written again by the second worker.
+      if (readyBefore.has(row.id)) expect(row.ready_at?.getTime()).toBe(readyBefore.get(row.id));
+    }
+    expect(after.rows.some((r) => r.attempts > 1), 'some image was being processed when the worker died').toBe(true);
+  });
+
+  it('on SIGTERM finishes the jobs in hand, exits 0, and leaves no image stuck in processing', async () => {
+    const ids = await submitMany(24);
+    const worker = await startWorker();
+    await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+    const { rows } = await statuses(ids);
+    expect(rows.filter((r) => r.status === 'processing')).toEqual([]);
+    expect(rows.every((r) => r.status === 'ready' || r.status === 'queued')).toBe(true);
+  });
+});
