@@ -7,3 +7,4 @@ export * from './legacy.js';
 export * from './operations.js';
 export * from './search.js';
 export * from './uploads.js';
+export * from './mappers.js';

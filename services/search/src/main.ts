@@ -1,9 +1,46 @@
-import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { ClipModel, ModelNotFoundError } from '@sis/clip';
+import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { createDatabase, EMBEDDING_DIMENSION, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
+import { SearchService } from './services/search.service.js';
 
 const config = loadConfig();
 const logger = createLogger(config, 'search');
-const server = createApp({ config, logger }).listen(config.http.searchPort, config.http.host, () => {
-  logger.info({ port: config.http.searchPort, host: config.http.host }, 'search listening');
+
+let clip: ClipModel;
+try {
+  logger.info({ model: config.clip.model }, 'loading CLIP text tower');
+  clip = await ClipModel.load({
+    model: config.clip.model,
+    cacheDir: config.clip.cacheDir,
+    allowRemoteModels: config.clip.allowRemoteModels,
+    threads: config.clip.threads,
+    towers: ['text'],
+  });
+  if (clip.dimension !== EMBEDDING_DIMENSION) {
+    throw new Error(`model ${clip.modelId} makes ${clip.dimension}-d vectors, but the database stores ${EMBEDDING_DIMENSION}-d ones`);
+  }
+} catch (error) {
+  if (error instanceof ModelNotFoundError) {
+    logger.fatal(
+      { model: error.model, lookedIn: error.lookedIn },
+      `${error.message}. If this machine cannot reach the Hugging Face hub, set CLIP_MODEL to a local model directory ` +
+        '(for a test run, packages/clip/fixtures/tiny-clip) and ALLOW_REMOTE_MODELS=false.',
+    );
+  } else {
+    logger.fatal({ err: error }, 'search failed to start');
+  }
+  process.exit(1);
+}
+
+const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+const search = new SearchService({ images: new ImageRepository(db), encoder: clip, cacheSize: config.search.cacheSize, efSearch: config.search.efSearch });
+const app = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) });
+const server = app.listen(config.http.searchPort, config.http.host, () => {
+  logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');
 });
-stopOnSignals(logger, () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))));
+stopOnSignals(logger, async () => {
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await db.destroy();
+  await clip.dispose();
+});

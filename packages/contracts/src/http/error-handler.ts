@@ -1,0 +1,54 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorResponse } from '../common.js';
+import { AppError, httpStatus, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
+
+interface LoggerLike {
+  error(object: object, message: string): void;
+}
+
+/** Errors raised by express's body parsers and multer, which are not AppErrors. */
+function fromFramework(error: unknown): AppError | undefined {
+  const e = error as { type?: string; code?: string; status?: number; message?: string; field?: string };
+  if (e.type === 'entity.parse.failed') return new ValidationError('invalid_json', `the body is not valid JSON: ${e.message}`);
+  if (e.type === 'entity.too.large') return new PayloadTooLargeError('payload_too_large', 'the request body is too large');
+  if (e.code === 'LIMIT_FILE_SIZE') return new PayloadTooLargeError('file_too_large', `${e.field ?? 'file'}: the file is larger than the upload limit`);
+  if (e.code?.startsWith('LIMIT_')) return new ValidationError('invalid_multipart', `${e.field ? `${e.field}: ` : ''}${e.message}`);
+  if (e.status === 400 && e.message) return new ValidationError('bad_request', e.message);
+  return undefined;
+}
+
+/** Shapes a domain error as a response body; the original service's routes use their own shape. */
+export type ErrorBodyFormat = (error: AppError, requestId: string) => unknown;
+
+export const v1ErrorBody: ErrorBodyFormat = (error, requestId) =>
+  ({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId } }) satisfies ErrorResponse;
+
+/**
+ * The one place errors become HTTP responses: domain errors get their status and a body in the
+ * route's format; anything unexpected is logged and answered 500 without internals.
+ */
+export function errorHandler(logger: LoggerLike, format: ErrorBodyFormat = v1ErrorBody): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = error instanceof AppError ? error : fromFramework(error);
+    if (known) {
+      if (known.details && typeof known.details === 'object' && 'retryAfterSeconds' in known.details) {
+        res.setHeader('Retry-After', String((known.details as { retryAfterSeconds: number }).retryAfterSeconds));
+      }
+      res.status(httpStatus(known)).json(format(known, String(req.id)));
+      return;
+    }
+    logger.error({ err: error, requestId: req.id }, 'unhandled error');
+    res.status(500).json(format(new InternalError(), String(req.id)));
+  };
+}
+
+class InternalError extends AppError {
+  constructor() {
+    super('internal_error', 'something went wrong on our side; the request id helps us find it');
+  }
+}
+
+/** Answers routes that do not exist in the same error format as everything else. */
+export function notFound(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError('route_not_found', `no route for ${req.method} ${req.path}`));
+}

@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import type { FieldIssue } from '../common.js';
+import { ValidationError } from '../errors/index.js';
+
+/** The value at `path` inside `input`, or undefined when any step is missing. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Turns zod issues into field paths and messages a client can act on. */
+export function fieldIssues(error: z.ZodError, input: unknown, prefix?: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+    message: issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined ? 'is required' : issue.message,
+  }));
+}
+
+/**
+ * Validates part of a request against its contract schema.
+ * @param where names the part in messages (`body`, `query`, `params`); body fields are named bare.
+ * @throws ValidationError listing every failing field.
+ */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = fieldIssues(result.error, value, where === 'body' ? undefined : where);
+  throw new ValidationError('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+}

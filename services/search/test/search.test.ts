@@ -1,0 +1,158 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ClipModel } from '@sis/clip';
+import { colourImage, TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { checkReadiness, createLogger } from '@sis/config';
+import { SearchResponseSchema } from '@sis/contracts';
+import { createDatabase, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { freshDatabase } from '@sis/local-stack/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { SearchService, type QueryEncoder } from '../src/services/search.service.js';
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
+let db: Kysely<Database>;
+let images: ImageRepository;
+let clip: ClipModel;
+let server: Server;
+let base: string;
+let encoderCalls = 0;
+const ids: Record<string, string> = {};
+let batchId: string;
+
+/** Writes an image as the worker would, with tiny-clip's vector for its bytes. */
+async function seed(colour: string, extra: { exif?: Record<string, unknown>; contentType?: string; batchId?: string } = {}): Promise<string> {
+  const bytes = await colourImage(colour);
+  const image = await images.create({ object_key: `seed/${randomUUID()}`, content_type: extra.contentType ?? 'image/jpeg', declared_size: bytes.length, status: 'processing', batch_id: extra.batchId ?? null, metadata: { filename: `${colour}.jpg` } });
+  const [embedding] = await clip.embedImages([bytes]);
+  await images.markReady(image.id, { model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, embedding: embedding! });
+  return image.id;
+}
+
+async function post(body: unknown, raw = false): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${base}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+beforeAll(async () => {
+  db = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search') });
+  images = new ImageRepository(db);
+  clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
+  const counting: QueryEncoder = {
+    modelId: clip.modelId,
+    embedText: (text) => {
+      encoderCalls++;
+      return clip.embedText(text);
+    },
+  };
+  batchId = (await new IngestBatchRepository(db).create('search-test')).id;
+  for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
+  const search = new SearchService({ images, encoder: counting, cacheSize: 100, efSearch: 40 });
+  const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
+  server = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server?.close();
+  await db?.destroy();
+  await clip?.dispose();
+});
+
+describe('POST /search', () => {
+  it('ranks each colour query’s image first, with scores and summaries', async () => {
+    for (const colour of COLOURS) {
+      const { status, body } = await post({ q: `a ${colour} picture`, limit: 3 });
+      expect(status).toBe(200);
+      const parsed = SearchResponseSchema.parse(body);
+      expect(parsed.results[0]!.image.id, colour).toBe(ids[colour]);
+      expect(parsed.results[0]!.image.filename).toBe(`${colour}.jpg`);
+      expect(parsed.results[0]!.score).toBeGreaterThan(parsed.results[1]!.score);
+      expect(parsed.model).toBe(TINY_CLIP_DIR);
+    }
+  });
+
+  it('encodes a repeated query once, however it is spaced or cased', async () => {
+    const before = encoderCalls;
+    await post({ q: 'a  Yellow photo of the sun ' });
+    await post({ q: 'A yellow   photo OF the sun' });
+    await Promise.all([post({ q: 'a yellow photo of the sun' }), post({ q: 'a yellow photo of the sun' })]);
+    expect(encoderCalls - before).toBe(1);
+  });
+
+  it('finds images like a stored one, leaving that one out', async () => {
+    const { status, body } = await post({ imageId: ids.red, limit: 5 });
+    expect(status).toBe(200);
+    const found = SearchResponseSchema.parse(body).results.map((r) => r.image.id);
+    expect(found).toHaveLength(5);
+    expect(found).not.toContain(ids.red);
+  });
+
+  it('applies filters and still fills the page from the index', async () => {
+    const canon = await post({ q: 'blue', limit: 5, filters: { exif: { Make: 'Canon' } } });
+    expect(canon.body.results.map((r: { image: { id: string } }) => r.image.id)).toEqual([ids.red]);
+    const inBatch = await post({ q: 'red', limit: 5, filters: { batchId } });
+    expect(inBatch.body.results.map((r: { image: { id: string } }) => r.image.id)).toEqual([ids.blue]);
+    const png = await post({ q: 'red', filters: { contentType: 'image/png' } });
+    expect(png.body.results).toEqual([]);
+    const nikon = await post({ q: 'red', limit: 5, filters: { exif: { Make: 'Nikon' }, createdAfter: new Date(Date.now() - 3_600_000).toISOString() } });
+    expect(nikon.body.results).toHaveLength(5);
+  });
+
+  it('answers 404 for an unknown image and 409 for one without a vector yet', async () => {
+    const unknown = await post({ imageId: randomUUID() });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('image_not_found');
+    const pending = await images.create({ object_key: `seed/${randomUUID()}`, content_type: 'image/jpeg', declared_size: 10 });
+    const notReady = await post({ imageId: pending.id });
+    expect(notReady.status).toBe(409);
+    expect(notReady.body.error).toMatchObject({ code: 'image_not_ready', message: `image ${pending.id} is pending_upload; only ready images have a vector to compare` });
+  });
+
+  it('treats SQL-looking text as text', async () => {
+    const { status, body } = await post({ q: "'; drop table images; -- red" });
+    expect(status).toBe(200);
+    expect(body.results.length).toBeGreaterThan(0);
+    expect(await images.findById(ids.red!)).toBeDefined();
+  });
+
+  it.each([
+    ['empty q', { q: '   ' }, 'q: must not be empty'],
+    ['q over 1000 characters', { q: 'x'.repeat(1001) }, 'q: must be at most 1000 characters'],
+    ['limit 0', { q: 'red', limit: 0 }, 'limit: must be at least 1'],
+    ['limit 201', { q: 'red', limit: 201 }, 'limit: must be at most 200'],
+    ['fractional limit', { q: 'red', limit: 2.5 }, 'limit: must be a whole number'],
+    ['both q and imageId', { q: 'red', imageId: randomUUID() }, 'q: give exactly one of q and imageId'],
+    ['neither q nor imageId', { limit: 3 }, 'q: give exactly one of q and imageId'],
+    ['a malformed imageId', { imageId: 'nope' }, 'imageId: must be a UUID'],
+    ['an unknown filter', { q: 'red', filters: { colour: 'red' } }, 'filters: Unrecognized key: "colour"'],
+    ['a non-date filter', { q: 'red', filters: { createdAfter: 'yesterday' } }, 'filters.createdAfter: Invalid ISO datetime'],
+  ])('answers 400 naming the field for %s', async (_what, body, message) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.message).toBe(message);
+    expect(response.body.error.requestId).toBeTruthy();
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const response = await post('{"q": "red"', true);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_json');
+  });
+});
+
+describe('operations', () => {
+  it('answers /healthz, /readyz and /metrics, and a JSON 404 elsewhere', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', service: 'search' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.postgres!.ok).toBe(true);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/sis_search_request_seconds_count\{status="200"\} \d+/);
+    const missing = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'my-request-1' } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-request-id')).toBe('my-request-1');
+    expect(await missing.json()).toEqual({ error: { code: 'route_not_found', message: 'no route for GET /nope', requestId: 'my-request-1' } });
+  });
+});
