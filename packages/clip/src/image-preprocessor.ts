@@ -59,7 +59,7 @@ export class ImagePreprocessor {
         .raw()
         .toBuffer({ resolveWithObject: true }));
     } catch (error) {
-      throw new InvalidImageError(`cannot decode image: ${(error as Error).message}`, { cause: error });
+      throw new InvalidImageError('unreadable', `cannot decode image: ${(error as Error).message}`, { cause: error });
     }
     const plane = size * size;
     const out = new Float32Array(3 * plane);

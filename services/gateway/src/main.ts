@@ -1,9 +1,25 @@
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { createDatabase } from '@sis/db';
+import { createRedisConnection, EmbedQueue } from '@sis/queue';
+import { ObjectStorage } from '@sis/storage';
 import { createApp } from './app.js';
 
 const config = loadConfig();
 const logger = createLogger(config, 'gateway');
-const server = createApp({ config, logger }).listen(config.http.gatewayPort, config.http.host, () => {
+if (!config.auth.adminToken) logger.warn('ADMIN_TOKEN is not set: nobody can create API keys or use admin routes');
+
+const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+const storage = new ObjectStorage(config.s3);
+const redis = createRedisConnection(config.redis.url);
+const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+const server = createApp({ config, logger, db, storage, redis, queue }).listen(config.http.gatewayPort, config.http.host, () => {
   logger.info({ port: config.http.gatewayPort, host: config.http.host }, 'gateway listening');
 });
-stopOnSignals(logger, () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))));
+
+stopOnSignals(logger, async () => {
+  await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  await queue.close();
+  redis.disconnect();
+  await db.destroy();
+  storage.destroy();
+});

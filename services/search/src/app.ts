@@ -28,7 +28,7 @@ export function createApp(deps: SearchAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestId());
-  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).id, autoLogging: { ignore: (req) => req.url?.startsWith('/healthz') ?? false } }));
+  app.use(pinoHttp({ logger: deps.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => req.url?.startsWith('/healthz') ?? false } }));
   app.use(healthRoutes({ readiness: deps.readiness, metrics }));
   app.use(express.json({ limit: '64kb' }));
   app.use((req, res, next) => {

@@ -64,7 +64,7 @@ export class Sweeper {
 
   /** One pass over both kinds of work. */
   async sweep(): Promise<SweepResult> {
-    const { images, storage, queue, pendingExpirySeconds, logger } = this.#props;
+    const { images, storage, pendingExpirySeconds, logger } = this.#props;
     const result: SweepResult = { requeued: 0, failed: 0, expired: 0 };
     if (await this.#redisMayHaveLostJobs()) await this.#recoverJobs(result);
 

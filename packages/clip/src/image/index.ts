@@ -1,3 +1,3 @@
 export { readExif, type ExifTags } from './exif.js';
 export { inspectImage, type ImageInspection } from './inspect-image.js';
-export { InvalidImageError } from '../errors/index.js';
+export { InvalidImageError, type InvalidImageReason } from '../errors/index.js';

@@ -19,10 +19,10 @@ const ACCEPTED = new Set<string>(ACCEPTED_CONTENT_TYPES);
  * @throws InvalidImageError saying what is wrong, in words fit for the uploader.
  */
 export async function inspectImage(bytes: Uint8Array, options: { maxPixels: number }): Promise<ImageInspection> {
-  if (bytes.length === 0) throw new InvalidImageError('the file is empty');
+  if (bytes.length === 0) throw new InvalidImageError('empty', 'the file is empty');
   const type = await fileTypeFromBuffer(bytes);
-  if (!type) throw new InvalidImageError('the file is not an image (its first bytes match no known format)');
-  if (!ACCEPTED.has(type.mime)) throw new InvalidImageError(`${type.mime} is not an accepted image type (accepted: ${ACCEPTED_CONTENT_TYPES.join(', ')})`);
+  if (!type) throw new InvalidImageError('not_an_image', 'the file is not an image (its first bytes match no known format)');
+  if (!ACCEPTED.has(type.mime)) throw new InvalidImageError('unsupported_type', `${type.mime} is not an accepted image type (accepted: ${ACCEPTED_CONTENT_TYPES.join(', ')})`);
 
   let width: number | undefined;
   let height: number | undefined;
@@ -31,11 +31,11 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
     // with a message that gives the numbers.
     ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (error) {
-    throw new InvalidImageError(`the ${type.ext.toUpperCase()} header cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new InvalidImageError('unreadable', `the ${type.ext.toUpperCase()} header cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  if (!width || !height) throw new InvalidImageError('the image header gives no dimensions');
+  if (!width || !height) throw new InvalidImageError('unreadable', 'the image header gives no dimensions');
   if (width * height > options.maxPixels) {
-    throw new InvalidImageError(`the image is ${width}×${height} = ${width * height} pixels, over the limit of ${options.maxPixels}`);
+    throw new InvalidImageError('too_many_pixels', `the image is ${width}×${height} = ${width * height} pixels, over the limit of ${options.maxPixels}`);
   }
   return { contentType: type.mime as AcceptedContentType, width, height };
 }

@@ -23,22 +23,30 @@ export type ErrorBodyFormat = (error: AppError, requestId: string) => unknown;
 export const v1ErrorBody: ErrorBodyFormat = (error, requestId) =>
   ({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId } }) satisfies ErrorResponse;
 
+export interface ErrorHandlerOptions {
+  /** The body for a domain error. @defaultValue the /v1 shape */
+  body?: ErrorBodyFormat;
+  /** A different status for some errors (the original service's routes answer some with 422). */
+  status?: (error: AppError) => number | undefined;
+}
+
 /**
  * The one place errors become HTTP responses: domain errors get their status and a body in the
  * route's format; anything unexpected is logged and answered 500 without internals.
  */
-export function errorHandler(logger: LoggerLike, format: ErrorBodyFormat = v1ErrorBody): ErrorRequestHandler {
+export function errorHandler(logger: LoggerLike, options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const format = options.body ?? v1ErrorBody;
   return (error: unknown, req, res, _next) => {
     const known = error instanceof AppError ? error : fromFramework(error);
     if (known) {
       if (known.details && typeof known.details === 'object' && 'retryAfterSeconds' in known.details) {
         res.setHeader('Retry-After', String((known.details as { retryAfterSeconds: number }).retryAfterSeconds));
       }
-      res.status(httpStatus(known)).json(format(known, String(req.id)));
+      res.status(options.status?.(known) ?? httpStatus(known)).json(format(known, req.requestId));
       return;
     }
-    logger.error({ err: error, requestId: req.id }, 'unhandled error');
-    res.status(500).json(format(new InternalError(), String(req.id)));
+    logger.error({ err: error, requestId: req.requestId }, 'unhandled error');
+    res.status(500).json(format(new InternalError(), req.requestId));
   };
 }
 

@@ -8,7 +8,7 @@ declare global {
   namespace Express {
     interface Request {
       /** This request's id: the caller's X-Request-Id when it is sane, otherwise a new UUID. */
-      id: string;
+      requestId: string;
     }
   }
 }
@@ -17,8 +17,8 @@ declare global {
 export function requestId(): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-request-id');
-    req.id = given && SAFE_ID.test(given) ? given : randomUUID();
-    res.setHeader('X-Request-Id', req.id);
+    req.requestId = given && SAFE_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
     next();
   };
 }

@@ -5,6 +5,8 @@ import { toVectorLiteral } from '../vector.js';
 /** An image row without its embedding (512 floats nobody listing images wants). */
 export type ImageRecord = Omit<Selectable<ImagesTable>, 'embedding'>;
 export type NewImage = Omit<Insertable<ImagesTable>, 'id' | 'status' | 'embedding' | 'metadata' | 'exif'> & {
+  /** Chosen by the caller when the object key must contain it. @defaultValue a new UUID */
+  id?: string;
   status?: ImageStatus;
   metadata?: Record<string, unknown>;
 };

@@ -80,7 +80,7 @@ export class EmbedImageHandler {
     const bytes = await metrics.time('fetch', () => this.#fetch(image, storage));
     const inspection = await metrics.time('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
-      throw new InvalidImageError(`the file is ${inspection.contentType} but was declared as ${image.content_type}`);
+      throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
     }
     const facts = {
       sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -104,7 +104,7 @@ export class EmbedImageHandler {
   /** Reads the whole object, refusing it as soon as it outgrows the size the client declared. */
   async #fetch(image: ImageRecord, storage: ObjectStorage): Promise<Buffer> {
     const stream = await storage.get(image.object_key);
-    if (!stream) throw new InvalidImageError('the upload is missing from storage');
+    if (!stream) throw new InvalidImageError('missing', 'the upload is missing from storage');
     return readExactly(stream, image.declared_size);
   }
 }
@@ -116,10 +116,10 @@ async function readExactly(stream: Readable, declared: number): Promise<Buffer> 
     size += (chunk as Buffer).length;
     if (size > declared) {
       stream.destroy();
-      throw new InvalidImageError(`the upload is larger than the declared ${declared} bytes`);
+      throw new InvalidImageError('size_mismatch', `the upload is larger than the declared ${declared} bytes`);
     }
     chunks.push(chunk as Buffer);
   }
-  if (size !== declared) throw new InvalidImageError(`the upload is ${size} bytes, not the declared ${declared}`);
+  if (size !== declared) throw new InvalidImageError('size_mismatch', `the upload is ${size} bytes, not the declared ${declared}`);
   return Buffer.concat(chunks, size);
 }

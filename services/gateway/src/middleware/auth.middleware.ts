@@ -1,0 +1,47 @@
+import { ForbiddenError, UnauthenticatedError, type Scope } from '@sis/contracts';
+import type { RequestHandler } from 'express';
+import type { ApiKeyService, Principal } from '../services/api-key.service.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express's own augmentation point
+  namespace Express {
+    interface Request {
+      /** Who is calling, when a valid bearer token was sent. */
+      principal?: Principal;
+    }
+  }
+}
+
+/**
+ * Resolves `Authorization: Bearer <token>` to a principal. No header leaves the request
+ * anonymous (routes decide whether that is enough); a header that is malformed or names no key
+ * is refused at once, so a typo never silently falls back to public access.
+ */
+export function authenticate(apiKeys: ApiKeyService): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization');
+    if (!header) return next();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return next(new UnauthenticatedError('invalid_authorization', 'the Authorization header must be "Bearer <api key>"'));
+    const principal = await apiKeys.authenticate(match[1]!);
+    if (!principal) return next(new UnauthenticatedError('invalid_api_key', 'the API key is not valid (unknown or revoked)'));
+    req.principal = principal;
+    next();
+  };
+}
+
+/**
+ * Lets the request through when its principal has `scope` (admin has every scope). With
+ * `publicRead`, read routes need no key at all.
+ */
+export function requireScope(scope: Scope, options: { publicRead?: boolean } = {}): RequestHandler {
+  return (req, _res, next) => {
+    const principal = req.principal;
+    if (!principal) {
+      if (scope === 'read' && options.publicRead) return next();
+      return next(new UnauthenticatedError('missing_api_key', 'send an API key as "Authorization: Bearer <key>"'));
+    }
+    if (principal.scopes.includes(scope) || principal.scopes.includes('admin')) return next();
+    next(new ForbiddenError('insufficient_scope', `this needs the ${scope} scope; the key has ${principal.scopes.join(', ')}`));
+  };
+}

@@ -1,0 +1,71 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { DeleteImageResponseSchema, IdParamsSchema, ImageDetailSchema, ListImagesQuerySchema, ListImagesResponseSchema, SearchResponseSchema, SimilarQuerySchema } from '@sis/contracts';
+import { parse } from '@sis/contracts/http';
+import { Router, type RequestHandler } from 'express';
+import { document, type RouteGroup } from '../openapi.js';
+import type { ImageService } from '../services/image.service.js';
+import type { SearchClient } from '../services/search.client.js';
+
+export interface ImageRoutesDeps {
+  images: ImageService;
+  search: SearchClient;
+  canRead: RequestHandler;
+  canWrite: RequestHandler;
+}
+
+export function imageRoutes({ images, search, canRead, canWrite }: ImageRoutesDeps): RouteGroup {
+  const router = Router();
+  const registry = new OpenAPIRegistry();
+  const tag = 'Images';
+
+  document(registry, {
+    method: 'get', path: '/v1/images', tag, scope: 'read',
+    summary: 'List images, newest first',
+    request: { query: ListImagesQuerySchema },
+    success: { status: 200, description: 'A page of images and the cursor for the next.', schema: ListImagesResponseSchema },
+    errors: [400, 401, 403],
+  });
+  router.get('/v1/images', canRead, async (req, res) => {
+    res.json(await images.list(parse(ListImagesQuerySchema, req.query, 'query')));
+  });
+
+  document(registry, {
+    method: 'get', path: '/v1/images/{id}', tag, scope: 'read',
+    summary: 'Get one image',
+    description: 'Status (and why it failed), EXIF, dimensions, hash, duplicate, model, and a short-lived download URL.',
+    request: { params: IdParamsSchema },
+    success: { status: 200, description: 'The image.', schema: ImageDetailSchema },
+    errors: [400, 401, 403, 404],
+  });
+  router.get('/v1/images/:id', canRead, async (req, res) => {
+    res.json(await images.get(parse(IdParamsSchema, req.params, 'params').id));
+  });
+
+  document(registry, {
+    method: 'delete', path: '/v1/images/{id}', tag, scope: 'write',
+    summary: 'Delete an image',
+    description: 'Removes the record, its vector, the stored file and any queued job.',
+    request: { params: IdParamsSchema },
+    success: { status: 200, description: 'Deleted.', schema: DeleteImageResponseSchema },
+    errors: [400, 401, 403, 404],
+  });
+  router.delete('/v1/images/:id', canWrite, async (req, res) => {
+    const deleted = await images.delete(parse(IdParamsSchema, req.params, 'params').id);
+    res.json({ id: deleted.id, deleted: true });
+  });
+
+  document(registry, {
+    method: 'get', path: '/v1/images/{id}/similar', tag, scope: 'read',
+    summary: 'Images like this one',
+    request: { params: IdParamsSchema, query: SimilarQuerySchema },
+    success: { status: 200, description: 'The nearest images by their vectors, this one left out.', schema: SearchResponseSchema },
+    errors: [400, 401, 403, 404, 409, 503],
+  });
+  router.get('/v1/images/:id/similar', canRead, async (req, res) => {
+    const { id } = parse(IdParamsSchema, req.params, 'params');
+    const { limit } = parse(SimilarQuerySchema, req.query, 'query');
+    res.json(await search.search({ imageId: id, limit }, req.requestId));
+  });
+
+  return { router, registry };
+}

@@ -1,0 +1,113 @@
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  BatchCompleteResponseSchema,
+  BatchUploadRequestSchema,
+  BatchUploadResponseSchema,
+  CompleteUploadResponseSchema,
+  CreateUploadRequestSchema,
+  CreateUploadResponseSchema,
+  IdParamsSchema,
+  MetadataSchema,
+  ValidationError,
+} from '@sis/contracts';
+import { parse } from '@sis/contracts/http';
+import { Router, type RequestHandler } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { document, type RouteGroup } from '../openapi.js';
+import type { UploadService } from '../services/upload.service.js';
+
+export interface UploadRoutesDeps {
+  uploads: UploadService;
+  /** Guards for the write scope. */
+  canWrite: RequestHandler;
+  maxUploadBytes: number;
+}
+
+const MultipartUploadSchema = z.object({
+  file: z.string().meta({ format: 'binary', description: 'The image file.' }),
+  metadata: z.string().optional().meta({ description: 'A JSON object kept with the image.' }),
+});
+
+export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutesDeps): RouteGroup {
+  const router = Router();
+  const registry = new OpenAPIRegistry();
+  const tag = 'Uploads';
+
+  document(registry, {
+    method: 'post', path: '/v1/uploads', tag, scope: 'write',
+    summary: 'Presign one upload',
+    description: 'Creates the image record and a URL to PUT the file to, bound to its key, content type and exact size, valid for up to 15 minutes. Then call complete.',
+    request: { body: { content: { 'application/json': { schema: CreateUploadRequestSchema } } } },
+    success: { status: 201, description: 'The pending image and where to upload it.', schema: CreateUploadResponseSchema },
+    errors: [400, 401, 403, 413, 415],
+  });
+  router.post('/v1/uploads', canWrite, async (req, res) => {
+    res.status(201).json(await uploads.createUpload(parse(CreateUploadRequestSchema, req.body)));
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/uploads/batch', tag, scope: 'write',
+    summary: 'Presign up to 500 uploads as one batch',
+    description: 'Items are checked one by one: an invalid item is reported in its place and the others still get URLs.',
+    request: { body: { content: { 'application/json': { schema: BatchUploadRequestSchema } } } },
+    success: { status: 201, description: 'The batch and, per item, an upload or an error.', schema: BatchUploadResponseSchema },
+    errors: [400, 401, 403, 413],
+  });
+  router.post('/v1/uploads/batch', canWrite, async (req, res) => {
+    const { label, items } = parse(BatchUploadRequestSchema, req.body);
+    res.status(201).json(await uploads.createBatch(label, items));
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/uploads/{id}/complete', tag, scope: 'write',
+    summary: 'Confirm an upload and queue it for embedding',
+    description: 'Checks that the object exists with the declared size, then queues the image. Safe to repeat: 202 when this call queued it, 200 with the current state otherwise.',
+    request: { params: IdParamsSchema },
+    success: { status: 202, description: 'Queued (200 when it already was).', schema: CompleteUploadResponseSchema },
+    errors: [400, 401, 403, 404, 409],
+  });
+  router.post('/v1/uploads/:id/complete', canWrite, async (req, res) => {
+    const { id } = parse(IdParamsSchema, req.params, 'params');
+    const { image, queuedNow } = await uploads.complete(id, req.requestId);
+    res.status(queuedNow ? 202 : 200).json({ image });
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/batches/{id}/complete', tag, scope: 'write',
+    summary: 'Confirm every upload of a batch',
+    request: { params: IdParamsSchema },
+    success: { status: 200, description: 'How many were queued, and which uploads were missing or wrong.', schema: BatchCompleteResponseSchema },
+    errors: [400, 401, 403, 404],
+  });
+  router.post('/v1/batches/:id/complete', canWrite, async (req, res) => {
+    const { id } = parse(IdParamsSchema, req.params, 'params');
+    res.json(await uploads.completeBatch(id, req.requestId));
+  });
+
+  const receive = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxUploadBytes, files: 1, fields: 5, fieldSize: 64 * 1024 } }).single('file');
+  document(registry, {
+    method: 'post', path: '/v1/images', tag, scope: 'write',
+    summary: 'Upload a file through the gateway',
+    description: 'For clients that cannot PUT to S3. The type is read from the file itself. Prefer presigned uploads for anything large or many.',
+    request: { body: { content: { 'multipart/form-data': { schema: MultipartUploadSchema } } } },
+    success: { status: 202, description: 'Stored and queued.', schema: CompleteUploadResponseSchema },
+    errors: [400, 401, 403, 413, 415],
+  });
+  router.post('/v1/images', canWrite, receive, async (req, res) => {
+    if (!req.file) throw new ValidationError('validation_failed', 'file: is required', [{ field: 'file', message: 'is required' }]);
+    const metadata = req.body?.metadata === undefined ? undefined : parse(MetadataSchema, parseJsonField(req.body.metadata, 'metadata'), 'body');
+    const image = await uploads.uploadDirect({ bytes: req.file.buffer, filename: req.file.originalname || 'upload', metadata }, req.requestId);
+    res.status(202).json({ image });
+  });
+
+  return { router, registry };
+}
+
+function parseJsonField(value: unknown, field: string): unknown {
+  try {
+    return JSON.parse(String(value));
+  } catch {
+    throw new ValidationError('validation_failed', `${field}: must be a JSON object`, [{ field, message: 'must be a JSON object' }]);
+  }
+}

@@ -1,0 +1,121 @@
+import { readExif } from '@sis/clip/image';
+import { NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
+import type { ImageRecord, ImageRepository } from '@sis/db';
+import type { ObjectStorage } from '@sis/storage';
+import { DOWNLOAD_URL_SECONDS, type ImageService } from './image.service.js';
+import type { SearchClient } from './search.client.js';
+import type { UploadService } from './upload.service.js';
+
+/**
+ * Where the original service's EXIF names (the EXIF specification's, as Pillow spells them)
+ * differ from exifr's (ExifTool's). Everything else is named alike.
+ */
+const ORIGINAL_EXIF_NAMES: Readonly<Record<string, string>> = {
+  ModifyDate: 'DateTime',
+  CreateDate: 'DateTimeDigitized',
+  ExposureCompensation: 'ExposureBiasValue',
+  ISO: 'ISOSpeedRatings',
+  FocalLengthIn35mmFormat: 'FocalLengthIn35mmFilm',
+  FlashpixVersion: 'FlashPixVersion',
+  OwnerName: 'CameraOwnerName',
+  SerialNumber: 'BodySerialNumber',
+  LensInfo: 'LensSpecification',
+};
+
+/** EXIF as the original service returned it: flat, its tag names, {} when there is none. */
+export function toOriginalExif(exif: Record<string, unknown> | null): Record<string, unknown> {
+  if (!exif) return {};
+  return Object.fromEntries(Object.entries(exif).map(([name, value]) => [ORIGINAL_EXIF_NAMES[name] ?? name, value]));
+}
+
+export interface LegacyServiceProps {
+  images: ImageRepository;
+  storage: ObjectStorage;
+  uploads: UploadService;
+  imageService: ImageService;
+  search: SearchClient;
+  /** How long a create waits for the worker, in ms. */
+  waitMs: number;
+}
+
+/** The original Python service's behaviour, on top of the /v1 machinery. */
+export class LegacyService {
+  readonly #props: Readonly<LegacyServiceProps>;
+
+  constructor(props: LegacyServiceProps) {
+    this.#props = Object.freeze({ ...props });
+  }
+
+  /** Newest ready images first, or with `q`, the closest matches first. */
+  async list(options: { q?: string; limit: number; offset: number }, requestId: string): Promise<LegacyImage[]> {
+    const { images, search } = this.#props;
+    if (options.q) {
+      const limit = Math.min(options.offset + options.limit, 200);
+      const { results } = await search.search({ q: options.q, limit }, requestId);
+      const rows = await images.findByIds(results.slice(options.offset).map((r) => r.image.id));
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return Promise.all(results.slice(options.offset).flatMap((r) => (byId.has(r.image.id) ? [this.#present(byId.get(r.image.id)!)] : [])));
+    }
+    return Promise.all((await images.listByOffset({ status: 'ready', limit: options.limit, offset: options.offset })).map((row) => this.#present(row)));
+  }
+
+  async get(name: string): Promise<LegacyImage> {
+    return this.#present(await this.#find(name));
+  }
+
+  /**
+   * Stores and embeds an image under a unique name, waiting for the worker like the original's
+   * synchronous handler did. An image the worker refuses is removed again, freeing the name.
+   */
+  async create(name: string, file: { bytes: Buffer; filename: string }, requestId: string): Promise<LegacyImage> {
+    const { images, uploads, imageService, waitMs } = this.#props;
+    if (await images.findByName(name)) throw new ValidationError('name_taken', 'File name already taken');
+    let created;
+    try {
+      created = await uploads.uploadDirect({ bytes: file.bytes, filename: file.filename, name }, requestId);
+    } catch (error) {
+      // Two requests racing for one name: the database's unique index decides.
+      if ((error as { constraint?: string }).constraint === 'images_name_key') throw new ValidationError('name_taken', 'File name already taken');
+      throw error;
+    }
+    const settled = await this.#waitForWorker(created.id, waitMs);
+    if (settled?.status === 'failed') {
+      await imageService.delete(settled.id);
+      throw new ValidationError('invalid_image', `Invalid image: ${settled.error}`);
+    }
+    const row = settled ?? (await images.findById(created.id))!;
+    // Until the worker has run, the EXIF is read here, from the same bytes, the same way.
+    return this.#present(row, row.status === 'ready' ? undefined : await readExif(file.bytes));
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.#props.imageService.delete((await this.#find(name)).id);
+  }
+
+  async #find(name: string): Promise<ImageRecord> {
+    const image = await this.#props.images.findByName(name);
+    if (!image) throw new NotFoundError('file_not_found', 'File not found');
+    return image;
+  }
+
+  async #waitForWorker(id: string, waitMs: number): Promise<ImageRecord | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const image = await this.#props.images.findById(id);
+      if (!image || image.status === 'ready' || image.status === 'failed') return image;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async #present(row: ImageRecord, exif: Record<string, unknown> | null = row.exif): Promise<LegacyImage> {
+    const filename = typeof row.metadata.filename === 'string' ? row.metadata.filename : row.id;
+    return {
+      id: row.id,
+      name: row.name ?? filename,
+      aws_image_src: await this.#props.storage.presignGet(row.object_key, DOWNLOAD_URL_SECONDS),
+      exif_data: toOriginalExif(exif),
+      uploaded_at: row.created_at.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { inspectImage, InvalidImageError } from '@sis/clip/image';
+import type { Config, Logger } from '@sis/config';
+import {
+  ACCEPTED_CONTENT_TYPES,
+  ConflictError,
+  CreateUploadRequestSchema,
+  NotFoundError,
+  PayloadTooLargeError,
+  toImageDetail,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  type AppError,
+  type BatchCompleteResponse,
+  type BatchUploadResponse,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type ImageDetail,
+} from '@sis/contracts';
+import { fieldIssues } from '@sis/contracts/http';
+import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/db';
+import type { EmbedQueue } from '@sis/queue';
+import type { ObjectStorage } from '@sis/storage';
+import pLimit from 'p-limit';
+import type { GatewayMetrics } from '../gateway-metrics.js';
+import type { ImageService } from './image.service.js';
+
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+  'image/tiff': 'tiff',
+};
+/** Storage calls a batch completion makes at once. */
+const BATCH_COMPLETE_CONCURRENCY = 16;
+
+export interface UploadServiceProps {
+  images: ImageRepository;
+  batches: IngestBatchRepository;
+  storage: ObjectStorage;
+  queue: EmbedQueue;
+  /** Presents images as the API shows them. */
+  imageService: ImageService;
+  limits: Config['limits'];
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/** A file that arrived through the gateway rather than a presigned PUT. */
+export interface DirectUpload {
+  bytes: Buffer;
+  filename: string;
+  metadata?: Record<string, unknown>;
+  /** Unique name, for the original service's routes. */
+  name?: string;
+}
+
+/**
+ * The upload rules: which files are accepted, how presigned uploads are issued and completed,
+ * and how completion hands an image to the queue. Bytes normally go straight from the client to
+ * S3; the gateway only signs for them and later checks what arrived.
+ */
+export class UploadService {
+  readonly #props: Readonly<UploadServiceProps>;
+
+  constructor(props: UploadServiceProps) {
+    this.#props = Object.freeze({ ...props });
+  }
+
+  async createUpload(request: CreateUploadRequest): Promise<CreateUploadResponse> {
+    this.#checkAcceptable(request);
+    const [created] = await this.#createPending([request], null);
+    this.#props.metrics.uploadsCreated.inc();
+    return created!;
+  }
+
+  /** Presigns many uploads under one batch; items that fail validation are reported, not fatal. */
+  async createBatch(label: string | undefined, items: unknown[]): Promise<BatchUploadResponse> {
+    const valid: { index: number; request: CreateUploadRequest }[] = [];
+    const results: BatchUploadResponse['items'] = [];
+    items.forEach((item, index) => {
+      const parsed = CreateUploadRequestSchema.safeParse(item);
+      if (!parsed.success) {
+        const issues = fieldIssues(parsed.error, item);
+        results.push({ index, ok: false, error: { code: 'validation_failed', message: issues.map((i) => `${i.field}: ${i.message}`).join('; '), details: issues } });
+        return;
+      }
+      try {
+        this.#checkAcceptable(parsed.data);
+        valid.push({ index, request: parsed.data });
+      } catch (error) {
+        const e = error as AppError;
+        results.push({ index, ok: false, error: { code: e.code, message: e.message } });
+      }
+    });
+    const batch = await this.#props.batches.create(label ?? null);
+    const created = await this.#createPending(valid.map((v) => v.request), batch.id);
+    created.forEach((upload, i) => results.push({ index: valid[i]!.index, ok: true, ...upload }));
+    this.#props.metrics.uploadsCreated.inc(created.length);
+    return { batch: { id: batch.id }, items: results.sort((a, b) => a.index - b.index) };
+  }
+
+  /**
+   * Confirms an upload: the object must exist with the declared size. Moves the image to queued
+   * and enqueues it. Idempotent: an image past pending_upload is returned as it is.
+   * @returns the image, and whether this call queued it.
+   */
+  async complete(id: string, requestId: string): Promise<{ image: ImageDetail; queuedNow: boolean }> {
+    const image = await this.#props.images.findById(id);
+    if (!image) throw new NotFoundError('image_not_found', `no image with id ${id}`);
+    if (image.status !== 'pending_upload') return { image: await this.#detail(image), queuedNow: false };
+    await this.#checkUploaded(image);
+    const queued = await this.#props.images.transition(id, ['pending_upload'], 'queued');
+    // Someone completed it between our read and our write: theirs is the state to report.
+    if (!queued) return { image: await this.#detail((await this.#props.images.findById(id)) ?? image), queuedNow: false };
+    await this.#enqueue([queued], requestId);
+    this.#props.metrics.uploadsCompleted.inc();
+    return { image: await this.#detail(queued), queuedNow: true };
+  }
+
+  /** Completes every upload of a batch still pending; the ones not (correctly) uploaded are listed. */
+  async completeBatch(batchId: string, requestId: string): Promise<BatchCompleteResponse> {
+    const { images, batches } = this.#props;
+    const batch = await batches.findById(batchId);
+    if (!batch) throw new NotFoundError('batch_not_found', `no batch with id ${batchId}`);
+    const pending = await images.listPendingInBatch(batchId);
+    const limit = pLimit(BATCH_COMPLETE_CONCURRENCY);
+    const missing: BatchCompleteResponse['missing'] = [];
+    const queued: ImageRecord[] = [];
+    await Promise.all(
+      pending.map((image) =>
+        limit(async () => {
+          try {
+            await this.#checkUploaded(image);
+          } catch (error) {
+            const e = error as AppError;
+            missing.push({ id: image.id, error: { code: e.code, message: e.message } });
+            return;
+          }
+          const moved = await images.transition(image.id, ['pending_upload'], 'queued');
+          if (moved) queued.push(moved);
+        }),
+      ),
+    );
+    await this.#enqueue(queued, requestId);
+    this.#props.metrics.uploadsCompleted.inc(queued.length);
+    return { batch: { id: batchId }, queued: queued.length, alreadyCompleted: batch.total - pending.length, missing };
+  }
+
+  /**
+   * Takes the bytes through the gateway (multipart), for clients that cannot PUT to S3: checks
+   * the magic bytes, stores the object, then completes as a presigned upload would.
+   */
+  async uploadDirect(upload: DirectUpload, requestId: string): Promise<ImageDetail> {
+    let contentType: string;
+    try {
+      ({ contentType } = await inspectImage(upload.bytes, { maxPixels: this.#props.limits.maxPixels }));
+    } catch (error) {
+      if (!(error instanceof InvalidImageError)) throw error;
+      if (['empty', 'not_an_image', 'unsupported_type'].includes(error.reason)) throw new UnsupportedMediaTypeError('unsupported_image', `file: ${error.message}`);
+      throw new ValidationError('invalid_image', `file: ${error.message}`);
+    }
+    const request = { filename: upload.filename, contentType, size: upload.bytes.length, metadata: upload.metadata };
+    this.#checkAcceptable(request);
+    const id = randomUUID();
+    const objectKey = objectKeyFor(id, contentType);
+    await this.#props.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
+    await this.#props.images.create({
+      id,
+      name: upload.name ?? null,
+      object_key: objectKey,
+      content_type: contentType,
+      declared_size: upload.bytes.length,
+      metadata: { ...upload.metadata, filename: upload.filename },
+    });
+    this.#props.metrics.uploadsCreated.inc();
+    return (await this.complete(id, requestId)).image;
+  }
+
+  #checkAcceptable(request: CreateUploadRequest): void {
+    if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(request.contentType)) {
+      throw new UnsupportedMediaTypeError('unsupported_content_type', `contentType: ${request.contentType} is not accepted; use one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`);
+    }
+    if (request.size > this.#props.limits.maxUploadBytes) {
+      throw new PayloadTooLargeError('file_too_large', `size: ${request.size} bytes is over the limit of ${this.#props.limits.maxUploadBytes}`);
+    }
+  }
+
+  async #createPending(requests: CreateUploadRequest[], batchId: string | null): Promise<CreateUploadResponse[]> {
+    const { images, storage, limits } = this.#props;
+    const rows = await images.createMany(
+      requests.map((request) => {
+        const id = randomUUID();
+        return {
+          id,
+          object_key: objectKeyFor(id, request.contentType),
+          content_type: request.contentType,
+          declared_size: request.size,
+          batch_id: batchId,
+          metadata: { ...request.metadata, filename: request.filename },
+        };
+      }),
+    );
+    return Promise.all(
+      rows.map(async (row) => {
+        const upload = await storage.presignPut(row.object_key, { contentType: row.content_type, contentLength: row.declared_size, expiresInSeconds: limits.presignExpiresSeconds });
+        return { image: toImageDetail(row, null), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } };
+      }),
+    );
+  }
+
+  async #checkUploaded(image: ImageRecord): Promise<void> {
+    const head = await this.#props.storage.head(image.object_key);
+    if (!head) throw new ConflictError('upload_missing', 'nothing has been uploaded for this image yet; PUT the file to the upload URL first');
+    if (head.size !== image.declared_size) {
+      throw new ConflictError('size_mismatch', `the uploaded object is ${head.size} bytes, but ${image.declared_size} were declared`, { declared: image.declared_size, actual: head.size });
+    }
+  }
+
+  /**
+   * Postgres already says queued, so a Redis failure here loses nothing: the worker's sweeper
+   * enqueues what Postgres holds as queued. The client is told the upload is accepted either way.
+   */
+  async #enqueue(images: ImageRecord[], requestId: string): Promise<void> {
+    if (images.length === 0) return;
+    try {
+      await this.#props.queue.enqueueMany(images.map((image) => ({ imageId: image.id, requestId })));
+    } catch (error) {
+      this.#props.logger.warn({ err: error, count: images.length, requestId }, 'enqueue failed; the sweeper will enqueue these images');
+    }
+  }
+
+  #detail(image: ImageRecord): Promise<ImageDetail> {
+    return this.#props.imageService.detail(image);
+  }
+}
+
+/** The object key never contains anything the client wrote: only the image id and a fixed extension. */
+function objectKeyFor(id: string, contentType: string): string {
+  return `images/${id}.${EXTENSIONS[contentType] ?? 'bin'}`;
+}

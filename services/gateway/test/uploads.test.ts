@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { colourImage, pngClaimingSize } from '@sis/clip/fixtures';
+import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type Gateway } from './harness.js';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({ MAX_UPLOAD_BYTES: String(2 * 1024 * 1024), MAX_PIXELS: '20000000' });
+});
+afterAll(() => gw?.stop());
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
+
+describe('presign → PUT → complete → ready → search', () => {
+  it('takes colour photos all the way to a ranked text search', async () => {
+    const ids: Record<string, string> = {};
+    for (const colour of COLOURS) ids[colour] = await gw.upload(await colourImage(colour), 'image/jpeg', `${colour}.jpg`);
+    for (const id of Object.values(ids)) expect((await gw.settled(id)).status).toBe('ready');
+
+    const image = await gw.api('GET', `/v1/images/${ids.red}`);
+    expect(image.status).toBe(200);
+    const detail = ImageDetailSchema.parse(image.body);
+    expect(detail).toMatchObject({ status: 'ready', filename: 'red.jpg', width: 640, height: 480, contentType: 'image/jpeg', model: gw.clip.modelId });
+    expect(Buffer.from(await (await fetch(detail.url!)).arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+
+    for (const colour of COLOURS) {
+      const search = await gw.api('GET', `/v1/search?q=${encodeURIComponent(`a ${colour} picture`)}&limit=3`);
+      expect(search.status).toBe(200);
+      expect(search.body.results[0].image.id, colour).toBe(ids[colour]);
+    }
+    const similar = await gw.api('GET', `/v1/images/${ids.blue}/similar?limit=2`);
+    expect(similar.body.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(ids.blue);
+  });
+
+  it('binds the upload URL to the key, type and size it was asked for', async () => {
+    const created = await gw.api('POST', '/v1/uploads', { json: { filename: 'x.png', contentType: 'IMAGE/PNG', size: 1234, metadata: { album: 'summer' } } });
+    expect(created.status).toBe(201);
+    const body = CreateUploadResponseSchema.parse(created.body);
+    expect(body.image).toMatchObject({ status: 'pending_upload', contentType: 'image/png', size: 1234, metadata: { album: 'summer', filename: 'x.png' }, url: null });
+    const url = new URL(body.upload.url);
+    expect(url.pathname).toBe(`/${gw.config.s3.bucket}/images/${body.image.id}.png`);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(body.upload.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234' });
+    expect(new Date(body.upload.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(900_000);
+  });
+
+  it('completes idempotently: the second call queues nothing and says where the image is', async () => {
+    const bytes = await colourImage('purple', { width: 200, height: 100 });
+    const created = await gw.api('POST', '/v1/uploads', { json: { filename: 'p.jpg', contentType: 'image/jpeg', size: bytes.length } });
+    await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: bytes });
+    const id = created.body.image.id;
+    const first = await gw.api('POST', `/v1/uploads/${id}/complete`);
+    const second = await gw.api('POST', `/v1/uploads/${id}/complete`);
+    expect(first.status).toBe(202);
+    expect(first.body.image.status).toBe('queued');
+    expect(second.status).toBe(200);
+    expect(['queued', 'processing', 'ready']).toContain(second.body.image.status);
+    expect((await gw.settled(id)).attempts).toBe(1);
+  });
+
+  it('refuses to complete before the file is there, or when it is not the declared size', async () => {
+    const created = await gw.api('POST', '/v1/uploads', { json: { filename: 'later.jpg', contentType: 'image/jpeg', size: 500 } });
+    const early = await gw.api('POST', `/v1/uploads/${created.body.image.id}/complete`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('upload_missing');
+    // The local S3 server does not enforce signed lengths (AWS and MinIO do), so put a wrong size directly.
+    await gw.storage.put(`images/${created.body.image.id}.jpg`, Buffer.alloc(499), 'image/jpeg');
+    const wrong = await gw.api('POST', `/v1/uploads/${created.body.image.id}/complete`);
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error).toMatchObject({ code: 'size_mismatch', details: { declared: 500, actual: 499 } });
+    expect((await gw.images.findById(created.body.image.id))?.status).toBe('pending_upload');
+  });
+
+  it('reuses the vector when the same bytes are uploaded again', async () => {
+    const bytes = await colourImage('pink', { width: 321, height: 123 });
+    const first = await gw.settled(await gw.upload(bytes, 'image/jpeg'));
+    const second = await gw.settled(await gw.upload(bytes, 'image/jpeg'));
+    expect(second).toMatchObject({ status: 'ready', duplicate_of: first.id, sha256: first.sha256 });
+    const detail = await gw.api('GET', `/v1/images/${second.id}`);
+    expect(detail.body.duplicateOf).toBe(first.id);
+  });
+});
+
+describe('batches', () => {
+  it('presigns 100 uploads at once, completes them together, and counts them through to ready', async () => {
+    const files = await Promise.all(Array.from({ length: 100 }, (_, i) => colourImage(COLOURS[i % 6]!, { width: 64 + i, height: 48 })));
+    const presigned = await gw.api('POST', '/v1/uploads/batch', {
+      json: { label: 'hundred', items: files.map((bytes, i) => ({ filename: `f${i}.jpg`, contentType: 'image/jpeg', size: bytes.length })) },
+    });
+    expect(presigned.status).toBe(201);
+    expect(presigned.body.items).toHaveLength(100);
+    const batchId = presigned.body.batch.id;
+    await Promise.all(presigned.body.items.map((item: { upload: { url: string; headers: Record<string, string> } }, i: number) => fetch(item.upload.url, { method: 'PUT', headers: item.upload.headers, body: files[i] })));
+    const completed = await gw.api('POST', `/v1/batches/${batchId}/complete`);
+    expect(completed.body).toEqual({ batch: { id: batchId }, queued: 100, alreadyCompleted: 0, missing: [] });
+    await expect.poll(async () => (await gw.api('GET', `/v1/batches/${batchId}`)).body.counts.ready, { timeout: 60_000, interval: 200 }).toBe(100);
+    const batch = await gw.api('GET', `/v1/batches/${batchId}`);
+    expect(batch.body).toMatchObject({ label: 'hundred', total: 100, counts: { pending_upload: 0, queued: 0, processing: 0, failed: 0 } });
+    const again = await gw.api('POST', `/v1/batches/${batchId}/complete`);
+    expect(again.body).toMatchObject({ queued: 0, alreadyCompleted: 100 });
+    const listed = await gw.api('GET', `/v1/images?batchId=${batchId}&limit=200`);
+    expect(listed.body.items).toHaveLength(100);
+  });
+
+  it('reports invalid items in their place and still presigns the rest; lists uploads never made', async () => {
+    const presigned = await gw.api('POST', '/v1/uploads/batch', {
+      json: {
+        items: [
+          { filename: 'ok.jpg', contentType: 'image/jpeg', size: 10 },
+          { filename: 'doc.pdf', contentType: 'application/pdf', size: 10 },
+          { filename: 'big.jpg', contentType: 'image/jpeg', size: 3 * 1024 * 1024 },
+          { filename: '', contentType: 'image/png', size: 0 },
+          'not an object',
+          { filename: 'ok.webp', contentType: 'image/webp', size: 20 },
+        ],
+      },
+    });
+    expect(presigned.status).toBe(201);
+    const items = presigned.body.items;
+    expect(items.map((i: { ok: boolean }) => i.ok)).toEqual([true, false, false, false, false, true]);
+    expect(items[1].error).toMatchObject({ code: 'unsupported_content_type' });
+    expect(items[2].error).toMatchObject({ code: 'file_too_large' });
+    expect(items[3].error.message).toBe('filename: must not be empty; size: must be at least 1 byte');
+    expect(items[4].error.message).toMatch(/^\(body\): /);
+    const completed = await gw.api('POST', `/v1/batches/${presigned.body.batch.id}/complete`);
+    expect(completed.body.queued).toBe(0);
+    expect(completed.body.missing.map((m: { error: { code: string } }) => m.error.code)).toEqual(['upload_missing', 'upload_missing']);
+  });
+
+  it('refuses an empty batch or one over 500 items', async () => {
+    expect((await gw.api('POST', '/v1/uploads/batch', { json: { items: [] } })).body.error.message).toBe('items: must hold at least one item');
+    const tooMany = await gw.api('POST', '/v1/uploads/batch', { json: { items: Array.from({ length: 501 }, () => ({})) } });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toBe('items: must hold at most 500 items');
+    expect((await gw.api('POST', `/v1/batches/${randomUUID()}/complete`)).status).toBe(404);
+  });
+});
+
+describe('multipart upload through the gateway', () => {
+  it('stores, queues and embeds a file, reading its type from its bytes', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([await colourImage('green', { format: 'png', width: 90, height: 90 })]), 'leaf.bin');
+    form.append('metadata', JSON.stringify({ source: 'phone' }));
+    const response = await gw.api('POST', '/v1/images', { form });
+    expect(response.status).toBe(202);
+    expect(response.body.image).toMatchObject({ status: 'queued', contentType: 'image/png', filename: 'leaf.bin', metadata: { source: 'phone' } });
+    expect((await gw.settled(response.body.image.id)).status).toBe('ready');
+  });
+
+  it.each([
+    ['no file', () => new FormData(), 400, 'file: is required'],
+    ['a text file', () => withFile(Buffer.from('plain words')), 415, 'file: the file is not an image (its first bytes match no known format)'],
+    ['an empty file', () => withFile(Buffer.alloc(0)), 415, 'file: the file is empty'],
+    ['a PDF', () => withFile(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n')), 415, 'file: application/pdf is not an accepted image type (accepted: image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff)'],
+    ['a PNG claiming 100000² pixels', () => withFile(pngClaimingSize(100_000, 100_000)), 400, 'file: the image is 100000×100000 = 10000000000 pixels, over the limit of 20000000'],
+    ['a file over the size limit', () => withFile(Buffer.alloc(2 * 1024 * 1024 + 1)), 413, 'file: the file is larger than the upload limit'],
+    ['metadata that is not JSON', () => withFile(Buffer.alloc(1), '{oops'), 400, 'metadata: must be a JSON object'],
+  ])('answers %s with %i', async (_what, form, status, message) => {
+    const response = await gw.api('POST', '/v1/images', { form: await form() });
+    expect(response.status).toBe(status);
+    expect(response.body.error.message).toBe(message);
+  });
+});
+
+function withFile(bytes: Buffer, metadata?: string): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), 'upload');
+  if (metadata) form.append('metadata', metadata);
+  return form;
+}
+
+describe('bad input to POST /v1/uploads', () => {
+  it.each([
+    ['zero bytes', { filename: 'a.jpg', contentType: 'image/jpeg', size: 0 }, 400, 'validation_failed', 'size: must be at least 1 byte'],
+    ['a negative size', { filename: 'a.jpg', contentType: 'image/jpeg', size: -5 }, 400, 'validation_failed', 'size: must be at least 1 byte'],
+    ['a size that is text', { filename: 'a.jpg', contentType: 'image/jpeg', size: '12' }, 400, 'validation_failed', 'size: must be a number of bytes'],
+    ['no size', { filename: 'a.jpg', contentType: 'image/jpeg' }, 400, 'validation_failed', 'size: is required'],
+    ['an unknown type', { filename: 'a.bmp', contentType: 'image/bmp', size: 10 }, 415, 'unsupported_content_type', 'contentType: image/bmp is not accepted; use one of image/jpeg, image/png, image/webp, image/gif, image/avif, image/tiff'],
+    ['HEIC', { filename: 'a.heic', contentType: 'image/heic', size: 10 }, 415, 'unsupported_content_type', expect.stringMatching(/^contentType: image\/heic is not accepted/)],
+    ['a size over the limit', { filename: 'a.jpg', contentType: 'image/jpeg', size: 2 * 1024 * 1024 + 1 }, 413, 'file_too_large', 'size: 2097153 bytes is over the limit of 2097152'],
+    ['a filename with a NUL byte', { filename: 'evil\u0000.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
+    ['a filename with a newline', { filename: 'a\nb.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
+    ['a 300-character filename', { filename: `${'a'.repeat(296)}.jpg`, contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must be at most 255 characters'],
+    ['metadata over 16 KB', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x'.repeat(17_000) } }, 400, 'validation_failed', 'metadata: must be at most 16384 bytes of JSON'],
+    ['a body that is a list', [1, 2], 400, 'validation_failed', expect.stringMatching(/^\(body\): /)],
+  ])('answers %s with %i naming the field', async (_what, json, status, code, message) => {
+    const response = await gw.api('POST', '/v1/uploads', { json });
+    expect(response.status).toBe(status);
+    expect(response.body.error).toMatchObject({ code, message });
+    expect(response.body.error.requestId).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('accepts hostile-looking filenames as labels, never as storage paths', async () => {
+    for (const filename of ['../../../etc/passwd', '<script>alert(1)</script>.jpg', "'; drop table images; --.jpg", 'ｆｕｌｌｗｉｄｔｈ.jpg', '%2e%2e%2fsecret']) {
+      const response = await gw.api('POST', '/v1/uploads', { json: { filename, contentType: 'image/jpeg', size: 10 } });
+      expect(response.status).toBe(201);
+      expect(response.body.image.filename).toBe(filename);
+      expect(new URL(response.body.upload.url).pathname).toBe(`/${gw.config.s3.bucket}/images/${response.body.image.id}.jpg`);
+    }
+  });
+
+  it('answers malformed JSON with 400 invalid_json, and a body over 1 MB with 413', async () => {
+    const broken = await gw.api('POST', '/v1/uploads', { raw: '{"filename": "a.jpg", ' });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.code).toBe('invalid_json');
+    const huge = await gw.api('POST', '/v1/uploads', { raw: JSON.stringify({ filename: 'x'.repeat(1_100_000) }) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('payload_too_large');
+  });
+
+  it('answers an unknown image id with 404 and a malformed one with 400', async () => {
+    expect((await gw.api('POST', `/v1/uploads/${randomUUID()}/complete`)).status).toBe(404);
+    const malformed = await gw.api('POST', '/v1/uploads/42/complete');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toBe('params.id: must be a UUID');
+  });
+});
+
+describe('bad files that pass presigning fail in the worker, with a reason', () => {
+  it('fails each one and still embeds the next good image', async () => {
+    const truncated = (await colourImage('red', { width: 1000, height: 800 })).subarray(0, 5000);
+    const cases: [string, Buffer, string, RegExp][] = [
+      ['text declared as JPEG', Buffer.from('just some words, not a photo'), 'image/jpeg', /not an image/],
+      ['truncated JPEG', truncated, 'image/jpeg', /cannot decode image/],
+      ['PNG declaring 100000² pixels', pngClaimingSize(100_000, 100_000), 'image/png', /over the limit/],
+      ['PNG declared as WebP', await colourImage('blue', { format: 'png', width: 30, height: 30 }), 'image/webp', /is image\/png but was declared as image\/webp/],
+    ];
+    for (const [index, [what, bytes, type, reason]] of cases.entries()) {
+      const failed = await gw.settled(await gw.upload(bytes, type));
+      expect(failed.status, what).toBe('failed');
+      const detail = await gw.api('GET', `/v1/images/${failed.id}`);
+      expect(detail.body.error, what).toMatch(reason);
+      const good = await gw.settled(await gw.upload(await colourImage('white', { width: 40 + index, height: 40 }), 'image/jpeg'));
+      expect(good.status, `after ${what}`).toBe('ready');
+    }
+  });
+});
