@@ -45,7 +45,7 @@ export interface Gateway {
   redis: Redis;
   clip: ClipModel;
   worker: EmbedWorker | undefined;
-  /** Calls the gateway; `key` defaults to the admin token, null sends none. */
+  /** Calls the gateway; `key` defaults to the configured admin token, null sends none. */
   api<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Creates an API key with these scopes and returns its secret. */
   key(...scopes: ('read' | 'write' | 'admin')[]): Promise<string>;
@@ -98,7 +98,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   const server = createApp({ config, logger, db, storage, redis, queue }).listen(0, '127.0.0.1');
   const base = await listen(server);
 
-  const api: Gateway['api'] = async (method, path, { key = ADMIN_TOKEN, json, raw, form, headers = {} } = {}) => {
+  const api: Gateway['api'] = async (method, path, { key = config.auth.adminToken, json, raw, form, headers = {} } = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (key) (init.headers as Record<string, string>).authorization = `Bearer ${key}`;
     if (json !== undefined || raw !== undefined) {

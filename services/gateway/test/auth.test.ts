@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startGateway, type Gateway } from './harness.js';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({ ALLOWED_ORIGINS: '["https://photos.example"]' }, { worker: false });
+});
+afterAll(() => gw?.stop());
+
+describe('authentication', () => {
+  it('refuses /v1 without a key, naming the header to send', async () => {
+    const response = await gw.api('GET', '/v1/images', { key: null });
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatchObject({ code: 'missing_api_key', message: 'send an API key as "Authorization: Bearer <key>"' });
+  });
+
+  it('refuses an unknown key and a malformed header', async () => {
+    expect((await gw.api('GET', '/v1/images', { key: 'sis_not-a-real-key' })).body.error.code).toBe('invalid_api_key');
+    expect((await gw.api('GET', '/v1/images', { key: 'wrong-admin-token' })).status).toBe(401);
+    const basic = await gw.api('GET', '/v1/images', { key: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(basic.status).toBe(401);
+    expect(basic.body.error.code).toBe('invalid_authorization');
+  });
+
+  it('keeps scopes apart: read cannot write, write cannot administer, admin can do both', async () => {
+    const reader = await gw.key('read');
+    const writer = await gw.key('write');
+    expect((await gw.api('GET', '/v1/images', { key: reader })).status).toBe(200);
+    const refused = await gw.api('POST', '/v1/uploads', { key: reader, json: { filename: 'a.jpg', contentType: 'image/jpeg', size: 5 } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'insufficient_scope', message: 'this needs the write scope; the key has read' });
+    expect((await gw.api('POST', '/v1/uploads', { key: writer, json: { filename: 'a.jpg', contentType: 'image/jpeg', size: 5 } })).status).toBe(201);
+    expect((await gw.api('GET', '/v1/images', { key: writer })).status).toBe(403);
+    expect((await gw.api('GET', '/v1/keys', { key: writer })).status).toBe(403);
+    expect((await gw.api('POST', `/v1/jobs/${randomUUID()}/retry`, { key: writer })).status).toBe(403);
+    expect((await gw.api('GET', '/v1/keys', { key: ADMIN_TOKEN })).status).toBe(200);
+  });
+});
+
+describe('API keys', () => {
+  it('shows a key once, lists it without its secret, and stops accepting it once revoked', async () => {
+    const created = await gw.api('POST', '/v1/keys', { json: { name: 'ingest box', scopes: ['read', 'write', 'read'] } });
+    expect(created.status).toBe(201);
+    const { key, secret } = created.body;
+    expect(secret).toMatch(/^sis_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatchObject({ name: 'ingest box', scopes: ['read', 'write'], prefix: secret.slice(0, 12), revokedAt: null, lastUsedAt: null });
+
+    expect((await gw.api('GET', '/v1/images', { key: secret })).status).toBe(200);
+    const listed = await gw.api('GET', '/v1/keys');
+    const entry = listed.body.items.find((k: { id: string }) => k.id === key.id);
+    expect(entry.lastUsedAt).not.toBeNull();
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+
+    const revoked = await gw.api('DELETE', `/v1/keys/${key.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    expect((await gw.api('GET', '/v1/images', { key: secret })).status).toBe(401);
+    expect((await gw.api('DELETE', `/v1/keys/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it.each([
+    [{ name: '', scopes: ['read'] }, 'name: must not be empty'],
+    [{ name: 'x', scopes: [] }, 'scopes: must name at least one scope'],
+    [{ name: 'x', scopes: ['root'] }, expect.stringMatching(/^scopes\.0: Invalid option/)],
+    [{ scopes: ['read'] }, 'name: is required'],
+  ])('refuses a key request %j', async (json, message) => {
+    const response = await gw.api('POST', '/v1/keys', { json });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toEqual(message);
+  });
+});
+
+describe('PUBLIC_READ', () => {
+  it('lets reads through without a key when on, and never writes', async () => {
+    const open = await startGateway({ PUBLIC_READ: 'true' }, { worker: false });
+    try {
+      expect((await open.api('GET', '/v1/images', { key: null })).status).toBe(200);
+      expect((await open.api('GET', '/v1/queues', { key: null })).status).toBe(200);
+      expect((await open.api('POST', '/v1/uploads', { key: null, json: {} })).status).toBe(401);
+      expect((await open.api('GET', '/v1/keys', { key: null })).status).toBe(401);
+      // A bad key is still refused: a typo must not silently become anonymous access.
+      expect((await open.api('GET', '/v1/images', { key: 'sis_typo' })).status).toBe(401);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After once a key spends its budget, counting keys apart', async () => {
+    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '3' }, { worker: false });
+    try {
+      // Creating the key spends one of the admin token's three requests.
+      const other = await limited.key('read');
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await limited.api('GET', '/v1/queues')).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const refused = await limited.api('GET', '/v1/queues');
+      expect(refused.body.error.code).toBe('rate_limited');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await limited.api('GET', '/v1/queues', { key: other })).status).toBe(200);
+      expect((await limited.api('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('CORS', () => {
+  it('allows the configured origins only', async () => {
+    const allowed = await fetch(`${gw.base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'https://photos.example', 'access-control-request-method': 'POST' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://photos.example');
+    const other = await fetch(`${gw.base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -1,0 +1,108 @@
+import { colourImage } from '@sis/clip/fixtures';
+import { LegacyImageSchema } from '@sis/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startGateway, type Gateway } from './harness.js';
+
+let gw: Gateway;
+beforeAll(async () => {
+  gw = await startGateway({ ADMIN_TOKEN: 'original-admin-pw', ADMIN_PW: 'ignored' });
+});
+afterAll(() => gw?.stop());
+
+const form = (name: string | undefined, bytes: Buffer | undefined) => {
+  const data = new FormData();
+  if (name !== undefined) data.append('image_name', name);
+  if (bytes) data.append('file', new Blob([bytes]), `${name ?? 'file'}.jpg`);
+  return data;
+};
+const admin = { key: 'original-admin-pw' };
+
+describe("the original service's routes", () => {
+  it('POST /images/ stores, embeds and answers with the original shape and EXIF names', async () => {
+    const bytes = await colourImage('red', { exif: { Make: 'NIKON CORPORATION', Model: 'NIKON D70', Software: 'GIMP 2.4.5', DateTime: '2008:07:31 10:03:44' } });
+    const response = await gw.api('POST', '/images/', { ...admin, form: form('sunset', bytes) });
+    expect(response.status).toBe(201);
+    const image = LegacyImageSchema.parse(response.body);
+    expect(image).toMatchObject({ name: 'sunset', exif_data: { Make: 'NIKON CORPORATION', Model: 'NIKON D70', Software: 'GIMP 2.4.5', DateTime: '2008:07:31 10:03:44' } });
+    expect(image.exif_data).not.toHaveProperty('ModifyDate');
+    expect(new Date(image.uploaded_at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect((await fetch(image.aws_image_src)).status).toBe(200);
+    expect((await gw.images.findById(image.id))?.status).toBe('ready');
+  });
+
+  it('answers exif_data {} for an image without EXIF', async () => {
+    const response = await gw.api('POST', '/images/', { ...admin, form: form('plain', await colourImage('blue', { format: 'png' })) });
+    expect(response.status).toBe(201);
+    expect(response.body.exif_data).toEqual({});
+  });
+
+  it('refuses a name already taken with 400 {"detail": "File name already taken"}', async () => {
+    const response = await gw.api('POST', '/images/', { ...admin, form: form('sunset', await colourImage('green')) });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ detail: 'File name already taken' });
+  });
+
+  it('answers 401 {"detail": "Unauthorized"} without the admin password or with a wrong one', async () => {
+    for (const key of [null, 'wrong-password', ADMIN_TOKEN]) {
+      const response = await gw.api('POST', '/images/', { key, form: form('nope', await colourImage('green')) });
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ detail: 'Unauthorized' });
+    }
+    expect((await gw.api('DELETE', '/images/sunset', { key: null })).body).toEqual({ detail: 'Unauthorized' });
+  });
+
+  it('accepts an API key with the write scope in place of the password', async () => {
+    const writer = await gw.key('write');
+    const response = await gw.api('POST', '/images/', { key: writer, form: form('by-key', await colourImage('yellow')) });
+    expect(response.status).toBe(201);
+  });
+
+  it('answers missing form fields the way FastAPI did: 422 with a detail list', async () => {
+    const noName = await gw.api('POST', '/images/', { ...admin, form: form(undefined, await colourImage('green')) });
+    expect(noName.status).toBe(422);
+    expect(noName.body).toEqual({ detail: [{ loc: ['body', 'image_name'], msg: 'field required', type: 'value_error.missing' }] });
+    const noFile = await gw.api('POST', '/images/', { ...admin, form: form('empty', undefined) });
+    expect(noFile.status).toBe(422);
+    expect(noFile.body.detail[0].loc).toEqual(['body', 'file']);
+  });
+
+  it('refuses a file that is not an image, and frees the name of one the worker rejects', async () => {
+    const text = await gw.api('POST', '/images/', { ...admin, form: form('notes', Buffer.from('meeting notes, not a photo')) });
+    expect(text.status).toBe(415);
+    expect(text.body.detail).toMatch(/not an image/);
+    const truncated = (await colourImage('red', { width: 1200, height: 900 })).subarray(0, 3000);
+    const broken = await gw.api('POST', '/images/', { ...admin, form: form('broken', truncated) });
+    expect(broken.status).toBe(400);
+    expect(broken.body.detail).toMatch(/^Invalid image: cannot decode image/);
+    expect((await gw.api('GET', '/images/broken', { key: null })).status).toBe(404);
+  });
+
+  it('GET /images/{name} is open to read, and 404s as {"detail": "File not found"}', async () => {
+    const found = await gw.api('GET', '/images/sunset', { key: null });
+    expect(found.status).toBe(200);
+    expect(found.body.name).toBe('sunset');
+    const missing = await gw.api('GET', '/images/never-uploaded', { key: null });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ detail: 'File not found' });
+  });
+
+  it('GET /images/ lists newest first, pages with limit/offset, and searches with q', async () => {
+    const all = await gw.api('GET', '/images/', { key: null });
+    expect(all.status).toBe(200);
+    expect(all.body.map((i: { name: string }) => i.name)).toEqual(['by-key', 'plain', 'sunset']);
+    const page = await gw.api('GET', '/images/?limit=1&offset=1', { key: null });
+    expect(page.body.map((i: { name: string }) => i.name)).toEqual(['plain']);
+    const blue = await gw.api('GET', '/images/?q=a%20blue%20picture&limit=1', { key: null });
+    expect(blue.body.map((i: { name: string }) => i.name)).toEqual(['plain']);
+    const second = await gw.api('GET', '/images/?q=a%20blue%20picture&limit=1&offset=1', { key: null });
+    expect(second.body).toHaveLength(1);
+    expect(second.body[0].name).not.toBe('plain');
+  });
+
+  it('DELETE /images/{name} deletes and says so in the original words', async () => {
+    const deleted = await gw.api('DELETE', '/images/plain', admin);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ Message: 'Successfully deleted file.' });
+    expect((await gw.api('DELETE', '/images/plain', admin)).body).toEqual({ detail: 'File not found' });
+  });
+});

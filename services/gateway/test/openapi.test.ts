@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type Gateway } from './harness.js';
+
+let gw: Gateway;
+let document: any;
+beforeAll(async () => {
+  gw = await startGateway({}, { worker: false });
+  document = (await gw.api('GET', '/openapi.json', { key: null })).body;
+});
+afterAll(() => gw?.stop());
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('documents every route, each with its error responses and security', () => {
+    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item as object).map(([method, op]) => ({ path, method, op: op as any })));
+    expect(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort()).toEqual(
+      [
+        'DELETE /images/{name}', 'DELETE /v1/images/{id}', 'DELETE /v1/keys/{id}',
+        'GET /healthz', 'GET /images/', 'GET /images/{name}', 'GET /metrics', 'GET /readyz',
+        'GET /v1/batches/{id}', 'GET /v1/images', 'GET /v1/images/{id}', 'GET /v1/images/{id}/similar', 'GET /v1/jobs/{id}',
+        'GET /v1/keys', 'GET /v1/queues', 'GET /v1/search',
+        'POST /images/', 'POST /v1/batches/{id}/complete', 'POST /v1/images', 'POST /v1/jobs/{id}/retry', 'POST /v1/keys',
+        'POST /v1/search', 'POST /v1/uploads', 'POST /v1/uploads/batch', 'POST /v1/uploads/{id}/complete',
+      ].sort(),
+    );
+    for (const { path, method, op } of operations) {
+      expect(op.responses['429'], `${method} ${path}`).toBeDefined();
+      if (path.startsWith('/v1/')) {
+        expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+        expect(op.responses['401'], `${method} ${path}`).toBeDefined();
+      }
+    }
+    expect(document.components.schemas.Error).toBeDefined();
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('names only routes the gateway really serves', async () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of Object.keys(item as object)) {
+        const concrete = path.replace('{id}', randomUUID()).replace('{name}', 'no-such-name');
+        const response = await gw.api(method.toUpperCase(), concrete, { key: null });
+        expect(response.body?.error?.code, `${method} ${path}`).not.toBe('route_not_found');
+      }
+    }
+  });
+});
+
+describe('/docs', () => {
+  it('serves Swagger UI from the gateway itself, with no CDN', async () => {
+    const page = await fetch(`${gw.base}/docs/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('swagger-ui');
+    expect(html).not.toMatch(/(src|href)="https?:\/\//);
+    const script = await fetch(`${gw.base}/docs/swagger-ui-bundle.js`);
+    expect(script.status).toBe(200);
+    expect((await fetch(`${gw.base}/docs/swagger-ui-init.js`)).status).toBe(200);
+  });
+});
