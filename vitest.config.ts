@@ -16,6 +16,8 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['infra/local-stack/test/global-setup.ts'],
     pool: 'forks',
+    // The pinned AWS SDK supports Node 20; its notice about later releases is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     coverage: {

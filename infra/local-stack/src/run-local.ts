@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concurrently } from 'concurrently';
 import { loadConfig } from '@sis/config';
@@ -51,7 +54,15 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>),
       ...stack.env,
       LOG_FORMAT: env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+      // The pinned AWS SDK supports Node 20; its notice about later releases, printed by every
+      // service, would bury the logs that matter at a developer's terminal.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
     };
+    if (!env.ADMIN_TOKEN?.trim() && !env.ADMIN_PW?.trim()) {
+      const file = join(resolve(options.dataDir ?? '.data'), 'admin-token');
+      serviceEnv.ADMIN_TOKEN = localAdminToken(file);
+      say(`admin token (ADMIN_TOKEN was not set): ${serviceEnv.ADMIN_TOKEN}  — kept in ${file}`);
+    }
     // Validate every setting before starting anything, so a mistake is one clear message.
     const config = loadConfig({ env: serviceEnv });
     const db = createDatabase({ url: config.database.url, poolSize: 1 });
@@ -75,22 +86,33 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       requestStop();
       for (const command of commands) command.kill('SIGTERM');
     });
-    waitForHealth(`http://127.0.0.1:${config.http.gatewayPort}/healthz`).then(
+    const watching = new AbortController();
+    waitForHealth(`http://127.0.0.1:${config.http.gatewayPort}/healthz`, watching.signal).then(
       (up) => up && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
       () => undefined,
     );
     await result.catch(() => undefined);
+    watching.abort();
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
+    if (!stopRequested) say('a service stopped on its own (see its log above), so everything was stopped');
     return stopRequested ? 0 : 1;
   } finally {
     await stack.stop();
   }
 }
 
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<boolean> {
+/** A local install's admin token: made once, kept with the data, readable only by its owner. */
+function localAdminToken(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function waitForHealth(url: string, signal: AbortSignal, timeoutMs = 120_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal.aborted) {
     const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));

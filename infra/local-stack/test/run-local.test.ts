@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { componentsToStart, freePort, isPortFree, runLocal } from '../src/index.js';
 
@@ -32,6 +33,9 @@ describe('runLocal', () => {
       WORKER_PORT: String(ports.worker),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      CLIP_MODEL: fileURLToPath(new URL('../../../packages/clip/fixtures/tiny-clip', import.meta.url)),
+      ALLOW_REMOTE_MODELS: 'false',
+      ADMIN_TOKEN: 'run-local-test-token',
     };
     const lines: string[] = [];
     const stop = new AbortController();

@@ -96,7 +96,7 @@ describe('model loading', () => {
     const missing = join(tmpdir(), 'no-such-model');
     const error = await ClipModel.load({ model: missing }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
-    expect((error as Error).message).toBe(`CLIP model "${missing}" was not found; looked in: local directory ${missing}`);
+    expect((error as Error).message).toMatch(`CLIP model "${missing}" was not found; looked in: local directory ${missing} (`);
   });
 
   it('does not go to the hub when remote loading is off, and says so', async () => {
@@ -104,8 +104,8 @@ describe('model loading', () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'sis-model-cache-'));
     const error = await ClipModel.load({ model: 'Xenova/clip-vit-base-patch32', cacheDir, allowRemoteModels: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
-    expect((error as Error).message).toBe(
-      `CLIP model "Xenova/clip-vit-base-patch32" was not found; looked in: cache ${cacheDir}; not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)`,
+    expect((error as Error).message).toMatch(
+      `CLIP model "Xenova/clip-vit-base-patch32" was not found; looked in: cache ${cacheDir}; not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false) (`,
     );
   });
 
@@ -122,7 +122,7 @@ describe('model loading', () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'sis-model-cache-'));
     const error = await ClipModel.load({ model: 'nobody/no-such-clip', cacheDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
-    expect((error as Error).message).toBe(`CLIP model "nobody/no-such-clip" was not found; looked in: cache ${cacheDir}; the Hugging Face hub`);
+    expect((error as Error).message).toMatch(`CLIP model "nobody/no-such-clip" was not found; looked in: cache ${cacheDir}; the Hugging Face hub (`);
     expect(asked).toContain('/nobody/no-such-clip/resolve/main/config.json');
     nock.cleanAll();
   });

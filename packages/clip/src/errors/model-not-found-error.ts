@@ -5,7 +5,8 @@ export class ModelNotFoundError extends Error {
     readonly lookedIn: readonly string[],
     options?: ErrorOptions,
   ) {
-    super(`CLIP model "${model}" was not found; looked in: ${lookedIn.join('; ')}`, options);
+    const reason = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
+    super(`CLIP model "${model}" was not found; looked in: ${lookedIn.join('; ')}${reason}`, options);
     this.name = 'ModelNotFoundError';
   }
 }
