@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { colourImage, TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository } from '@sis/db';
+import { freshDatabase } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +18,7 @@ const WORKER_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const prefix = `crash-${randomUUID().slice(0, 8)}`;
 const env = {
   ...inject('stackEnv'),
+  DATABASE_URL: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'crash'),
   CLIP_MODEL: TINY_CLIP_DIR,
   ALLOW_REMOTE_MODELS: 'false',
   QUEUE_PREFIX: prefix,

@@ -3,16 +3,19 @@ import { ClipModel } from '@sis/clip';
 import { colourImage, pngClaimingSize, TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
+import { freshDatabase } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
 
 const prefix = `test-${randomUUID().slice(0, 8)}`;
+// A database of its own, so searches here see only this file's images.
 const config = loadConfig({
   envFile: false,
   env: {
     ...inject('stackEnv'),
+    DATABASE_URL: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'worker'),
     CLIP_MODEL: TINY_CLIP_DIR,
     QUEUE_PREFIX: prefix,
     EMBED_BATCH: '4',
