@@ -152,13 +152,43 @@ describe('embed worker', () => {
 });
 
 describe('sweeper', () => {
-  it('re-enqueues images Postgres holds as queued when Redis lost their jobs', async () => {
-    const ids = await Promise.all(Array.from({ length: 5 }, async (_, i) => submit(await colourImage('green', { width: 90 + i, height: 60 }), 'image/jpeg', { enqueue: false })));
-    // Nothing was enqueued: exactly what a Redis that lost its data looks like to Postgres.
+  it('re-enqueues every queued image after Redis loses its jobs', async () => {
+    await running.worker.pause();
+    const ids = await Promise.all(Array.from({ length: 5 }, async (_, i) => submit(await colourImage('green', { width: 90 + i, height: 60 }), 'image/jpeg')));
+    expect(await queue.state(ids[0]!)).toBe('waiting');
+    // What a Redis restarted without persistence looks like: every key of this queue gone.
+    const keys = await redis.keys(`${prefix}:*`);
+    await redis.del(...keys);
+    expect(await queue.state(ids[0]!)).toBe('unknown');
+    running.worker.resume();
+
     const result = await running.sweeper.sweep();
-    expect(result.requeued).toBeGreaterThanOrEqual(5);
+    expect(result.requeued).toBe(5);
     for (const id of ids) expect((await settled(id)).status).toBe('ready');
     expect((await running.sweeper.sweep()).requeued).toBe(0);
+  });
+
+  it('retries a transient storage failure with backoff, then succeeds', async () => {
+    const flaky = Object.create(storage) as ObjectStorage;
+    let failures = 1;
+    flaky.get = async (key: string) => {
+      if (failures-- > 0) throw new Error('ECONNRESET: storage hiccup');
+      return storage.get(key);
+    };
+    const retryQueue = new EmbedQueue(redis, `${prefix}-retry`);
+    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip });
+    try {
+      const key = `test/${randomUUID()}`;
+      const bytes = await colourImage('yellow', { width: 55, height: 55 });
+      await storage.put(key, bytes, 'image/jpeg');
+      const image = await images.create({ object_key: key, content_type: 'image/jpeg', declared_size: bytes.length, status: 'queued' });
+      await retryQueue.enqueue({ imageId: image.id });
+      const done = await settled(image.id);
+      expect(done).toMatchObject({ status: 'ready', attempts: 2, error: null });
+    } finally {
+      await retrying.close();
+      await retryQueue.close();
+    }
   });
 
   it('deletes uploads never completed once their URL has expired, object included', async () => {
