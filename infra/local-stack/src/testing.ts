@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@sis/db';
+import { createDatabase, ensureDatabaseExists, migrateToLatest, type ImageRecord, type ImageRepository } from '@sis/db';
 
 /**
  * Creates and migrates a database of its own next to the one in `baseUrl`, so a test file sees
@@ -13,4 +13,15 @@ export async function freshDatabase(baseUrl: string, label = 'test'): Promise<st
   const db = createDatabase({ url: url.toString(), poolSize: 1 });
   await migrateToLatest(db).finally(() => db.destroy());
   return url.toString();
+}
+
+/** Waits until an image is ready or failed, and returns it; throws after `timeoutMs`. */
+export async function settledImage(images: ImageRepository, id: string, timeoutMs = 30_000): Promise<ImageRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const image = await images.findById(id);
+    if (image && (image.status === 'ready' || image.status === 'failed')) return image;
+    if (Date.now() > deadline) throw new Error(`image ${id} still ${image?.status ?? 'missing'} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -32,6 +32,8 @@ export interface ClipModelOptions {
   towers?: readonly ClipTower[];
   /** Images with more pixels than this are refused before decoding. @defaultValue 50,000,000 */
   maxPixels?: number;
+  /** Refuse a model whose embeddings have another length (the database's vector column is fixed). */
+  dimension?: number;
 }
 
 /** Fields of a `preprocessor_config.json` that CLIP checkpoints write in one of two shapes. */
@@ -103,7 +105,11 @@ export class ClipModel {
     try {
       modelConfig = (await AutoConfig.from_pretrained(source.path, loadOptions)) as { projection_dim?: number };
     } catch (error) {
-      throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error });
+      throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error, fromHub: source.kind === 'hub' });
+    }
+    const dimension = modelConfig.projection_dim ?? 512;
+    if (options.dimension !== undefined && dimension !== options.dimension) {
+      throw new Error(`model ${options.model} makes ${dimension}-d vectors, but ${options.dimension}-d ones are needed`);
     }
     const [tokenizer, processor, text, vision] = await Promise.all([
       AutoTokenizer.from_pretrained(source.path, loadOptions),
@@ -114,7 +120,7 @@ export class ClipModel {
     const config = (processor as unknown as { config: PreprocessorConfig }).config;
     return new ClipModel({
       modelId: options.model,
-      dimension: modelConfig.projection_dim ?? 512,
+      dimension,
       tokenizer,
       text,
       vision,

@@ -123,6 +123,7 @@ describe('model loading', () => {
     const error = await ClipModel.load({ model: 'nobody/no-such-clip', cacheDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
     expect((error as Error).message).toMatch(`CLIP model "nobody/no-such-clip" was not found; looked in: cache ${cacheDir}; the Hugging Face hub (`);
+    expect((error as Error).message).toMatch(/set CLIP_MODEL to a local model directory \(for a trial run, packages\/clip\/fixtures\/tiny-clip\) and ALLOW_REMOTE_MODELS=false$/);
     expect(asked).toContain('/nobody/no-such-clip/resolve/main/config.json');
     nock.cleanAll();
   });
@@ -146,6 +147,7 @@ describe('fixture generators', () => {
     await writeModelFiles(dir, generateVitB32Random(arch));
     const model = await ClipModel.load({ model: dir, allowRemoteModels: false });
     expect(model.dimension).toBe(16);
+    await expect(ClipModel.load({ model: dir, dimension: 512 })).rejects.toThrow(`model ${dir} makes 16-d vectors, but 512-d ones are needed`);
     const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: rgb('green') } }).jpeg().toBuffer();
     const [a, b] = await model.embedImages([image, image]);
     expect(a).toHaveLength(16);

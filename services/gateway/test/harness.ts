@@ -5,7 +5,7 @@ import { ClipModel } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { checkReadiness, createLogger, loadConfig, type Config } from '@sis/config';
 import { createDatabase, ImageRepository, pingDatabase, type Database, type ImageRecord, type Kysely } from '@sis/db';
-import { freshDatabase } from '@sis/local-stack/testing';
+import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue, type Redis } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { inject } from 'vitest';
@@ -132,15 +132,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
       if (completed.status !== 202) throw new Error(`complete failed: ${JSON.stringify(completed.body)}`);
       return created.body.image.id as string;
     },
-    async settled(id, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const image = await images.findById(id);
-        if (image && (image.status === 'ready' || image.status === 'failed')) return image;
-        if (Date.now() > deadline) throw new Error(`image ${id} still ${image?.status} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    settled: (id, timeoutMs) => settledImage(images, id, timeoutMs),
     async stop() {
       server.close();
       searchServer.close();

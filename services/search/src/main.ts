@@ -1,4 +1,4 @@
-import { ClipModel, ModelNotFoundError } from '@sis/clip';
+import { ClipModel } from '@sis/clip';
 import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, EMBEDDING_DIMENSION, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
@@ -10,26 +10,9 @@ const logger = createLogger(config, 'search');
 let clip: ClipModel;
 try {
   logger.info({ model: config.clip.model }, 'loading CLIP text tower');
-  clip = await ClipModel.load({
-    model: config.clip.model,
-    cacheDir: config.clip.cacheDir,
-    allowRemoteModels: config.clip.allowRemoteModels,
-    threads: config.clip.threads,
-    towers: ['text'],
-  });
-  if (clip.dimension !== EMBEDDING_DIMENSION) {
-    throw new Error(`model ${clip.modelId} makes ${clip.dimension}-d vectors, but the database stores ${EMBEDDING_DIMENSION}-d ones`);
-  }
+  clip = await ClipModel.load({ ...config.clip, towers: ['text'], dimension: EMBEDDING_DIMENSION });
 } catch (error) {
-  if (error instanceof ModelNotFoundError) {
-    logger.fatal(
-      { model: error.model, lookedIn: error.lookedIn },
-      `${error.message}. If this machine cannot reach the Hugging Face hub, set CLIP_MODEL to a local model directory ` +
-        '(for a test run, packages/clip/fixtures/tiny-clip) and ALLOW_REMOTE_MODELS=false.',
-    );
-  } else {
-    logger.fatal({ err: error }, 'search failed to start');
-  }
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'search failed to start');
   process.exit(1);
 }
 

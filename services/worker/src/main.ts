@@ -1,4 +1,4 @@
-import { ClipModel, ModelNotFoundError } from '@sis/clip';
+import { ClipModel } from '@sis/clip';
 import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, EMBEDDING_DIMENSION, pingDatabase } from '@sis/db';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
@@ -39,28 +39,10 @@ stopOnSignals(logger, async () => {
 
 try {
   logger.info({ model: config.clip.model }, 'loading CLIP image tower');
-  const clip = await ClipModel.load({
-    model: config.clip.model,
-    cacheDir: config.clip.cacheDir,
-    allowRemoteModels: config.clip.allowRemoteModels,
-    threads: config.clip.threads,
-    towers: ['vision'],
-    maxPixels: config.limits.maxPixels,
-  });
-  if (clip.dimension !== EMBEDDING_DIMENSION) {
-    throw new Error(`model ${clip.modelId} makes ${clip.dimension}-d vectors, but the database stores ${EMBEDDING_DIMENSION}-d ones`);
-  }
+  const clip = await ClipModel.load({ ...config.clip, towers: ['vision'], dimension: EMBEDDING_DIMENSION, maxPixels: config.limits.maxPixels });
   embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
   logger.info({ model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
 } catch (error) {
-  if (error instanceof ModelNotFoundError) {
-    logger.fatal(
-      { model: error.model, lookedIn: error.lookedIn },
-      `${error.message}. If this machine cannot reach the Hugging Face hub, set CLIP_MODEL to a local model directory ` +
-        '(for a test run, packages/clip/fixtures/tiny-clip) and ALLOW_REMOTE_MODELS=false.',
-    );
-  } else {
-    logger.fatal({ err: error }, 'worker failed to start');
-  }
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'worker failed to start');
   process.exit(1);
 }

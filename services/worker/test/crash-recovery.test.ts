@@ -83,11 +83,19 @@ describe('worker process', () => {
   it('after kill -9 mid-batch, a new worker finishes every image, writing each exactly once', async () => {
     const ids = await submitMany(40);
     const first = await startWorker();
-    await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
+    // Kill while the worker holds images: some finished, several claimed and in flight.
+    await expect
+      .poll(async () => {
+        const { rows, ready } = await statuses(ids);
+        return ready.length > 0 && rows.filter((r) => r.status === 'processing').length >= 2;
+      }, { timeout: 30_000, interval: 10 })
+      .toBe(true);
     first.kill('SIGKILL');
     await exited(first);
     const before = await statuses(ids);
-    expect(before.ready.length, 'the kill should land mid-run').toBeLessThan(ids.length);
+    const inFlight = before.rows.filter((r) => r.status === 'processing').map((r) => r.id);
+    expect(inFlight.length, 'the kill should land mid-batch').toBeGreaterThan(0);
+    expect(before.ready.length).toBeLessThan(ids.length);
     const readyBefore = new Map(before.ready.map((r) => [r.id, r.ready_at?.getTime()]));
 
     const second = await startWorker();
@@ -100,7 +108,8 @@ describe('worker process', () => {
       // An image written before the crash is not written again by the second worker.
       if (readyBefore.has(row.id)) expect(row.ready_at?.getTime()).toBe(readyBefore.get(row.id));
     }
-    expect(after.rows.some((r) => r.attempts > 1), 'some image was being processed when the worker died').toBe(true);
+    // What the dead worker had claimed was done again, by the second worker.
+    for (const id of inFlight) expect(after.rows.find((r) => r.id === id)?.attempts).toBe(2);
   });
 
   it('on SIGTERM finishes the jobs in hand, exits 0, and leaves no image stuck in processing', async () => {

@@ -3,7 +3,7 @@ import { ClipModel } from '@sis/clip';
 import { colourImage, pngClaimingSize, TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
-import { freshDatabase } from '@sis/local-stack/testing';
+import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -58,15 +58,7 @@ async function submit(bytes: Buffer, contentType: string, options: { declaredSiz
   return image.id;
 }
 
-async function settled(id: string, timeoutMs = 30_000): Promise<ImageRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const image = await images.findById(id);
-    if (image && (image.status === 'ready' || image.status === 'failed')) return image;
-    if (Date.now() > deadline) throw new Error(`image ${id} still ${image?.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const settled = (id: string): Promise<ImageRecord> => settledImage(images, id);
 
 async function imagesThroughModel(): Promise<number> {
   const { values } = await running.metrics.batchSize.get();
