@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { InvalidImageError } from './errors/index.js';
 
 /** How a CLIP checkpoint wants its pixels: the fields of its `preprocessor_config.json`. */
@@ -11,6 +11,16 @@ export interface ImagePreprocessorOptions {
   std: readonly number[];
   /** Images with more pixels than this are refused from their header, before decoding. */
   maxPixels: number;
+  /** Shortest side of the WebP preview {@link ImagePreprocessor.prepare} makes, in pixels. @defaultValue 256 */
+  thumbnailSize?: number;
+}
+
+/** An image ready for the model, and its preview. */
+export interface PreparedImage {
+  /** `3 × size × size` floats, channel-first. */
+  pixels: Float32Array;
+  /** A WebP whose shortest side is the thumbnail size (smaller images keep their size). */
+  thumbnail: Buffer;
 }
 
 /** The pixel limit when none is given: 50 megapixels. */
@@ -48,19 +58,40 @@ export class ImagePreprocessor {
    * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
    */
   async toPixels(bytes: Uint8Array): Promise<Float32Array> {
-    const { size, maxPixels } = this.#options;
-    let data: Buffer;
+    const { size } = this.#options;
+    const { data } = await this.#decode(bytes, (image) => image.resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' }));
+    return this.#normalise(data);
+  }
+
+  /**
+   * Decodes once, to the thumbnail's size, and makes both the preview and the model input from
+   * that: the original is never decoded twice (JPEG decoding even shrinks while it reads).
+   * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
+   */
+  async prepare(bytes: Uint8Array): Promise<PreparedImage> {
+    const { size, thumbnailSize = 256 } = this.#options;
+    const { data, info } = await this.#decode(bytes, (image) => image.resize(thumbnailSize, thumbnailSize, { fit: 'outside', withoutEnlargement: true, kernel: 'cubic' }));
+    const small = sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
+    const [thumbnail, pixels] = await Promise.all([
+      small.clone().webp({ quality: 80 }).toBuffer(),
+      small.clone().resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' }).raw().toBuffer(),
+    ]);
+    return { pixels: this.#normalise(pixels), thumbnail };
+  }
+
+  /** Auto-orients, flattens transparency onto white, converts to sRGB, applies `shape`, returns 3-channel raw pixels. */
+  async #decode(bytes: Uint8Array, shape: (image: Sharp) => Sharp): Promise<{ data: Buffer; info: OutputInfo }> {
     try {
-      ({ data } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
-        .rotate()
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' })
-        .raw()
-        .toBuffer({ resolveWithObject: true }));
+      const base = sharp(bytes, { limitInputPixels: this.#options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+      return await shape(base).raw().toBuffer({ resolveWithObject: true });
     } catch (error) {
       throw new InvalidImageError('unreadable', `cannot decode image: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** (v / 255 − mean) / std, channel-first. */
+  #normalise(data: Buffer): Float32Array {
+    const { size } = this.#options;
     const plane = size * size;
     const out = new Float32Array(3 * plane);
     for (let c = 0; c < 3; c++) {

@@ -1,3 +1,3 @@
 export { ClipModel, DEFAULT_CLIP_MODEL, type ClipModelOptions, type ClipTower } from './clip-model.js';
-export { DEFAULT_MAX_PIXELS, ImagePreprocessor, type ImagePreprocessorOptions } from './image-preprocessor.js';
+export { DEFAULT_MAX_PIXELS, ImagePreprocessor, type ImagePreprocessorOptions, type PreparedImage } from './image-preprocessor.js';
 export * from './errors/index.js';

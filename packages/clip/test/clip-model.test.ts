@@ -86,6 +86,18 @@ describe('tiny-clip through ClipModel', () => {
     await small.dispose();
   });
 
+  it('prepares model input and a 256-pixel WebP preview from one decode', async () => {
+    const photo = await mostly('green', 'jpeg');
+    const { pixels, thumbnail } = await clip.preprocessor.prepare(photo);
+    expect(await sharp(thumbnail).metadata()).toMatchObject({ format: 'webp', width: 341, height: 256 });
+    const [viaPrepare] = await clip.embedPixels([pixels]);
+    const [direct] = await clip.embedImages([photo]);
+    expect(dot(viaPrepare!, direct!)).toBeGreaterThan(0.99);
+    const tiny = await sharp({ create: { width: 40, height: 30, channels: 3, background: rgb('red') } }).png().toBuffer();
+    expect(await sharp((await clip.preprocessor.prepare(tiny)).thumbnail).metadata()).toMatchObject({ width: 40, height: 30 });
+    await expect(clip.preprocessor.prepare(Buffer.from('nope'))).rejects.toThrow(InvalidImageError);
+  });
+
   it('checks the size of preprocessed input', async () => {
     await expect(clip.embedPixels([new Float32Array(10)])).rejects.toThrow(/expected 150528/);
   });

@@ -12,6 +12,8 @@ export const ImageSummarySchema = z
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
     batchId: IdSchema.nullable(),
+    error: z.string().nullable().meta({ description: 'Why processing failed, when status is failed.' }),
+    thumbnailUrl: z.url().nullable().meta({ description: 'Short-lived URL of a 256-pixel WebP preview, once the image is ready.' }),
     createdAt: TimestampSchema,
     readyAt: TimestampSchema.nullable(),
   })
@@ -21,7 +23,6 @@ export type ImageSummary = z.infer<typeof ImageSummarySchema>;
 /** Everything sis knows about one image. */
 export const ImageDetailSchema = ImageSummarySchema.extend({
   name: z.string().nullable().meta({ description: "Unique name from the original service's routes." }),
-  error: z.string().nullable().meta({ description: 'Why processing failed, when status is failed.' }),
   exif: z.record(z.string(), z.unknown()).nullable().meta({ description: 'EXIF tags read from the file, when it has any.' }),
   metadata: z.record(z.string(), z.unknown()),
   sha256: z.string().nullable(),

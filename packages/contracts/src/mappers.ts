@@ -23,7 +23,13 @@ export interface ImageRow {
   ready_at: Date | null;
 }
 
-export function toImageSummary(row: ImageRow): ImageSummary {
+/** Short-lived URLs signed for an image; null where there is nothing to fetch. */
+export interface ImageUrls {
+  url: string | null;
+  thumbnailUrl: string | null;
+}
+
+export function toImageSummary(row: ImageRow, thumbnailUrl: string | null = null): ImageSummary {
   const filename = row.metadata.filename;
   return {
     id: row.id,
@@ -34,17 +40,17 @@ export function toImageSummary(row: ImageRow): ImageSummary {
     width: row.width,
     height: row.height,
     batchId: row.batch_id,
+    error: row.error,
+    thumbnailUrl,
     createdAt: row.created_at.toISOString(),
     readyAt: row.ready_at?.toISOString() ?? null,
   };
 }
 
-/** @param url a short-lived download URL, or null when there is nothing to download yet. */
-export function toImageDetail(row: ImageRow, url: string | null): ImageDetail {
+export function toImageDetail(row: ImageRow, urls: ImageUrls = { url: null, thumbnailUrl: null }): ImageDetail {
   return {
-    ...toImageSummary(row),
+    ...toImageSummary(row, urls.thumbnailUrl),
     name: row.name,
-    error: row.error,
     exif: row.exif,
     metadata: row.metadata,
     sha256: row.sha256,
@@ -52,6 +58,6 @@ export function toImageDetail(row: ImageRow, url: string | null): ImageDetail {
     model: row.model,
     attempts: row.attempts,
     updatedAt: row.updated_at.toISOString(),
-    url,
+    url: urls.url,
   };
 }

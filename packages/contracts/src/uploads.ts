@@ -31,6 +31,11 @@ export const CreateUploadRequestSchema = z
     contentType: z.string().trim().toLowerCase().min(1, { message: 'must not be empty' }).meta({ example: 'image/jpeg', description: `One of ${ACCEPTED_CONTENT_TYPES.join(', ')}.` }),
     size: z.number({ message: 'must be a number of bytes' }).int({ message: 'must be a whole number of bytes' }).min(1, { message: 'must be at least 1 byte' }).meta({ example: 482113 }),
     metadata: MetadataSchema.optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { message: 'must be 64 lowercase hex digits' })
+      .optional()
+      .meta({ description: "The file's SHA-256, if the client knows it. The worker checks it; batch presigning uses it to skip files already uploaded." }),
   })
   .meta({ id: 'CreateUploadRequest' });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequestSchema>;
@@ -43,6 +48,7 @@ export const PresignedUploadSchema = z
     expiresAt: z.iso.datetime(),
   })
   .meta({ id: 'PresignedUpload' });
+export type PresignedUpload = z.infer<typeof PresignedUploadSchema>;
 
 export const CreateUploadResponseSchema = z.object({ image: ImageDetailSchema, upload: PresignedUploadSchema }).meta({ id: 'CreatedUpload' });
 export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
@@ -66,7 +72,13 @@ export const BatchUploadResponseSchema = z
     batch: z.object({ id: IdSchema }),
     items: z.array(
       z.discriminatedUnion('ok', [
-        z.object({ index: z.number().int(), ok: z.literal(true), image: ImageDetailSchema, upload: PresignedUploadSchema }),
+        z.object({
+          index: z.number().int(),
+          ok: z.literal(true),
+          image: ImageDetailSchema,
+          existing: z.boolean().meta({ description: 'An image with this sha256 was already there: no upload is needed unless one is given (it was never finished).' }),
+          upload: PresignedUploadSchema.nullable(),
+        }),
         z.object({ index: z.number().int(), ok: z.literal(false), error: BatchItemErrorSchema }),
       ]),
     ),

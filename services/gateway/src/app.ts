@@ -63,7 +63,7 @@ export function createApp(deps: GatewayDeps): Express {
     }),
     uploads: uploadRoutes({ uploads, canWrite, maxUploadBytes }),
     images: imageRoutes({ images: imageService, search, canRead, canWrite }),
-    search: searchRoutes({ search, canRead }),
+    search: searchRoutes({ search, images: imageService, canRead }),
     operations: operationsRoutes({ operations, canRead, isAdmin }),
     keys: keyRoutes({ keys, isAdmin }),
     legacy: legacyRoutes({ legacy, authenticate: authenticate(keys), maxUploadBytes, logger }),

@@ -55,6 +55,7 @@ describe('GET /v1/images/{id}', () => {
     const { body } = await gw.api('GET', `/v1/images/${ids[0]}`);
     expect(body).toMatchObject({ id: ids[0], status: 'ready', exif: { Make: 'Canon' }, width: 100, height: 80, attempts: 1, duplicateOf: null });
     expect(body.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(body.thumbnailUrl).toMatch(/thumbnails/);
     expect((await fetch(body.url)).status).toBe(200);
   });
 
@@ -124,6 +125,7 @@ describe('DELETE /v1/images/{id}', () => {
     expect(deleted.body).toEqual({ id, deleted: true });
     expect(await gw.images.findById(id)).toBeUndefined();
     expect(await gw.storage.head(`images/${id}.jpg`)).toBeUndefined();
+    expect(await gw.storage.head(`thumbnails/${id}.webp`)).toBeUndefined();
     expect(await gw.queue.state(id)).toBe('unknown');
     expect((await gw.api('DELETE', `/v1/images/${id}`)).status).toBe(404);
   });
@@ -133,7 +135,9 @@ describe('DELETE /v1/images/{id}', () => {
     await gw.settled(id);
     const before = await gw.api('GET', '/v1/search?q=purple&limit=1');
     expect(before.body.results[0].image.id).toBe(id);
+    expect(await gw.storage.head(`thumbnails/${id}.webp`)).toBeDefined();
     await gw.api('DELETE', `/v1/images/${id}`);
+    expect(await gw.storage.head(`thumbnails/${id}.webp`)).toBeUndefined();
     const after = await gw.api('GET', '/v1/search?q=purple&limit=10');
     expect(after.body.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(id);
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { colourImage, pngClaimingSize } from '@sis/clip/fixtures';
 import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +23,13 @@ describe('presign → PUT → complete → ready → search', () => {
     const detail = ImageDetailSchema.parse(image.body);
     expect(detail).toMatchObject({ status: 'ready', filename: 'red.jpg', width: 640, height: 480, contentType: 'image/jpeg', model: gw.clip.modelId });
     expect(Buffer.from(await (await fetch(detail.url!)).arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect((await fetch(detail.thumbnailUrl!)).headers.get('content-type')).toBe('image/webp');
 
     for (const colour of COLOURS) {
       const search = await gw.api('GET', `/v1/search?q=${encodeURIComponent(`a ${colour} picture`)}&limit=3`);
       expect(search.status).toBe(200);
       expect(search.body.results[0].image.id, colour).toBe(ids[colour]);
+      expect((await fetch(search.body.results[0].image.thumbnailUrl)).status).toBe(200);
     }
     const similar = await gw.api('GET', `/v1/images/${ids.blue}/similar?limit=2`);
     expect(similar.body.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(ids.blue);
@@ -134,6 +136,43 @@ describe('batches', () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toBe('items: must hold at most 500 items');
     expect((await gw.api('POST', `/v1/batches/${randomUUID()}/complete`)).status).toBe(404);
+  });
+});
+
+describe('resuming by content hash', () => {
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('skips files the server holds, re-signs ones never finished, and uploads one copy of twins', async () => {
+    const done = await colourImage('gray', { width: 210, height: 90 });
+    await gw.settled(await gw.upload(done, 'image/jpeg'));
+    const abandoned = await colourImage('gray', { width: 211, height: 90 });
+    const first = await gw.api('POST', '/v1/uploads/batch', { json: { items: [{ filename: 'a.jpg', contentType: 'image/jpeg', size: abandoned.length, sha256: sha256(abandoned) }] } });
+    const abandonedId = first.body.items[0].image.id;
+    const twin = await colourImage('gray', { width: 212, height: 90 });
+
+    const again = await gw.api('POST', '/v1/uploads/batch', {
+      json: {
+        items: [done, abandoned, twin, twin].map((bytes, i) => ({ filename: `f${i}.jpg`, contentType: 'image/jpeg', size: bytes.length, sha256: sha256(bytes) })),
+      },
+    });
+    const [held, resumed, newTwin, sameTwin] = again.body.items;
+    expect(held).toMatchObject({ ok: true, existing: true, upload: null, image: { status: 'ready' } });
+    expect(resumed).toMatchObject({ ok: true, existing: true, image: { id: abandonedId, batchId: again.body.batch.id } });
+    expect(resumed.upload.url).toContain(abandonedId);
+    expect(newTwin).toMatchObject({ ok: true, existing: false });
+    expect(sameTwin).toMatchObject({ ok: true, existing: true, upload: null, image: { id: newTwin.image.id } });
+
+    await fetch(resumed.upload.url, { method: 'PUT', headers: resumed.upload.headers, body: abandoned });
+    await fetch(newTwin.upload.url, { method: 'PUT', headers: newTwin.upload.headers, body: twin });
+    const completed = await gw.api('POST', `/v1/batches/${again.body.batch.id}/complete`);
+    expect(completed.body).toMatchObject({ queued: 2, missing: [] });
+    expect((await gw.settled(abandonedId)).status).toBe('ready');
+  });
+
+  it('refuses a hash that is not 64 hex digits', async () => {
+    const response = await gw.api('POST', '/v1/uploads', { json: { filename: 'a.jpg', contentType: 'image/jpeg', size: 3, sha256: 'ABC' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe('sha256: must be 64 lowercase hex digits');
   });
 });
 

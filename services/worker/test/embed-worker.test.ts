@@ -5,7 +5,7 @@ import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
-import { ObjectStorage } from '@sis/storage';
+import { ObjectStorage, thumbnailKey } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
 
@@ -50,10 +50,10 @@ afterAll(async () => {
 });
 
 /** Stores bytes as an upload would and queues the image, as completing an upload does. */
-async function submit(bytes: Buffer, contentType: string, options: { declaredSize?: number; enqueue?: boolean; upload?: boolean } = {}): Promise<string> {
+async function submit(bytes: Buffer, contentType: string, options: { declaredSize?: number; enqueue?: boolean; upload?: boolean; sha256?: string } = {}): Promise<string> {
   const key = `test/${randomUUID()}`;
   if (options.upload ?? true) await storage.put(key, bytes, contentType);
-  const image = await images.create({ object_key: key, content_type: contentType, declared_size: options.declaredSize ?? bytes.length, status: 'queued' });
+  const image = await images.create({ object_key: key, content_type: contentType, declared_size: options.declaredSize ?? bytes.length, status: 'queued', sha256: options.sha256 ?? null });
   if (options.enqueue ?? true) await queue.enqueue({ imageId: image.id, requestId: 'test' });
   return image.id;
 }
@@ -73,6 +73,7 @@ describe('embed worker', () => {
     expect(image).toMatchObject({ status: 'ready', width: 640, height: 480, actual_size: jpeg.length, model: TINY_CLIP_DIR, error: null, attempts: 1 });
     expect(image.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(image.exif).toMatchObject({ Make: 'TestCam', Model: 'T1000' });
+    expect(await storage.head(thumbnailKey(id))).toMatchObject({ contentType: 'image/webp' });
 
     for (const format of ['png', 'webp', 'gif', 'avif', 'tiff'] as const) {
       const other = await settled(await submit(await colourImage('blue', { format, width: 120, height: 90 }), `image/${format}`));
@@ -114,7 +115,7 @@ describe('embed worker', () => {
   it('fails each kind of bad upload with a reason, and the next good image still succeeds', async () => {
     const good = await colourImage('white', { width: 100, height: 80 });
     const truncated = (await colourImage('red', { width: 1200, height: 900 })).subarray(0, 4000);
-    const cases: [string, Buffer, string, { declaredSize?: number; upload?: boolean }, RegExp][] = [
+    const cases: [string, Buffer, string, { declaredSize?: number; upload?: boolean; sha256?: string }, RegExp][] = [
       ['text declared as JPEG', Buffer.from('this is not a picture, just words'), 'image/jpeg', {}, /not an image/],
       ['truncated JPEG', truncated, 'image/jpeg', {}, /cannot decode image/],
       ['PNG declaring 100000² pixels', pngClaimingSize(100_000, 100_000), 'image/png', {}, /100000×100000 = 10000000000 pixels, over the limit of 20000000/],
@@ -123,6 +124,7 @@ describe('embed worker', () => {
       ['bigger than declared', good, 'image/jpeg', { declaredSize: good.length - 10 }, /larger than the declared/],
       ['smaller than declared', good, 'image/jpeg', { declaredSize: good.length + 10 }, /is \d+ bytes, not the declared/],
       ['never uploaded', good, 'image/jpeg', { upload: false }, /missing from storage/],
+      ['bytes other than the declared hash', good, 'image/jpeg', { sha256: 'f'.repeat(64) }, /SHA-256 is [0-9a-f]{64}, not the declared f{64}/],
     ];
     for (const [index, [what, bytes, type, options, reason]] of cases.entries()) {
       const failed = await settled(await submit(bytes, type, options));
@@ -161,12 +163,20 @@ describe('sweeper', () => {
   });
 
   it('retries a transient storage failure with backoff, then succeeds', async () => {
-    const flaky = Object.create(storage) as ObjectStorage;
     let failures = 1;
-    flaky.get = async (key: string) => {
-      if (failures-- > 0) throw new Error('ECONNRESET: storage hiccup');
-      return storage.get(key);
-    };
+    // Storage whose first read fails the way a dropped connection does; everything else is real.
+    const flaky = new Proxy(storage, {
+      get(target, property) {
+        if (property === 'get') {
+          return async (key: string) => {
+            if (failures-- > 0) throw new Error('ECONNRESET: storage hiccup');
+            return target.get(key);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     const retryQueue = new EmbedQueue(redis, `${prefix}-retry`);
     const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip });
     try {

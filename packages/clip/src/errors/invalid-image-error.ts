@@ -1,5 +1,5 @@
 /** Why bytes were refused: the code clients see, next to a sentence for people. */
-export type InvalidImageReason = 'empty' | 'not_an_image' | 'unsupported_type' | 'type_mismatch' | 'too_many_pixels' | 'unreadable' | 'size_mismatch' | 'missing';
+export type InvalidImageReason = 'empty' | 'not_an_image' | 'unsupported_type' | 'type_mismatch' | 'too_many_pixels' | 'unreadable' | 'size_mismatch' | 'hash_mismatch' | 'missing';
 
 /**
  * Thrown when bytes are not an image sis accepts: not an image at all, a type outside the

@@ -251,6 +251,48 @@ export class ImageRepository {
     return query.orderBy('updated_at').orderBy('id').limit(options.limit).execute();
   }
 
+  /**
+   * Images already known by content: for each hash, the image that holds it, unless it failed.
+   * A finished (or queued) image wins over one still waiting for its upload.
+   */
+  async findBySha256s(hashes: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const found = new Map<string, ImageRecord>();
+    if (hashes.length === 0) return found;
+    const rows = await this.#db
+      .selectFrom('images')
+      .select(RECORD_COLUMNS)
+      .where('sha256', 'in', hashes)
+      .where('status', '!=', 'failed')
+      .orderBy('created_at')
+      .execute();
+    for (const row of rows) {
+      const held = found.get(row.sha256!);
+      if (!held || (held.status === 'pending_upload' && row.status !== 'pending_upload')) found.set(row.sha256!, row);
+    }
+    return found;
+  }
+
+  /** Images made ready and images failed, per minute, over the last `minutes`: ingest throughput. */
+  async throughput(minutes: number): Promise<{ minute: Date; ready: number; failed: number }[]> {
+    const { rows } = await sql<{ minute: Date; ready: string; failed: string }>`
+      with minutes as (
+        select generate_series(date_trunc('minute', now()) - make_interval(mins => ${minutes - 1}), date_trunc('minute', now()), interval '1 minute') as minute
+      )
+      select m.minute,
+             (select count(*) from images where ready_at >= m.minute and ready_at < m.minute + interval '1 minute') as ready,
+             (select count(*) from images where status = 'failed' and updated_at >= m.minute and updated_at < m.minute + interval '1 minute') as failed
+      from minutes m order by m.minute`.execute(this.#db);
+    return rows.map((r) => ({ minute: r.minute, ready: Number(r.ready), failed: Number(r.failed) }));
+  }
+
+  /** How many vectors are stored and how large the HNSW index is on disk. */
+  async vectorIndexStats(): Promise<{ vectors: number; indexBytes: number }> {
+    const { rows } = await sql<{ vectors: string; index_bytes: string }>`
+      select (select count(*) from images where embedding is not null) as vectors,
+             pg_relation_size('images_embedding_hnsw_idx') as index_bytes`.execute(this.#db);
+    return { vectors: Number(rows[0]!.vectors), indexBytes: Number(rows[0]!.index_bytes) };
+  }
+
   /** Images of a batch still waiting for their upload. */
   async listPendingInBatch(batchId: string): Promise<ImageRecord[]> {
     return this.#db.selectFrom('images').select(RECORD_COLUMNS).where('batch_id', '=', batchId).where('status', '=', 'pending_upload').execute();

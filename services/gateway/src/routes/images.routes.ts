@@ -64,7 +64,7 @@ export function imageRoutes({ images, search, canRead, canWrite }: ImageRoutesDe
   router.get('/v1/images/:id/similar', canRead, async (req, res) => {
     const { id } = parse(IdParamsSchema, req.params, 'params');
     const { limit } = parse(SimilarQuerySchema, req.query, 'query');
-    res.json(await search.search({ imageId: id, limit }, req.requestId));
+    res.json(await images.withThumbnails(await search.search({ imageId: id, limit }, req.requestId)));
   });
 
   return { router, registry };

@@ -1,7 +1,18 @@
-import { NotFoundError, toImageDetail, toImageSummary, ValidationError, type ImageDetail, type ListImagesQuery, type ListImagesResponse } from '@sis/contracts';
+import {
+  NotFoundError,
+  toImageDetail,
+  toImageSummary,
+  ValidationError,
+  type ImageDetail,
+  type ImageSummary,
+  type ImageUrls,
+  type ListImagesQuery,
+  type ListImagesResponse,
+  type SearchResponse,
+} from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
-import type { ObjectStorage } from '@sis/storage';
+import { thumbnailKey, type ObjectStorage } from '@sis/storage';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 
 /** Lifetime of the download URLs put into image records, in seconds. */
@@ -26,17 +37,40 @@ export class ImageService {
     return this.detail(await this.#find(id));
   }
 
-  /** An image as the API shows it, with a short-lived download URL once there is something to download. */
+  /** An image as the API shows it, with short-lived URLs for whatever there is to download. */
   async detail(image: ImageRecord): Promise<ImageDetail> {
-    const url = image.status === 'pending_upload' ? null : await this.#props.storage.presignGet(image.object_key, DOWNLOAD_URL_SECONDS);
-    return toImageDetail(image, url);
+    return toImageDetail(image, await this.#urls(image));
+  }
+
+  async summary(image: ImageRecord): Promise<ImageSummary> {
+    return toImageSummary(image, (await this.#urls(image)).thumbnailUrl);
+  }
+
+  /** Adds thumbnail URLs to search results (the search service does not sign storage URLs). */
+  async withThumbnails(response: SearchResponse): Promise<SearchResponse> {
+    const results = await Promise.all(
+      response.results.map(async (result) => ({ ...result, image: { ...result.image, thumbnailUrl: await this.#sign(thumbnailKey(result.image.id)) } })),
+    );
+    return { ...response, results };
+  }
+
+  /** The original once uploaded; the thumbnail once the worker has made it (it does so before marking ready). */
+  async #urls(image: ImageRecord): Promise<ImageUrls> {
+    return {
+      url: image.status === 'pending_upload' ? null : await this.#sign(image.object_key),
+      thumbnailUrl: image.status === 'ready' ? await this.#sign(thumbnailKey(image.id)) : null,
+    };
+  }
+
+  #sign(key: string): Promise<string> {
+    return this.#props.storage.presignGet(key, DOWNLOAD_URL_SECONDS);
   }
 
   async list(query: ListImagesQuery): Promise<ListImagesResponse> {
     const rows = await this.#props.images.list({ status: query.status, batchId: query.batchId, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
-    return { items: page.map(toImageSummary), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return { items: await Promise.all(page.map((row) => this.summary(row))), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
   }
 
   /**
@@ -49,7 +83,7 @@ export class ImageService {
     await this.#props.queue.remove(id).catch(() => false);
     const deleted = await this.#props.images.delete(id);
     if (!deleted) throw new NotFoundError('image_not_found', `no image with id ${id}`);
-    await this.#props.storage.delete(image.object_key);
+    await Promise.all([this.#props.storage.delete(image.object_key), this.#props.storage.delete(thumbnailKey(image.id))]);
     this.#props.metrics.imagesDeleted.inc();
     return deleted;
   }

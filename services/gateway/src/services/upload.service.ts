@@ -16,23 +16,16 @@ import {
   type CreateUploadRequest,
   type CreateUploadResponse,
   type ImageDetail,
+  type PresignedUpload,
 } from '@sis/contracts';
 import { fieldIssues } from '@sis/contracts/http';
 import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
-import type { ObjectStorage } from '@sis/storage';
+import { imageKey, type ObjectStorage } from '@sis/storage';
 import pLimit from 'p-limit';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { ImageService } from './image.service.js';
 
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/avif': 'avif',
-  'image/tiff': 'tiff',
-};
 /** Storage calls a batch completion makes at once. */
 const BATCH_COMPLETE_CONCURRENCY = 16;
 
@@ -76,8 +69,14 @@ export class UploadService {
     return created!;
   }
 
-  /** Presigns many uploads under one batch; items that fail validation are reported, not fatal. */
+  /**
+   * Presigns many uploads under one batch; items that fail validation are reported, not fatal.
+   * Items that give a sha256 already held by an image are not uploaded again: an image still
+   * waiting for its upload (an interrupted run) moves into this batch with a fresh URL, any
+   * other comes back as `existing` with no URL. This is what makes a re-run of an ingest resume.
+   */
   async createBatch(label: string | undefined, items: unknown[]): Promise<BatchUploadResponse> {
+    const { images, batches, imageService, metrics } = this.#props;
     const valid: { index: number; request: CreateUploadRequest }[] = [];
     const results: BatchUploadResponse['items'] = [];
     items.forEach((item, index) => {
@@ -95,10 +94,35 @@ export class UploadService {
         results.push({ index, ok: false, error: { code: e.code, message: e.message } });
       }
     });
-    const batch = await this.#props.batches.create(label ?? null);
-    const created = await this.#createPending(valid.map((v) => v.request), batch.id);
-    created.forEach((upload, i) => results.push({ index: valid[i]!.index, ok: true, ...upload }));
-    this.#props.metrics.uploadsCreated.inc(created.length);
+    const batch = await batches.create(label ?? null);
+    const known = await images.findBySha256s(valid.flatMap((v) => (v.request.sha256 ? [v.request.sha256] : [])));
+
+    const fresh: typeof valid = [];
+    const sameAsFresh: { index: number; sha256: string }[] = [];
+    const freshHashes = new Set<string>();
+    for (const item of valid) {
+      const sha256 = item.request.sha256;
+      const existing = sha256 ? known.get(sha256) : undefined;
+      if (existing?.status === 'pending_upload') {
+        const moved = (await images.transition(existing.id, ['pending_upload'], 'pending_upload', { batch_id: batch.id })) ?? existing;
+        results.push({ index: item.index, ok: true, existing: true, image: await imageService.detail(moved), upload: await this.#presign(moved) });
+      } else if (existing) {
+        results.push({ index: item.index, ok: true, existing: true, image: await imageService.detail(existing), upload: null });
+      } else if (sha256 && freshHashes.has(sha256)) {
+        sameAsFresh.push({ index: item.index, sha256 });
+      } else {
+        if (sha256) freshHashes.add(sha256);
+        fresh.push(item);
+      }
+    }
+    const created = await this.#createPending(fresh.map((v) => v.request), batch.id);
+    created.forEach((upload, i) => results.push({ index: fresh[i]!.index, ok: true, existing: false, ...upload }));
+    // The same bytes twice in one batch: upload once, the other items point at that image.
+    for (const { index, sha256 } of sameAsFresh) {
+      const first = created.find((c) => c.image.sha256 === sha256)!;
+      results.push({ index, ok: true, existing: true, image: first.image, upload: null });
+    }
+    metrics.uploadsCreated.inc(created.length);
     return { batch: { id: batch.id }, items: results.sort((a, b) => a.index - b.index) };
   }
 
@@ -165,7 +189,7 @@ export class UploadService {
     const request = { filename: upload.filename, contentType, size: upload.bytes.length, metadata: upload.metadata };
     this.#checkAcceptable(request);
     const id = randomUUID();
-    const objectKey = objectKeyFor(id, contentType);
+    const objectKey = imageKey(id, contentType);
     await this.#props.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
     await this.#props.images.create({
       id,
@@ -189,26 +213,30 @@ export class UploadService {
   }
 
   async #createPending(requests: CreateUploadRequest[], batchId: string | null): Promise<CreateUploadResponse[]> {
-    const { images, storage, limits } = this.#props;
-    const rows = await images.createMany(
+    const rows = await this.#props.images.createMany(
       requests.map((request) => {
         const id = randomUUID();
         return {
           id,
-          object_key: objectKeyFor(id, request.contentType),
+          object_key: imageKey(id, request.contentType),
           content_type: request.contentType,
           declared_size: request.size,
+          sha256: request.sha256 ?? null,
           batch_id: batchId,
           metadata: { ...request.metadata, filename: request.filename },
         };
       }),
     );
-    return Promise.all(
-      rows.map(async (row) => {
-        const upload = await storage.presignPut(row.object_key, { contentType: row.content_type, contentLength: row.declared_size, expiresInSeconds: limits.presignExpiresSeconds });
-        return { image: toImageDetail(row, null), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } };
-      }),
-    );
+    return Promise.all(rows.map(async (row) => ({ image: toImageDetail(row), upload: await this.#presign(row) })));
+  }
+
+  async #presign(row: ImageRecord): Promise<PresignedUpload> {
+    const upload = await this.#props.storage.presignPut(row.object_key, {
+      contentType: row.content_type,
+      contentLength: row.declared_size,
+      expiresInSeconds: this.#props.limits.presignExpiresSeconds,
+    });
+    return { ...upload, expiresAt: upload.expiresAt.toISOString() };
   }
 
   async #checkUploaded(image: ImageRecord): Promise<void> {
@@ -237,7 +265,3 @@ export class UploadService {
   }
 }
 
-/** The object key never contains anything the client wrote: only the image id and a fixed extension. */
-function objectKeyFor(id: string, contentType: string): string {
-  return `images/${id}.${EXTENSIONS[contentType] ?? 'bin'}`;
-}

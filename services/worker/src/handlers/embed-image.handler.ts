@@ -6,7 +6,7 @@ import { inspectImage, InvalidImageError, readExif } from '@sis/clip/image';
 import type { Logger } from '@sis/config';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { EmbedJob } from '@sis/queue';
-import type { ObjectStorage } from '@sis/storage';
+import { thumbnailKey, type ObjectStorage } from '@sis/storage';
 import type { EmbedBatcher } from '../embed-batcher.js';
 import type { WorkerMetrics } from '../worker-metrics.js';
 
@@ -89,13 +89,18 @@ export class EmbedImageHandler {
       actualSize: bytes.length,
       exif: await readExif(bytes),
     };
+    // A hash the client declared at upload (for resumable ingests) must be the hash of what arrived.
+    if (image.sha256 && image.sha256 !== facts.sha256) {
+      throw new InvalidImageError('hash_mismatch', `the file's SHA-256 is ${facts.sha256}, not the declared ${image.sha256}`);
+    }
+    const { pixels, thumbnail } = await metrics.time('decode', () => preprocessor.prepare(bytes));
+    await metrics.time('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
 
     const original = await images.findReadyBySha256(facts.sha256, image.id);
     if (original) {
       const written = await metrics.time('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
       return written ? 'duplicate' : 'skipped';
     }
-    const pixels = await metrics.time('decode', () => preprocessor.toPixels(bytes));
     const embedding = await metrics.time('infer', () => batcher.embed(pixels));
     const written = await metrics.time('write', () => images.markReady(image.id, { ...facts, model: modelId, embedding }));
     return written ? 'success' : 'skipped';
