@@ -1,13 +1,14 @@
 import { checkReadiness, type Config, type Logger } from '@sis/config';
 import { errorHandler, notFound, requestId } from '@sis/contracts/http';
 import { ApiKeyRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
-import type { EmbedQueue, Redis } from '@sis/queue';
+import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireScope } from './middleware/auth.middleware.js';
+import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
 import { rateLimitPerMinute } from './middleware/rate-limit.middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
@@ -16,6 +17,7 @@ import { imageRoutes } from './routes/images.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { legacyRoutes } from './routes/legacy.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
+import { pageRoutes } from './routes/pages.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { ApiKeyService } from './services/api-key.service.js';
@@ -46,7 +48,7 @@ export function createApp(deps: GatewayDeps): Express {
   const keys = new ApiKeyService(new ApiKeyRepository(db), config.auth.adminToken);
   const imageService = new ImageService({ images, storage, queue, metrics });
   const uploads = new UploadService({ images, batches, storage, queue, imageService, limits: config.limits, metrics, logger });
-  const operations = new OperationsService({ images, batches, queue });
+  const operations = new OperationsService({ images, batches, queue, workers: new WorkerRegistry(redis, config.redis.queuePrefix), imageService });
   const legacy = new LegacyService({ images, storage, uploads, imageService, search, waitMs: config.limits.legacyWaitMs });
 
   const publicRead = { publicRead: config.http.publicRead };
@@ -90,6 +92,7 @@ export function createApp(deps: GatewayDeps): Express {
 
   app.use(groups.health.router);
   app.use(docsRoutes(openApiDocument));
+  app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
   app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
   app.use('/v1', authenticate(keys));

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { ClipModel } from '@sis/clip';
 import type { Config, Logger } from '@sis/config';
 import { ImageRepository, type Database, type Kysely } from '@sis/db';
-import { LeaderLock, QUEUE_NAMES, type EmbedImageJob, type EmbedQueue, type Redis } from '@sis/queue';
+import { LeaderLock, QUEUE_NAMES, WorkerRegistry, type EmbedImageJob, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import { EmbedBatcher } from './embed-batcher.js';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
@@ -76,13 +78,27 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
   });
   sweeper.start();
 
+  // Announce this worker for the dashboard every few seconds; the entry expires if it dies.
+  const registry = new WorkerRegistry(deps.redis, config.redis.queuePrefix);
+  const self = { id: randomUUID(), host: hostname(), pid: process.pid, model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency, startedAt: new Date().toISOString() };
+  const announce = async () => {
+    const { values } = await metrics.jobs.get();
+    const jobs = Object.fromEntries(values.map((v) => [String(v.labels.outcome), v.value]));
+    await registry.announce({ ...self, jobs }).catch((error: unknown) => logger.warn({ err: error }, 'could not announce worker'));
+  };
+  void announce();
+  const heartbeat = setInterval(() => void announce(), 5_000);
+  heartbeat.unref();
+
   return {
     worker,
     sweeper,
     metrics,
     async close() {
+      clearInterval(heartbeat);
       await sweeper.stop();
       await worker.close();
+      await registry.remove(self.id).catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,14 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { BatchResponseSchema, IdParamsSchema, JobResponseSchema, QueuesResponseSchema } from '@sis/contracts';
+import {
+  BatchResponseSchema,
+  BulkActionResponseSchema,
+  DashboardResponseSchema,
+  IdParamsSchema,
+  JobResponseSchema,
+  ListBatchesQuerySchema,
+  ListBatchesResponseSchema,
+  QueuesResponseSchema,
+} from '@sis/contracts';
 import { parse } from '@sis/contracts/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
@@ -37,6 +46,61 @@ export function operationsRoutes({ operations, canRead, isAdmin }: OperationsRou
   });
   router.post('/v1/jobs/:id/retry', isAdmin, async (req, res) => {
     res.status(202).json(await operations.retry(parse(IdParamsSchema, req.params, 'params').id, req.requestId));
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/jobs/{id}/discard', tag, scope: 'admin',
+    summary: 'Discard a failed image',
+    description: 'Deletes the image, its file and its job. Only failed images.',
+    request: { params: IdParamsSchema },
+    success: { status: 204, description: 'Discarded.' },
+    errors: [400, 401, 403, 404, 409],
+  });
+  router.post('/v1/jobs/:id/discard', isAdmin, async (req, res) => {
+    await operations.discard(parse(IdParamsSchema, req.params, 'params').id);
+    res.status(204).end();
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/jobs/retry-failed', tag, scope: 'admin',
+    summary: 'Retry every failed image (up to 1,000 per call)',
+    success: { status: 202, description: 'How many were queued again.', schema: BulkActionResponseSchema },
+    errors: [401, 403],
+  });
+  router.post('/v1/jobs/retry-failed', isAdmin, async (req, res) => {
+    res.status(202).json({ count: await operations.retryAllFailed(req.requestId) });
+  });
+
+  document(registry, {
+    method: 'post', path: '/v1/jobs/discard-failed', tag, scope: 'admin',
+    summary: 'Discard every failed image (up to 1,000 per call)',
+    success: { status: 200, description: 'How many were deleted.', schema: BulkActionResponseSchema },
+    errors: [401, 403],
+  });
+  router.post('/v1/jobs/discard-failed', isAdmin, async (_req, res) => {
+    res.json({ count: await operations.discardAllFailed() });
+  });
+
+  document(registry, {
+    method: 'get', path: '/v1/dashboard', tag, scope: 'admin',
+    summary: 'Everything the ops dashboard shows',
+    description: 'Queue counts, images by status, throughput per minute, workers online, index size, recent batches and failures.',
+    success: { status: 200, description: 'The dashboard data.', schema: DashboardResponseSchema },
+    errors: [401, 403],
+  });
+  router.get('/v1/dashboard', isAdmin, async (_req, res) => {
+    res.json(await operations.dashboard());
+  });
+
+  document(registry, {
+    method: 'get', path: '/v1/batches', tag, scope: 'read',
+    summary: 'Recent batches, newest first',
+    request: { query: ListBatchesQuerySchema },
+    success: { status: 200, description: 'Batches with counts by status.', schema: ListBatchesResponseSchema },
+    errors: [400, 401, 403],
+  });
+  router.get('/v1/batches', canRead, async (req, res) => {
+    res.json({ items: await operations.recentBatches(parse(ListBatchesQuerySchema, req.query, 'query').limit) });
   });
 
   document(registry, {

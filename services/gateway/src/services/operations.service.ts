@@ -1,14 +1,28 @@
-import { ConflictError, NotFoundError, type BatchResponse, type JobResponse, type QueuesResponse } from '@sis/contracts';
-import type { ImageRepository, IngestBatchRepository } from '@sis/db';
-import { QUEUE_NAMES, type EmbedQueue } from '@sis/queue';
+import { ConflictError, NotFoundError, type BatchResponse, type DashboardResponse, type JobResponse, type QueuesResponse } from '@sis/contracts';
+import type { ImageRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
+import { QUEUE_NAMES, type EmbedQueue, type WorkerRegistry } from '@sis/queue';
+import type { ImageService } from './image.service.js';
+
+/** Failed images one bulk retry or discard reaches; run it again for more. */
+export const BULK_LIMIT = 1000;
+/** Minutes of throughput the dashboard charts. */
+export const THROUGHPUT_MINUTES = 30;
+
+export interface OperationsServiceProps {
+  images: ImageRepository;
+  batches: IngestBatchRepository;
+  queue: EmbedQueue;
+  workers: WorkerRegistry;
+  imageService: ImageService;
+}
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 /** What operators see and do: jobs, queue depth, batches, retries. */
 export class OperationsService {
-  readonly #props: Readonly<{ images: ImageRepository; batches: IngestBatchRepository; queue: EmbedQueue }>;
+  readonly #props: Readonly<OperationsServiceProps>;
 
-  constructor(props: { images: ImageRepository; batches: IngestBatchRepository; queue: EmbedQueue }) {
+  constructor(props: OperationsServiceProps) {
     this.#props = Object.freeze({ ...props });
   }
 
@@ -37,14 +51,54 @@ export class OperationsService {
   async batch(id: string): Promise<BatchResponse> {
     const batch = await this.#props.batches.findById(id);
     if (!batch) throw new NotFoundError('batch_not_found', `no batch with id ${id}`);
+    return toBatch(batch);
+  }
+
+  async recentBatches(limit: number): Promise<BatchResponse[]> {
+    return (await this.#props.batches.listRecent(limit)).map(toBatch);
+  }
+
+  /** Everything the ops dashboard shows, in one call it can poll. */
+  async dashboard(): Promise<DashboardResponse> {
+    const { images, queue, workers, imageService } = this.#props;
+    const [counts, statuses, throughput, workerList, index, batches, failed] = await Promise.all([
+      queue.counts(),
+      images.countByStatus(),
+      images.throughput(THROUGHPUT_MINUTES),
+      workers.list(),
+      images.vectorIndexStats(),
+      this.recentBatches(10),
+      images.list({ status: 'failed', limit: 20 }),
+    ]);
     return {
-      id: batch.id,
-      label: batch.label,
-      total: batch.total,
-      counts: { pending_upload: batch.pending_upload, queued: batch.queued, processing: batch.processing, ready: batch.ready, failed: batch.failed },
-      createdAt: batch.created_at.toISOString(),
-      updatedAt: batch.updated_at.toISOString(),
+      queues: [{ name: QUEUE_NAMES.embed, counts }],
+      images: statuses,
+      throughput: throughput.map((t) => ({ minute: t.minute.toISOString(), ready: t.ready, failed: t.failed })),
+      workers: workerList,
+      index: { vectors: index.vectors, sizeBytes: index.indexBytes },
+      batches,
+      failed: await Promise.all(failed.map((row) => imageService.summary(row))),
     };
+  }
+
+  /** Deletes a failed image: its row, file and job. Only failed images can be discarded. */
+  async discard(id: string): Promise<void> {
+    const image = await this.#props.images.findById(id);
+    if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
+    if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be discarded`);
+    await this.#props.imageService.delete(id);
+  }
+
+  async retryAllFailed(requestId: string): Promise<number> {
+    const failed = await this.#props.images.list({ status: 'failed', limit: BULK_LIMIT });
+    for (const image of failed) await this.retry(image.id, requestId);
+    return failed.length;
+  }
+
+  async discardAllFailed(): Promise<number> {
+    const failed = await this.#props.images.list({ status: 'failed', limit: BULK_LIMIT });
+    for (const image of failed) await this.#props.imageService.delete(image.id);
+    return failed.length;
   }
 
   /** Runs a failed image's job again; only failed images can be retried. */
@@ -56,4 +110,15 @@ export class OperationsService {
     await this.#props.queue.retry(id, requestId);
     return this.job(id);
   }
+}
+
+function toBatch(batch: IngestBatchRecord): BatchResponse {
+  return {
+    id: batch.id,
+    label: batch.label,
+    total: batch.total,
+    counts: { pending_upload: batch.pending_upload, queued: batch.queued, processing: batch.processing, ready: batch.ready, failed: batch.failed },
+    createdAt: batch.created_at.toISOString(),
+    updatedAt: batch.updated_at.toISOString(),
+  };
 }

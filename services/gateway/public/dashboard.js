@@ -1,0 +1,97 @@
+import { api, formatBytes, formatTime, h, keyPrompt } from '/api.js';
+
+const POLL_MS = 2000;
+const askForKey = keyPrompt(document.querySelector('#key-dialog'));
+const call = (method, path, body) => api(method, path, body, { askForKey });
+const $ = (selector) => document.querySelector(selector);
+
+const tile = (label, value, id) => h('div', { class: 'tile', 'data-metric': id }, h('div', { class: 'value' }, value.toLocaleString()), h('div', { class: 'label' }, label));
+
+/** Bars of images made ready (and failed, in red) per minute, drawn as SVG. */
+function chart(points) {
+  const width = 900;
+  const height = 140;
+  const max = Math.max(1, ...points.map((p) => p.ready + p.failed));
+  const step = width / points.length;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height + 18}`);
+  svg.setAttribute('width', '100%');
+  points.forEach((p, i) => {
+    const bar = (value, offset, colour) => {
+      const rect = document.createElementNS(ns, 'rect');
+      const barHeight = (value / max) * height;
+      rect.setAttribute('x', String(i * step + 1));
+      rect.setAttribute('width', String(step - 2));
+      rect.setAttribute('y', String(height - offset - barHeight));
+      rect.setAttribute('height', String(barHeight));
+      rect.setAttribute('fill', colour);
+      const title = document.createElementNS(ns, 'title');
+      title.textContent = `${new Date(p.minute).toLocaleTimeString()}: ${p.ready} ready, ${p.failed} failed`;
+      rect.append(title);
+      svg.append(rect);
+      return barHeight;
+    };
+    const readyHeight = bar(p.ready, 0, '#3056d3');
+    bar(p.failed, readyHeight, '#c62f3a');
+  });
+  const label = document.createElementNS(ns, 'text');
+  label.setAttribute('x', '0');
+  label.setAttribute('y', String(height + 14));
+  label.setAttribute('font-size', '12');
+  label.setAttribute('fill', '#687087');
+  const perMinute = points.at(-1) ? points.at(-2)?.ready ?? 0 : 0;
+  label.textContent = `peak ${max}/min · last full minute ${perMinute}/min`;
+  svg.append(label);
+  return svg;
+}
+
+function table(headers, rows, empty) {
+  if (rows.length === 0) return h('p', { class: 'muted' }, empty);
+  return h('table', {}, h('tr', {}, headers.map((x) => h('th', {}, x))), rows);
+}
+
+function progress(batch) {
+  const part = (count, colour) => h('i', { style: `width:${(100 * count) / Math.max(1, batch.total)}%;background:${colour}` });
+  return h('div', { class: 'bar', title: JSON.stringify(batch.counts) }, part(batch.counts.ready, '#1f8a4c'), part(batch.counts.failed, '#c62f3a'), part(batch.counts.processing + batch.counts.queued, '#9fb2ee'));
+}
+
+async function act(path, confirmText) {
+  if (confirmText && !confirm(confirmText)) return;
+  await call('POST', path);
+  await refresh();
+}
+
+async function refresh() {
+  try {
+    const data = await call('GET', '/v1/dashboard');
+    $('#problem').hidden = true;
+    const counts = data.queues[0].counts;
+    $('#queue').replaceChildren(...['waiting', 'active', 'delayed', 'failed', 'completed'].map((state) => tile(`jobs ${state}`, counts[state], `queue-${state}`)));
+    $('#images').replaceChildren(
+      ...Object.entries(data.images).map(([status, count]) => tile(`images ${status.replace('_', ' ')}`, count, `images-${status}`)),
+      tile('vectors', data.index.vectors, 'vectors'),
+      h('div', { class: 'tile', 'data-metric': 'index-size' }, h('div', { class: 'value' }, formatBytes(data.index.sizeBytes)), h('div', { class: 'label' }, 'HNSW index')),
+    );
+    $('#chart').replaceChildren(chart(data.throughput));
+    $('#workers').replaceChildren(
+      table(['Worker', 'Host', 'Model', 'Batch', 'Concurrency', 'Jobs', 'Since'], data.workers.map((w) => h('tr', { 'data-worker': w.id }, h('td', {}, w.id.slice(0, 8)), h('td', {}, `${w.host} (pid ${w.pid})`), h('td', {}, w.model), h('td', {}, w.batch), h('td', {}, w.concurrency), h('td', {}, Object.entries(w.jobs).map(([k, v]) => `${k} ${v}`).join(', ')), h('td', {}, formatTime(w.startedAt)))), 'No worker is running.'),
+    );
+    $('#failed').replaceChildren(
+      table(['Image', 'Reason', 'When', ''], data.failed.map((image) => h('tr', { 'data-failed': image.id }, h('td', {}, image.filename ?? image.id), h('td', { class: 'error' }, image.error ?? ''), h('td', {}, formatTime(image.createdAt)), h('td', {}, h('button', { onclick: () => act(`/v1/jobs/${image.id}/retry`), 'data-action': 'retry' }, 'Retry'), ' ', h('button', { class: 'danger', onclick: () => act(`/v1/jobs/${image.id}/discard`, 'Delete this image?'), 'data-action': 'discard' }, 'Discard')))), 'Nothing has failed.'),
+    );
+    $('#batches').replaceChildren(
+      table(['Batch', 'Images', 'Progress', 'Ready', 'Failed', 'Created'], data.batches.map((b) => h('tr', { 'data-batch': b.id }, h('td', {}, b.label ?? b.id.slice(0, 8)), h('td', {}, b.total), h('td', {}, progress(b)), h('td', {}, b.counts.ready), h('td', {}, b.counts.failed), h('td', {}, formatTime(b.createdAt)))), 'No batches yet.'),
+    );
+    $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (error) {
+    $('#problem').hidden = false;
+    $('#problem').textContent = error.message;
+  }
+}
+
+$('#key').addEventListener('click', async () => (await askForKey()) && refresh());
+$('#retry-all').addEventListener('click', () => act('/v1/jobs/retry-failed'));
+$('#discard-all').addEventListener('click', () => act('/v1/jobs/discard-failed', 'Delete every failed image?'));
+await refresh();
+setInterval(refresh, POLL_MS);

@@ -1,0 +1,152 @@
+import { api, formatBytes, getKey, h, keyPrompt } from '/api.js';
+
+const results = document.querySelector('#results');
+const summary = document.querySelector('#summary');
+const uploads = document.querySelector('#uploads');
+const detail = document.querySelector('#detail');
+const askForKey = keyPrompt(document.querySelector('#key-dialog'));
+const call = (method, path, body) => api(method, path, body, { askForKey });
+
+function card(image, score) {
+  // Images embedded before thumbnails existed have none: show the grey tile instead of a broken icon.
+  const thumbnail = image.thumbnailUrl
+    ? h('img', { src: image.thumbnailUrl, alt: image.filename ?? 'image', loading: 'lazy', onerror: (event) => event.target.removeAttribute('src') })
+    : h('img', { alt: image.status });
+  return h(
+    'div',
+    { class: 'card', 'data-id': image.id, 'data-status': image.status, onclick: () => showDetail(image.id) },
+    thumbnail,
+    h('div', { class: 'meta' }, h('span', { title: image.filename ?? '' }, image.filename ?? image.id.slice(0, 8)), score === undefined ? h('span', { class: `status-${image.status}` }, image.status) : h('span', { class: 'score' }, score.toFixed(3))),
+  );
+}
+
+function show(items, text) {
+  results.replaceChildren(...items.map(({ image, score }) => card(image, score)));
+  summary.textContent = text;
+  if (items.length === 0) results.append(h('div', { class: 'empty' }, 'Nothing here yet.'));
+}
+
+async function showRecent() {
+  try {
+    const { items } = await call('GET', '/v1/images?status=ready&limit=60');
+    show(items.map((image) => ({ image })), items.length ? 'Newest images. Search above, or drop images to upload.' : 'No images yet: drop some here to upload them.');
+  } catch (error) {
+    summary.textContent = error.message;
+  }
+}
+
+async function search(q) {
+  const started = performance.now();
+  try {
+    const response = await call('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=60`);
+    show(response.results, `${response.results.length} results for “${q}” in ${Math.round(performance.now() - started)} ms`);
+  } catch (error) {
+    summary.textContent = error.message;
+  }
+}
+
+async function similar(id) {
+  detail.close();
+  const response = await call('GET', `/v1/images/${id}/similar?limit=60`);
+  show(response.results, 'More like this');
+}
+
+async function showDetail(id) {
+  const image = await call('GET', `/v1/images/${id}`);
+  const exif = Object.entries(image.exif ?? {});
+  const rows = [
+    ['File', image.filename ?? ''],
+    ['Status', image.status + (image.error ? `: ${image.error}` : '')],
+    ['Dimensions', image.width ? `${image.width} × ${image.height}` : ''],
+    ['Size', formatBytes(image.size)],
+    ['Type', image.contentType],
+    ['Uploaded', new Date(image.createdAt).toLocaleString()],
+    ...(image.duplicateOf ? [['Duplicate of', image.duplicateOf]] : []),
+  ];
+  detail.querySelector('.body').replaceChildren(
+    h(
+      'div',
+      { class: 'detail' },
+      h('div', {}, image.url ? h('img', { src: image.url, alt: image.filename ?? 'image' }) : h('p', { class: 'muted' }, 'No file yet.')),
+      h(
+        'div',
+        {},
+        h('table', {}, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))),
+        h('p', {}, h('button', { class: 'primary', onclick: () => similar(image.id), disabled: image.status !== 'ready' }, 'More like this'), ' ', h('button', { onclick: () => detail.close() }, 'Close')),
+        exif.length ? h('details', { open: true }, h('summary', {}, 'EXIF'), h('table', {}, exif.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, Array.isArray(v) ? v.join(', ') : String(v)))))) : h('p', { class: 'muted' }, 'No EXIF.'),
+      ),
+    ),
+  );
+  detail.showModal();
+}
+
+/** Presign, PUT straight to storage with progress, complete, then watch the image become ready. */
+async function upload(file) {
+  const bar = h('progress', { max: 1, value: 0 });
+  const state = h('span', { class: 'muted' }, 'signing…');
+  const row = h('div', { class: 'upload', 'data-file': file.name }, h('span', {}, `${file.name} (${formatBytes(file.size)})`), bar, state);
+  uploads.prepend(row);
+  try {
+    const { image, upload } = await call('POST', '/v1/uploads', { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size });
+    state.textContent = 'uploading…';
+    await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(upload.method, upload.url);
+      // Browsers set Content-Length themselves and refuse to be told it.
+      for (const [name, value] of Object.entries(upload.headers)) if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (event) => (bar.value = event.loaded / event.total);
+      xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new Error(`storage answered ${xhr.status}`)));
+      xhr.onerror = () => reject(new Error('the upload failed'));
+      xhr.send(file);
+    });
+    bar.value = 1;
+    await call('POST', `/v1/uploads/${image.id}/complete`);
+    state.textContent = 'embedding…';
+    for (;;) {
+      const current = await call('GET', `/v1/images/${image.id}`);
+      if (current.status === 'ready' || current.status === 'failed') {
+        state.textContent = current.status === 'ready' ? 'ready' : `failed: ${current.error}`;
+        state.className = `status-${current.status}`;
+        row.dataset.status = current.status;
+        if (current.status === 'ready') results.prepend(card(current));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (error) {
+    state.textContent = error.message;
+    state.className = 'error';
+  }
+}
+
+const uploadAll = (files) => Promise.all([...files].filter((f) => f.type.startsWith('image/') || !f.type).map(upload));
+
+document.querySelector('#search').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = new FormData(event.target).get('q').trim();
+  history.replaceState(null, '', q ? `/?q=${encodeURIComponent(q)}` : '/');
+  if (q) search(q);
+  else showRecent();
+});
+document.querySelector('#key').addEventListener('click', async () => (await askForKey()) && location.reload());
+document.querySelector('#pick').addEventListener('click', () => document.querySelector('#files').click());
+document.querySelector('#files').addEventListener('change', (event) => uploadAll(event.target.files));
+
+const drop = document.querySelector('#drop');
+let depth = 0;
+window.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; drop.classList.add('active'); });
+window.addEventListener('dragleave', () => { if (--depth === 0) drop.classList.remove('active'); });
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => {
+  e.preventDefault();
+  depth = 0;
+  drop.classList.remove('active');
+  uploadAll(e.dataTransfer.files);
+});
+
+const initial = new URLSearchParams(location.search).get('q');
+if (initial) {
+  document.querySelector('input[name=q]').value = initial;
+  search(initial);
+} else showRecent();
+if (!getKey()) summary.textContent += ' No API key set: reads work only if the server allows public reads.';

@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { EmbedQueue } from '@sis/queue';
+import express, { Router, type RequestHandler } from 'express';
+
+/** The pages' files: plain HTML, CSS and ES modules, served as they are (no build, no CDN). */
+const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+
+/**
+ * The web pages: the search page at `/`, the ops dashboard at `/dashboard` (they ask for a key
+ * and call the API like any client), and Bull Board at `/admin/queues` behind admin auth.
+ */
+export function pageRoutes({ queue, adminAuth }: { queue: EmbedQueue; adminAuth: RequestHandler }): Router {
+  const router = Router();
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [new BullMQAdapter(queue.queue)], serverAdapter: board, options: { uiConfig: { boardTitle: 'sis queues' } } });
+  router.use('/admin/queues', adminAuth, board.getRouter());
+
+  router.get('/dashboard', (_req, res) => res.sendFile('dashboard.html', { root: PUBLIC_DIR }));
+  router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
+  return router;
+}
