@@ -1,11 +1,23 @@
 #!/usr/bin/env node
+import { CommanderError } from 'commander';
 import { ConfigError } from '@sis/config';
+import { CliError, EXIT } from './cli-error.js';
 import { createProgram } from './program.js';
 
+const program = createProgram();
+// Usage mistakes exit 2, not commander's 1, which this command keeps for "some images failed".
+program.exitOverride();
+for (const command of program.commands) command.exitOverride();
 try {
-  await createProgram().parseAsync(process.argv);
+  await program.parseAsync(process.argv);
 } catch (error) {
-  // Usage and configuration mistakes exit 2 with the message alone; anything else is a failure.
-  console.error(error instanceof Error ? `sis: ${error.message}` : error);
-  process.exitCode = error instanceof ConfigError || (error as Error).name === 'PortInUseError' ? 2 : 1;
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else if (error instanceof CliError) {
+    console.error(`sis: ${error.message}`);
+    process.exitCode = error.exitCode;
+  } else {
+    console.error(`sis: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = error instanceof ConfigError || (error as Error).name === 'PortInUseError' ? EXIT.usage : EXIT.failed;
+  }
 }

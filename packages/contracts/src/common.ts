@@ -5,6 +5,17 @@ export const IMAGE_STATUSES = ['pending_upload', 'queued', 'processing', 'ready'
 export const ImageStatusSchema = z.enum(IMAGE_STATUSES).meta({ id: 'ImageStatus' });
 export type ImageStatus = z.infer<typeof ImageStatusSchema>;
 
+/** How many images are in each state. */
+export const ImageCountsSchema = z
+  .object({
+    pending_upload: z.number().int(),
+    queued: z.number().int(),
+    processing: z.number().int(),
+    ready: z.number().int(),
+    failed: z.number().int(),
+  })
+  .meta({ id: 'ImageCounts' });
+
 export const IdSchema = z.uuid({ message: 'must be a UUID' }).meta({ example: '0b6f3c1e-8a52-4b8e-9d33-5d1f0f6c2a10' });
 export const IdParamsSchema = z.object({ id: IdSchema });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, ImageStatusSchema, queryInt, TimestampSchema } from './common.js';
+import { IdSchema, ImageCountsSchema, ImageStatusSchema, queryInt, TimestampSchema } from './common.js';
 import { ImageSummarySchema } from './images.js';
 
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children', 'unknown'] as const;
@@ -32,7 +32,7 @@ export const QueueCountsSchema = z.object({
 export const QueuesResponseSchema = z
   .object({
     queues: z.array(z.object({ name: z.string(), counts: QueueCountsSchema })),
-    images: z.record(ImageStatusSchema, z.number().int()).meta({ description: 'Images by status, from the database.' }),
+    images: ImageCountsSchema.meta({ description: 'Images by status, from the database.' }),
   })
   .meta({ id: 'Queues' });
 export type QueuesResponse = z.infer<typeof QueuesResponseSchema>;
@@ -42,7 +42,7 @@ export const BatchResponseSchema = z
     id: IdSchema,
     label: z.string().nullable(),
     total: z.number().int(),
-    counts: z.record(ImageStatusSchema, z.number().int()),
+    counts: ImageCountsSchema,
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })

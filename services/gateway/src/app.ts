@@ -1,11 +1,12 @@
-import { checkReadiness, type Config, type Logger } from '@sis/config';
+import { checkReadiness, type Config, type Logger, type Readiness } from '@sis/config';
 import { errorHandler, notFound, requestId } from '@sis/contracts/http';
 import { ApiKeyRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
@@ -38,6 +39,52 @@ export interface GatewayDeps {
   queue: EmbedQueue;
 }
 
+interface RouteGroupDeps {
+  canRead: RequestHandler;
+  canWrite: RequestHandler;
+  isAdmin: RequestHandler;
+  authenticate: RequestHandler;
+  maxUploadBytes: number;
+  readiness: () => Promise<Readiness>;
+  metricsRegistry: Registry;
+  logger: Logger;
+  uploads: UploadService;
+  imageService: ImageService;
+  search: SearchClient;
+  operations: OperationsService;
+  keys: ApiKeyService;
+  legacy: LegacyService;
+}
+
+/** Every documented route group. Building one only captures its dependencies; nothing is called. */
+function routeGroups(d: RouteGroupDeps) {
+  return {
+    health: healthRoutes({ metrics: d.metricsRegistry, readiness: d.readiness }),
+    uploads: uploadRoutes({ uploads: d.uploads, canWrite: d.canWrite, maxUploadBytes: d.maxUploadBytes }),
+    images: imageRoutes({ images: d.imageService, search: d.search, canRead: d.canRead, canWrite: d.canWrite }),
+    search: searchRoutes({ search: d.search, images: d.imageService, canRead: d.canRead }),
+    operations: operationsRoutes({ operations: d.operations, canRead: d.canRead, isAdmin: d.isAdmin }),
+    keys: keyRoutes({ keys: d.keys, isAdmin: d.isAdmin }),
+    legacy: legacyRoutes({ legacy: d.legacy, authenticate: d.authenticate, maxUploadBytes: d.maxUploadBytes, logger: d.logger }),
+  };
+}
+
+/**
+ * The OpenAPI document on its own, with nothing connected: what the CLI's typed client is
+ * generated from. Route groups only capture their dependencies, so placeholders do.
+ */
+export function describeApi(): object {
+  const unused = undefined as never;
+  // express checks that middleware are functions when a route is declared.
+  const pass: RequestHandler = (_req, _res, next) => next();
+  const groups = routeGroups({
+    canRead: pass, canWrite: pass, isAdmin: pass, authenticate: pass, maxUploadBytes: 1, readiness: unused,
+    metricsRegistry: unused, logger: unused, uploads: unused, imageService: unused, search: unused,
+    operations: unused, keys: unused, legacy: unused,
+  });
+  return buildOpenApiDocument(Object.values(groups).map((g) => g.registry), API_VERSION);
+}
+
 /** Builds the gateway: every service wired from its dependencies, no module-level state. */
 export function createApp(deps: GatewayDeps): Express {
   const { config, logger, db, storage, redis, queue } = deps;
@@ -52,24 +99,22 @@ export function createApp(deps: GatewayDeps): Express {
   const legacy = new LegacyService({ images, storage, uploads, imageService, search, waitMs: config.limits.legacyWaitMs });
 
   const publicRead = { publicRead: config.http.publicRead };
-  const canRead = requireScope('read', publicRead);
-  const canWrite = requireScope('write');
-  const isAdmin = requireScope('admin');
-  const maxUploadBytes = config.limits.maxUploadBytes;
-
-  const groups = {
-    health: healthRoutes({
-      metrics: metrics.registry,
-      readiness: () =>
-        checkReadiness({ postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => search.ping() }),
-    }),
-    uploads: uploadRoutes({ uploads, canWrite, maxUploadBytes }),
-    images: imageRoutes({ images: imageService, search, canRead, canWrite }),
-    search: searchRoutes({ search, images: imageService, canRead }),
-    operations: operationsRoutes({ operations, canRead, isAdmin }),
-    keys: keyRoutes({ keys, isAdmin }),
-    legacy: legacyRoutes({ legacy, authenticate: authenticate(keys), maxUploadBytes, logger }),
-  };
+  const groups = routeGroups({
+    canRead: requireScope('read', publicRead),
+    canWrite: requireScope('write'),
+    isAdmin: requireScope('admin'),
+    authenticate: authenticate(keys),
+    maxUploadBytes: config.limits.maxUploadBytes,
+    readiness: () => checkReadiness({ postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => search.ping() }),
+    metricsRegistry: metrics.registry,
+    logger,
+    uploads,
+    imageService,
+    search,
+    operations,
+    keys,
+    legacy,
+  });
   const openApiDocument = buildOpenApiDocument(Object.values(groups).map((g) => g.registry), API_VERSION);
 
   const app = express();

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ACCEPTED_CONTENT_TYPES } from '@sis/contracts';
+import { fileTypeFromBuffer } from 'file-type';
+import type { SourceEntry } from './walk.js';
+
+/** A file known to be an accepted image, with what the server needs to presign it. */
+export interface ImageFile {
+  path: string;
+  name: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type Inspection = { image: ImageFile } | { skipped: string } | { problem: string };
+
+/** Enough of a file's start for file-type to recognise every image format. */
+const SNIFF_BYTES = 4100;
+const ACCEPTED = new Set<string>(ACCEPTED_CONTENT_TYPES);
+
+/**
+ * Reads a file once: its first bytes say whether it is an image (by content, never by name),
+ * and every byte goes through SHA-256, which lets the server skip files it already holds.
+ */
+export async function inspectFile(entry: SourceEntry): Promise<Inspection> {
+  if (entry.problem) return { problem: entry.problem };
+  const hash = createHash('sha256');
+  let size = 0;
+  let contentType: string | undefined;
+  const stream = createReadStream(entry.path, { highWaterMark: 256 * 1024 });
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (!contentType) {
+        const type = await fileTypeFromBuffer(bytes.subarray(0, SNIFF_BYTES));
+        if (!type || !ACCEPTED.has(type.mime)) {
+          stream.destroy();
+          return { skipped: type ? type.mime : 'not an image' };
+        }
+        contentType = type.mime;
+      }
+      hash.update(bytes);
+      size += bytes.length;
+    }
+  } catch (error) {
+    return { problem: `cannot read: ${(error as Error).message}` };
+  }
+  if (!contentType || size === 0) return { skipped: 'empty' };
+  const metadata = { ...(await readSidecar(entry.path)), ...entry.metadata };
+  return {
+    image: {
+      path: entry.path,
+      name: entry.name,
+      size,
+      contentType,
+      sha256: hash.digest('hex'),
+      ...(Object.keys(metadata).length ? { metadata } : {}),
+    },
+  };
+}
+
+/** Metadata from `photo.jpg.json` or `photo.json` next to the image, when there is one. */
+async function readSidecar(path: string): Promise<Record<string, unknown>> {
+  for (const candidate of [`${path}.json`, path.replace(/\.[^./]+$/, '.json')]) {
+    if (candidate === path) continue;
+    const text = await readFile(candidate, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // A sidecar that is not JSON is ignored; the image still goes in.
+    }
+  }
+  return {};
+}
