@@ -76,7 +76,7 @@ export const BatchUploadResponseSchema = z
           index: z.number().int(),
           ok: z.literal(true),
           image: ImageDetailSchema,
-          existing: z.boolean().meta({ description: 'An image with this sha256 was already there: no upload is needed unless one is given (it was never finished).' }),
+          existing: z.boolean().meta({ description: 'An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished.' }),
           upload: PresignedUploadSchema.nullable(),
         }),
         z.object({ index: z.number().int(), ok: z.literal(false), error: BatchItemErrorSchema }),

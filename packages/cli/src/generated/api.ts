@@ -2405,7 +2405,7 @@ export interface components {
                 /** @enum {boolean} */
                 ok: true;
                 image: components["schemas"]["ImageDetail"];
-                /** @description An image with this sha256 was already there: no upload is needed unless one is given (it was never finished). */
+                /** @description An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished. */
                 existing: boolean;
                 upload: components["schemas"]["PresignedUpload"] & (Record<string, never> | null);
             } | {

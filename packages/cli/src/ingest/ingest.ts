@@ -66,6 +66,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const hashesInFlight = new Set<string>();
   const tick = () => progress.update(counts);
 
+  // Set when the walk ends for any reason, so the follower never outlives a failed walk.
+  let walkEnded = false;
   const follower = options.dryRun ? undefined : follow();
 
   let chunk: SourceEntry[] = [];
@@ -104,8 +106,9 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     if (chunk.length && !signal?.aborted) await flush();
     counts.walked = true;
     await Promise.all(inFlight);
-    await follower;
   } finally {
+    walkEnded = true;
+    await follower;
     progress.stop(counts);
   }
   if (!signal?.aborted && options.wait !== false) await collectEmbedFailures();
@@ -135,7 +138,9 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         return [];
       }
       if (!item.upload) {
-        counts.duplicates++;
+        // Already on the server; one that failed before is reported again, not uploaded again.
+        if (item.image.status === 'failed') failures.push({ path: file.path, stage: 'embed', reason: item.image.error ?? 'failed', imageId: item.image.id });
+        else counts.duplicates++;
         return [];
       }
       return [{ file, imageId: item.image.id, upload: item.upload }];
@@ -187,7 +192,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   /** Polls this run's batches until the walk is done and every queued image is ready or failed. */
   async function follow(): Promise<void> {
     for (;;) {
-      if (signal?.aborted) return;
+      if (signal?.aborted || (walkEnded && !counts.walked)) return;
       const open = [...batches.entries()].filter(([, b]) => !b.settled);
       await Promise.all(
         open.map(([id, state]) =>

@@ -51,7 +51,7 @@ export function barsView(stream: NodeJS.WriteStream = process.stderr): ProgressV
 /** A plain line every few seconds, for logs and pipes where bars would be noise. */
 export function linesView(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), everyMs = 2000): ProgressView {
   const started = performance.now();
-  let last = 0;
+  let last = -Infinity;
   const line = (c: IngestCounts) =>
     `found ${c.found}${c.walked ? '' : '+'} · uploaded ${c.uploaded}/${c.images - c.duplicates} (${rate(c.uploaded, started)}/s) · embedded ${c.ready + c.failed}/${c.queued} (${rate(c.ready + c.failed, started)}/s)`;
   return {

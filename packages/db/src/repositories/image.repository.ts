@@ -252,22 +252,17 @@ export class ImageRepository {
   }
 
   /**
-   * Images already known by content: for each hash, the image that holds it, unless it failed.
-   * A finished (or queued) image wins over one still waiting for its upload.
+   * Images already known by content: for each hash, the image that holds it. A finished or
+   * queued image wins over one still waiting for its upload, which wins over one that failed.
    */
   async findBySha256s(hashes: readonly string[]): Promise<Map<string, ImageRecord>> {
     const found = new Map<string, ImageRecord>();
     if (hashes.length === 0) return found;
-    const rows = await this.#db
-      .selectFrom('images')
-      .select(RECORD_COLUMNS)
-      .where('sha256', 'in', hashes)
-      .where('status', '!=', 'failed')
-      .orderBy('created_at')
-      .execute();
+    const rank = (status: ImageStatus) => (status === 'failed' ? 2 : status === 'pending_upload' ? 1 : 0);
+    const rows = await this.#db.selectFrom('images').select(RECORD_COLUMNS).where('sha256', 'in', hashes).orderBy('created_at').execute();
     for (const row of rows) {
       const held = found.get(row.sha256!);
-      if (!held || (held.status === 'pending_upload' && row.status !== 'pending_upload')) found.set(row.sha256!, row);
+      if (!held || rank(row.status) < rank(held.status)) found.set(row.sha256!, row);
     }
     return found;
   }

@@ -73,7 +73,8 @@ export class UploadService {
    * Presigns many uploads under one batch; items that fail validation are reported, not fatal.
    * Items that give a sha256 already held by an image are not uploaded again: an image still
    * waiting for its upload (an interrupted run) moves into this batch with a fresh URL, any
-   * other comes back as `existing` with no URL. This is what makes a re-run of an ingest resume.
+   * other (ready, queued, or failed with its reason) comes back as `existing` with no URL. This
+   * is what makes a re-run of an ingest resume without uploading anything twice.
    */
   async createBatch(label: string | undefined, items: unknown[]): Promise<BatchUploadResponse> {
     const { images, batches, imageService, metrics } = this.#props;

@@ -1,0 +1,172 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { colourImage } from '@sis/clip/fixtures';
+import { ImageRepository } from '@sis/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sis, startSis, type RunningSis } from './harness.js';
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple', 'pink', 'gray', 'brown'];
+const UNIQUE = 150;
+const COPIES = 12;
+let running: RunningSis;
+let tree: string;
+let work: string;
+
+/** A photo library as people have them: nested folders, copies, notes, one broken file. */
+async function makeTree(root: string): Promise<void> {
+  for (let i = 0; i < UNIQUE; i++) {
+    const dir = join(root, `year-${2020 + (i % 3)}`, `album-${i % 5}`);
+    await mkdir(dir, { recursive: true });
+    const bytes = await colourImage(COLOURS[i % COLOURS.length]!, { width: 160 + i, height: 120, format: i % 10 === 0 ? 'png' : 'jpeg' });
+    await writeFile(join(dir, `photo-${i}.${i % 10 === 0 ? 'png' : 'jpg'}`), bytes);
+    if (i < COPIES) await writeFile(join(root, `copy-of-${i}.jpg.bak`), bytes);
+  }
+  await writeFile(join(root, 'year-2020', 'notes.txt'), 'not a picture');
+  await writeFile(join(root, 'README.md'), '# my photos');
+  await writeFile(join(root, 'year-2020', 'album-1', 'photo-21.jpg.json'), JSON.stringify({ album: 'summer', people: ['Ana'] }));
+  const broken = await colourImage('red', { width: 1600, height: 1200 });
+  await writeFile(join(root, 'year-2022', 'broken.jpg'), broken.subarray(0, 6000));
+}
+
+beforeAll(async () => {
+  running = await startSis();
+  tree = await mkdtemp(join(tmpdir(), 'sis-tree-'));
+  work = await mkdtemp(join(tmpdir(), 'sis-work-'));
+  await makeTree(tree);
+}, 180_000);
+afterAll(async () => {
+  await running?.stop();
+  await running?.db.destroy();
+});
+
+const env = () => ({ SIS_URL: running.url, SIS_API_KEY: running.adminToken });
+const imagesByHash = () =>
+  running.db.selectFrom('images').select(['sha256', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('sha256').execute();
+
+describe('sis ingest', () => {
+  it('checks a tree without uploading in a dry run', async () => {
+    const run = await sis(['ingest', tree, '--dry-run'], { env: env(), cwd: work });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`dry run: ${UNIQUE + COPIES + 1} images, 3 other files skipped, 0 unreadable`);
+    expect(await imagesByHash()).toEqual([]);
+  });
+
+  it('ingests a tree: images found by their bytes, copies once, the broken file reported, exit 1', async () => {
+    const run = await sis(['ingest', tree, '--batch-size', '40', '--report', 'report.json'], { env: env(), cwd: work });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`: ${UNIQUE} ingested, ${COPIES} already there, 3 skipped \\(not images\\), 1 failed`));
+    const report = JSON.parse(await readFile(join(work, 'report.json'), 'utf8'));
+    expect(report.failures).toEqual([expect.objectContaining({ path: 'year-2022/broken.jpg', stage: 'embed', reason: expect.stringMatching(/cannot decode image/) })]);
+    const hashes = await imagesByHash();
+    expect(hashes).toHaveLength(UNIQUE + 1);
+    expect(hashes.every((h) => Number(h.n) === 1)).toBe(true);
+    const all = await new ImageRepository(running.db).list({ limit: 1000 });
+    expect(all.find((image) => image.metadata.filename === 'year-2020/album-1/photo-21.jpg')?.metadata).toMatchObject({ album: 'summer', people: ['Ana'] });
+  });
+
+  it('uploads nothing the second time, and reports the broken file again', async () => {
+    const run = await sis(['ingest', tree, '--report', 'again.json'], { env: env(), cwd: work });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`: 0 ingested, ${UNIQUE + COPIES} already there, 3 skipped \\(not images\\), 1 failed`));
+    expect(run.stdout).toContain('uploaded 0 ');
+    expect((await imagesByHash())).toHaveLength(UNIQUE + 1);
+  });
+
+  it('searches, finds similar images and shows jobs from the command line', async () => {
+    const search = await sis(['search', 'a purple picture', '--limit', '3'], { env: env() });
+    expect(search.code).toBe(0);
+    expect(search.stdout.trim().split('\n')).toHaveLength(3);
+    expect(search.stdout).toMatch(/photo-(7|18|29|40|51|62|73|84|95|106|117|128|139)\.(jpg|png)/);
+    const id = search.stdout.split(/\s+/)[1]!;
+    const similar = await sis(['similar', id, '--json'], { env: env() });
+    expect(JSON.parse(similar.stdout).results.length).toBe(10);
+    const jobs = await sis(['jobs'], { env: env() });
+    expect(jobs.stdout).toMatch(/images: pending_upload 0, queued 0, processing 0, ready 150, failed 1/);
+    expect(jobs.stdout).toMatch(/recent failures:\n {2}\S+ {2}year-2022\/broken\.jpg: cannot decode image/);
+  });
+
+  it('exits 2 with a clear message for usage and configuration mistakes', async () => {
+    expect((await sis(['ingest', join(tree, 'no-such-folder')], { env: env() })).stderr).toMatch(/no such file or folder/);
+    const noKey = await sis(['search', 'red'], { env: { SIS_URL: running.url, SIS_API_KEY: '' } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/send an API key .* \(give a key with --key or SIS_API_KEY\)/);
+    expect((await sis(['search', 'red', '--limit', '0'], { env: env() })).code).toBe(2);
+    const unreachable = await sis(['jobs'], { env: { SIS_URL: 'http://127.0.0.1:9', SIS_API_KEY: 'x' } });
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/cannot reach the sis server/);
+    expect((await sis(['--help'])).code).toBe(0);
+  });
+
+  it('manages keys', async () => {
+    const created = await sis(['keys', 'create', 'uploader', '--scopes', 'read,write'], { env: env() });
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^sis_/);
+    expect((await sis(['search', 'red'], { env: { SIS_URL: running.url, SIS_API_KEY: secret } })).code).toBe(0);
+    const listed = await sis(['keys', 'list'], { env: env() });
+    const id = listed.stdout.split('\n').find((line) => line.includes('uploader'))!.split(/\s+/)[0]!;
+    expect((await sis(['keys', 'revoke', id], { env: env() })).stdout).toContain(`revoked ${id}`);
+    expect((await sis(['search', 'red'], { env: { SIS_URL: running.url, SIS_API_KEY: secret } })).code).toBe(2);
+  });
+});
+
+describe('interrupted and resumed', () => {
+  it('ends with every image exactly once after Ctrl-C halfway and a second run', async () => {
+    const second = await mkdtemp(join(tmpdir(), 'sis-resume-'));
+    const count = 120;
+    for (let i = 0; i < count; i++) {
+      await mkdir(join(second, `set-${i % 4}`), { recursive: true });
+      await writeFile(join(second, `set-${i % 4}`, `shot-${i}.jpg`), await colourImage(COLOURS[(i * 3) % COLOURS.length]!, { width: 500 + i, height: 333 }));
+    }
+    const before = (await imagesByHash()).length;
+    const interrupted = await sis(['ingest', second, '--batch-size', '10', '--concurrency', '2', '--report', 'resume.json'], {
+      env: env(),
+      cwd: work,
+      onStart: (child) => {
+        // Ctrl-C once some, but not all, of the images have reached the server.
+        const timer = setInterval(async () => {
+          const now = (await imagesByHash()).length - before;
+          if (now >= 30) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 50);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stdout).toMatch(/^interrupted in/);
+    const partial = (await imagesByHash()).length - before;
+    expect(partial).toBeLessThan(count);
+
+    const resumed = await sis(['ingest', second, '--report', 'resume.json'], { env: env(), cwd: work });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const hashes = await imagesByHash();
+    expect(hashes.length - before).toBe(count);
+    expect(hashes.every((h) => Number(h.n) === 1)).toBe(true);
+    const statuses = await running.db.selectFrom('images').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute();
+    expect(Object.fromEntries(statuses.map((s) => [s.status, Number(s.n)]))).toEqual({ ready: UNIQUE + count, failed: 1 });
+  });
+});
+
+describe('walking a large manifest', () => {
+  it('walks 100,000 entries in constant memory', async () => {
+    const { walkSource } = await import('../src/ingest/walk.js');
+    const manifest = join(work, 'big.jsonl');
+    const lines = Array.from({ length: 100_000 }, (_, i) => JSON.stringify({ path: `photos/${i % 100}/img-${i}.jpg`, camera: 'test', index: i }));
+    await writeFile(manifest, `${lines.join('\n')}\n`);
+    lines.length = 0;
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    let seen = 0;
+    for await (const entry of walkSource(manifest)) {
+      seen++;
+      if (seen % 5000 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      if (seen === 1) expect(entry).toMatchObject({ name: 'photos/0/img-0.jpg', metadata: { camera: 'test', index: 0 } });
+    }
+    expect(seen).toBe(100_000);
+    // Holding the entries would take well over 40 MB; a stream stays far below.
+    expect(peak - baseline).toBeLessThan(40 * 1024 * 1024);
+  });
+});
