@@ -9,6 +9,16 @@ import express, { Router, type RequestHandler } from 'express';
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /**
+ * Bull Board's page links a web font from Google; everything sis serves must work offline and
+ * tell no third party who is looking, so the link is taken out (system fonts are used instead).
+ */
+const withoutRemoteFonts: RequestHandler = (_req, res, next) => {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => send(typeof body === 'string' ? body.replace(/<link[^>]*fonts\.googleapis\.com[^>]*>/g, '') : body);
+  next();
+};
+
+/**
  * The web pages: the search page at `/`, the ops dashboard at `/dashboard` (they ask for a key
  * and call the API like any client), and Bull Board at `/admin/queues` behind admin auth.
  */
@@ -17,7 +27,7 @@ export function pageRoutes({ queue, adminAuth }: { queue: EmbedQueue; adminAuth:
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: [new BullMQAdapter(queue.queue)], serverAdapter: board, options: { uiConfig: { boardTitle: 'sis queues' } } });
-  router.use('/admin/queues', adminAuth, board.getRouter());
+  router.use('/admin/queues', adminAuth, withoutRemoteFonts, board.getRouter());
 
   router.get('/dashboard', (_req, res) => res.sendFile('dashboard.html', { root: PUBLIC_DIR }));
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -1,0 +1,147 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { colourImage } from '@sis/clip/fixtures';
+import { imageKey } from '@sis/storage';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type Gateway } from './harness.js';
+
+/**
+ * The pages in Debian's Chromium, driven by playwright-core (it cannot download a browser here).
+ * Screenshots go to a temporary folder, or to SIS_SCREENSHOTS (`pnpm screenshots` writes the ones
+ * in docs/).
+ */
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+let gw: Gateway;
+let browser: Browser;
+let shots: string;
+const requested: string[] = [];
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  gw = await startGateway();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  shots = process.env.SIS_SCREENSHOTS ? resolve(process.env.SIS_SCREENSHOTS) : await mkdtemp(join(tmpdir(), 'sis-shots-'));
+  await mkdir(shots, { recursive: true });
+  for (const colour of ['red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple', 'pink', 'brown']) {
+    ids[colour] = await gw.upload(await colourImage(colour, { band: colour === 'white' ? 'black' : 'white' }), 'image/jpeg', `${colour}.jpg`);
+  }
+  for (const id of Object.values(ids)) await gw.settled(id);
+});
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  // Every request any page made went to this machine: no CDN, no telemetry.
+  const hosts = new Set(requested.map((url) => new URL(url).hostname));
+  expect([...hosts].filter((host) => host !== '127.0.0.1' && host !== 'localhost')).toEqual([]);
+});
+
+/** A browser context that already holds an API key, as after the key prompt. */
+async function pageWithKey(key: string | undefined, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+  if (key) await context.addInitScript(`localStorage.setItem('sis.apiKey', ${JSON.stringify(key)})`);
+  const page = await context.newPage();
+  page.on('request', (request) => requested.push(request.url()));
+  return { context, page };
+}
+
+describe('search page', () => {
+  it('shows ranked thumbnails for a colour query, and an image with "more like this"', async () => {
+    const { context, page } = await pageWithKey(await gw.key('read', 'write'));
+    await page.goto(`${gw.base}/`);
+    await page.fill('input[name=q]', 'a red picture');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(`document.querySelector('#summary').textContent.includes('results for')`);
+    const cards = page.locator('#results .card');
+    expect(await cards.first().getAttribute('data-id')).toBe(ids.red);
+    await page.waitForFunction(`[...document.querySelectorAll('#results .card img')].every((img) => img.complete && img.naturalWidth > 0)`);
+    expect(await page.locator('#results .card .score').first().textContent()).toMatch(/^0\.\d{3}$/);
+    await page.screenshot({ path: join(shots, 'search.png') });
+
+    await cards.first().click();
+    await page.waitForSelector('#detail[open] img');
+    await expect(page.locator('#detail').textContent()).resolves.toMatch(/640 × 480/);
+    await page.click('#detail button.primary');
+    await page.waitForFunction(`document.querySelector('#summary').textContent === 'More like this'`);
+    expect(await page.locator('#results .card').count()).toBe(9);
+    await context.close();
+  });
+
+  it('uploads dropped files straight to storage and shows them when ready', async () => {
+    const { context, page } = await pageWithKey(await gw.key('read', 'write'));
+    await page.goto(`${gw.base}/`);
+    const bytes = (await colourImage('gray', { width: 300, height: 200 })).toString('base64');
+    await page.evaluate(`(() => {
+      const file = new File([Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0))], 'dropped.jpg', { type: 'image/jpeg' });
+      const data = new DataTransfer();
+      data.items.add(file);
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`);
+    await page.waitForSelector('.upload[data-file="dropped.jpg"][data-status="ready"]', { timeout: 30_000 });
+    expect(await page.locator('#results .card').first().textContent()).toContain('dropped.jpg');
+    await context.close();
+  });
+
+  it('asks for a key when the server wants one', async () => {
+    const { context, page } = await pageWithKey(undefined);
+    await page.goto(`${gw.base}/`);
+    await page.waitForSelector('#key-dialog[open]');
+    await page.fill('#key-dialog input', await gw.key('read'));
+    await page.click('#key-dialog button[value=save]');
+    await page.waitForFunction(`document.querySelectorAll('#results .card').length > 0`);
+    expect(await page.evaluate(`localStorage.getItem('sis.apiKey')`)).toMatch(/^sis_/);
+    await context.close();
+  });
+});
+
+describe('dashboard', () => {
+  it('shows counts that move as jobs run, and retries a failed image from the page', async () => {
+    // A batch, as the CLI makes them, so the batches panel has something to show.
+    const files = await Promise.all(['red', 'blue', 'green'].map((colour, i) => colourImage(colour, { width: 500 + i, height: 300 })));
+    const batch = await gw.api('POST', '/v1/uploads/batch', { json: { label: 'holiday photos', items: files.map((bytes, i) => ({ filename: `holiday-${i}.jpg`, contentType: 'image/jpeg', size: bytes.length })) } });
+    await Promise.all(batch.body.items.map((item: any, i: number) => fetch(item.upload.url, { method: 'PUT', headers: item.upload.headers, body: files[i] })));
+    await gw.api('POST', `/v1/batches/${batch.body.batch.id}/complete`);
+    for (const item of batch.body.items) await gw.settled(item.image.id);
+
+    const { context, page } = await pageWithKey(gw.config.auth.adminToken);
+    await page.goto(`${gw.base}/dashboard`);
+    const ready = page.locator('[data-metric="images-ready"] .value');
+    await ready.waitFor();
+    const before = Number((await ready.textContent())!.replace(/,/g, ''));
+    expect(before).toBeGreaterThanOrEqual(10);
+    expect(await page.locator('[data-worker]').count()).toBe(1);
+
+    // Junk declared as a JPEG fails; then the real bytes arrive and the operator presses Retry.
+    const good = await colourImage('yellow', { width: 404, height: 303 });
+    const junk = Buffer.concat([Buffer.from('garbage!'), Buffer.alloc(good.length - 8)]);
+    const id = await gw.upload(junk, 'image/jpeg', 'needs-retry.jpg');
+    await gw.settled(id);
+    const row = page.locator(`[data-failed="${id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await page.locator('[data-batch]').first().waitFor();
+    expect(await row.textContent()).toMatch(/not an image/);
+    await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
+
+    await gw.storage.put(imageKey(id, 'image/jpeg'), good, 'image/jpeg');
+    await row.locator('[data-action="retry"]').click();
+    await row.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.waitForFunction(`Number(document.querySelector('[data-metric="images-ready"] .value').textContent.replace(/,/g, '')) > ${before}`, undefined, { timeout: 20_000 });
+    expect((await gw.images.findById(id))?.status).toBe('ready');
+    await context.close();
+  });
+
+  it('opens Bull Board only with the admin password', async () => {
+    // Without credentials the browser meets a Basic challenge it cannot answer.
+    const anonymous = await pageWithKey(undefined);
+    await expect(anonymous.page.goto(`${gw.base}/admin/queues`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+    await anonymous.context.close();
+
+    const admin = await pageWithKey(undefined, { httpCredentials: { username: 'admin', password: gw.config.auth.adminToken! } });
+    const board = await admin.page.goto(`${gw.base}/admin/queues`);
+    expect(board?.status()).toBe(200);
+    await admin.page.waitForSelector('text=sis-embed', { timeout: 15_000 });
+    await admin.context.close();
+  });
+});
