@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { createApiClient, type ApiClient } from './client.js';
 import { ingestCommand } from './commands/ingest.command.js';
@@ -12,12 +14,21 @@ export interface GlobalOptions {
   key?: string;
 }
 
+/**
+ * The key to use when none is given: on the machine running `script/server`, the admin token it
+ * made and keeps in its data folder, so local use needs no setup.
+ */
+function localAdminToken(): string | undefined {
+  const file = join(process.env.SIS_DATA_DIR ?? '.data', 'admin-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
 /** The `sis` command line. */
 export function createProgram(): Command {
   const program = new Command('sis')
     .description('sis: semantic image search. Upload images, search them in plain language.')
     .option('--url <url>', 'the sis server (env SIS_URL)', process.env.SIS_URL ?? 'http://localhost:8000')
-    .option('--key <key>', 'API key (env SIS_API_KEY)', process.env.SIS_API_KEY)
+    .option('--key <key>', 'API key (env SIS_API_KEY; locally, the admin token in .data/admin-token)', process.env.SIS_API_KEY || localAdminToken())
     .showHelpAfterError();
   const options = () => program.opts<GlobalOptions>();
   const client = (): ApiClient => createApiClient(options());

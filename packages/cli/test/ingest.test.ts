@@ -88,7 +88,7 @@ describe('sis ingest', () => {
 
   it('exits 2 with a clear message for usage and configuration mistakes', async () => {
     expect((await sis(['ingest', join(tree, 'no-such-folder')], { env: env() })).stderr).toMatch(/no such file or folder/);
-    const noKey = await sis(['search', 'red'], { env: { SIS_URL: running.url, SIS_API_KEY: '' } });
+    const noKey = await sis(['search', 'red'], { env: { SIS_URL: running.url, SIS_API_KEY: '' }, cwd: work });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/send an API key .* \(give a key with --key or SIS_API_KEY\)/);
     expect((await sis(['search', 'red', '--limit', '0'], { env: env() })).code).toBe(2);
@@ -168,5 +168,16 @@ describe('walking a large manifest', () => {
     expect(seen).toBe(100_000);
     // Holding the entries would take well over 40 MB; a stream stays far below.
     expect(peak - baseline).toBeLessThan(40 * 1024 * 1024);
+  });
+});
+
+describe('local defaults', () => {
+  it('uses the admin token script/server keeps in .data when no key is given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sis-local-'));
+    await mkdir(join(dir, '.data'));
+    await writeFile(join(dir, '.data', 'admin-token'), `${running.adminToken}\n`);
+    const run = await sis(['jobs'], { env: { SIS_URL: running.url, SIS_API_KEY: '' }, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^sis-embed:/);
   });
 });
