@@ -42,8 +42,24 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** A dialog asking for an API key; resolves true when one was given. */
-export function keyPrompt(dialog) {
+/**
+ * A dialog asking for an API key, kept in this browser; the returned function opens it and
+ * resolves true when a key was given.
+ */
+export function keyPrompt(title, explanation) {
+  const dialog = h(
+    'dialog',
+    { id: 'key-dialog' },
+    h(
+      'form',
+      { method: 'dialog', class: 'body' },
+      h('h3', {}, title),
+      h('p', { class: 'muted' }, explanation, ' It is kept in this browser only.'),
+      h('input', { type: 'password', name: 'key', placeholder: 'sis_…', autocomplete: 'off' }),
+      h('p', {}, h('button', { value: 'save', class: 'primary' }, 'Save'), ' ', h('button', { value: 'cancel', formnovalidate: true }, 'Cancel')),
+    ),
+  );
+  document.body.append(dialog);
   return () =>
     new Promise((resolve) => {
       const input = dialog.querySelector('input');

@@ -1,7 +1,7 @@
 import { api, formatBytes, formatTime, h, keyPrompt } from '/api.js';
 
 const POLL_MS = 2000;
-const askForKey = keyPrompt(document.querySelector('#key-dialog'));
+const askForKey = keyPrompt('Admin API key', 'The dashboard needs the admin token or a key with the admin scope.');
 const call = (method, path, body) => api(method, path, body, { askForKey });
 const $ = (selector) => document.querySelector(selector);
 

@@ -4,7 +4,7 @@ const results = document.querySelector('#results');
 const summary = document.querySelector('#summary');
 const uploads = document.querySelector('#uploads');
 const detail = document.querySelector('#detail');
-const askForKey = keyPrompt(document.querySelector('#key-dialog'));
+const askForKey = keyPrompt('API key', 'Searching needs the read scope, uploading the write scope.');
 const call = (method, path, body) => api(method, path, body, { askForKey });
 
 function card(image, score) {
