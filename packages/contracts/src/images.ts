@@ -13,6 +13,7 @@ export const ImageSummarySchema = z
     height: z.number().int().nullable(),
     batchId: IdSchema.nullable(),
     error: z.string().nullable().meta({ description: 'Why processing failed, when status is failed.' }),
+    attempts: z.number().int().meta({ description: 'Times the worker has started on it.' }),
     thumbnailUrl: z.url().nullable().meta({ description: 'Short-lived URL of a 256-pixel WebP preview, once the image is ready.' }),
     createdAt: TimestampSchema,
     readyAt: TimestampSchema.nullable(),
@@ -28,7 +29,6 @@ export const ImageDetailSchema = ImageSummarySchema.extend({
   sha256: z.string().nullable(),
   duplicateOf: IdSchema.nullable().meta({ description: 'An earlier image with the same bytes, whose vector this one reuses.' }),
   model: z.string().nullable().meta({ description: 'The CLIP model that produced the vector.' }),
-  attempts: z.number().int(),
   updatedAt: TimestampSchema,
   url: z.url().nullable().meta({ description: 'Short-lived URL to download the original; null until uploaded.' }),
 }).meta({ id: 'ImageDetail' });

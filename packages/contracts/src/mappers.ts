@@ -41,6 +41,7 @@ export function toImageSummary(row: ImageRow, thumbnailUrl: string | null = null
     height: row.height,
     batchId: row.batch_id,
     error: row.error,
+    attempts: row.attempts,
     thumbnailUrl,
     createdAt: row.created_at.toISOString(),
     readyAt: row.ready_at?.toISOString() ?? null,
@@ -56,7 +57,6 @@ export function toImageDetail(row: ImageRow, urls: ImageUrls = { url: null, thum
     sha256: row.sha256,
     duplicateOf: row.duplicate_of,
     model: row.model,
-    attempts: row.attempts,
     updatedAt: row.updated_at.toISOString(),
     url: urls.url,
   };

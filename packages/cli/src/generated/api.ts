@@ -2313,6 +2313,8 @@ export interface components {
             batchId: string | null;
             /** @description Why processing failed, when status is failed. */
             error: string | null;
+            /** @description Times the worker has started on it. */
+            attempts: number;
             /**
              * Format: uri
              * @description Short-lived URL of a 256-pixel WebP preview, once the image is ready.
@@ -2346,7 +2348,6 @@ export interface components {
             duplicateOf: string | null;
             /** @description The CLIP model that produced the vector. */
             model: string | null;
-            attempts: number;
             /**
              * Format: date-time
              * @example 2026-11-25T10:00:00.000Z
@@ -2480,6 +2481,8 @@ export interface components {
             batchId: string | null;
             /** @description Why processing failed, when status is failed. */
             error: string | null;
+            /** @description Times the worker has started on it. */
+            attempts: number;
             /**
              * Format: uri
              * @description Short-lived URL of a 256-pixel WebP preview, once the image is ready.
