@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { concurrently } from 'concurrently';
 import { loadConfig } from '@sis/config';
@@ -18,6 +19,8 @@ export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'po
   say?: (line: string) => void;
   /** Stops everything when aborted, as Ctrl-C does. */
   signal?: AbortSignal;
+  /** Keep the services' output out of this terminal (benchmarks print their own report). */
+  quiet?: boolean;
 }
 
 /**
@@ -72,7 +75,14 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
 
     const { result, commands } = concurrently(
       SERVICES.map((name) => ({ name, command: `node ${serviceMain(name)}`, env: serviceEnv })),
-      { prefix: '[{name}]', padPrefix: true, killSignal: 'SIGTERM', killOthersOn: ['failure'], handleInput: false },
+      {
+        prefix: '[{name}]',
+        padPrefix: true,
+        killSignal: 'SIGTERM',
+        killOthersOn: ['failure'],
+        handleInput: false,
+        ...(options.quiet ? { raw: true, hide: [...SERVICES], outputStream: new PassThrough().resume() } : {}),
+      },
     );
     // A service ending while nobody asked anything to stop is a failure; concurrently forwards
     // Ctrl-C to the services itself, so here it only needs noting.

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 
 /** A pino logger for one service, at the configured level, every line tagged with the service. */
@@ -61,4 +62,19 @@ export async function checkReadiness(checks: Record<string, () => Promise<unknow
     }),
   );
   return { status: results.every(([, r]) => r.ok) ? 'ready' : 'unavailable', checks: Object.fromEntries(results) };
+}
+
+/**
+ * `<prefix>process_max_rss_bytes`: the most memory this process has held since it started, the
+ * figure memory budgets are about (prom-client's own metric is the current size only).
+ */
+export function registerPeakMemory(registry: Registry, prefix: string): void {
+  new Gauge({
+    name: `${prefix}process_max_rss_bytes`,
+    help: 'Peak resident set size since the process started, in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.resourceUsage().maxRSS * 1024);
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { registerPeakMemory } from '@sis/config';
 import type { ImageRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -18,6 +19,7 @@ export class GatewayMetrics {
 
   constructor(sources: { queue: EmbedQueue; images: ImageRepository }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sis_gateway_' });
+    registerPeakMemory(this.registry, 'sis_gateway_');
     // Read on scrape, so the numbers are Redis's and Postgres's own rather than a local tally.
     new Gauge({
       name: 'sis_queue_jobs',

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { ClipModel } from '@sis/clip';
+import { ClipModel, QueryEncoder } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { checkReadiness, createLogger, loadConfig, type Config } from '@sis/config';
 import { createDatabase, ImageRepository, pingDatabase, type Database, type ImageRecord, type Kysely } from '@sis/db';
@@ -72,7 +72,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   const db = createDatabase({ url: databaseUrl, poolSize: 10 });
   const images = new ImageRepository(db);
 
-  const search = new SearchService({ images, encoder: clip, cacheSize: 100, efSearch: 40 });
+  const search = new SearchService({ images, encoder: new QueryEncoder(clip, 100), efSearch: 40 });
   const searchServer = createSearchApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) }).listen(0, '127.0.0.1');
   const searchUrl = await listen(searchServer);
 

@@ -1,4 +1,4 @@
-import type { Logger, Readiness } from '@sis/config';
+import { registerPeakMemory, type Logger, type Readiness } from '@sis/config';
 import { errorHandler, notFound, requestId } from '@sis/contracts/http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -17,6 +17,7 @@ export interface SearchAppDeps {
 export function createApp(deps: SearchAppDeps): Express {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'sis_search_' });
+  registerPeakMemory(metrics, 'sis_search_');
   const duration = new Histogram({
     name: 'sis_search_request_seconds',
     help: 'Search requests by outcome.',

@@ -1,4 +1,4 @@
-import { ClipModel } from '@sis/clip';
+import { ClipModel, QueryEncoder } from '@sis/clip';
 import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, EMBEDDING_DIMENSION, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
@@ -17,7 +17,7 @@ try {
 }
 
 const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
-const search = new SearchService({ images: new ImageRepository(db), encoder: clip, cacheSize: config.search.cacheSize, efSearch: config.search.efSearch });
+const search = new SearchService({ images: new ImageRepository(db), encoder: new QueryEncoder(clip, config.search.cacheSize), efSearch: config.search.efSearch });
 const app = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) });
 const server = app.listen(config.http.searchPort, config.http.host, () => {
   logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { ClipModel } from '@sis/clip';
+import { ClipModel, QueryEncoder, type TextEmbedder } from '@sis/clip';
 import { colourImage, TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { checkReadiness, createLogger } from '@sis/config';
 import { SearchResponseSchema } from '@sis/contracts';
@@ -9,7 +9,7 @@ import { createDatabase, ImageRepository, IngestBatchRepository, pingDatabase, t
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { SearchService, type QueryEncoder } from '../src/services/search.service.js';
+import { SearchService } from '../src/services/search.service.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
 let db: Kysely<Database>;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   db = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search') });
   images = new ImageRepository(db);
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
-  const counting: QueryEncoder = {
+  const counting: TextEmbedder = {
     modelId: clip.modelId,
     embedText: (text) => {
       encoderCalls++;
@@ -48,7 +48,7 @@ beforeAll(async () => {
   };
   batchId = (await new IngestBatchRepository(db).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  const search = new SearchService({ images, encoder: counting, cacheSize: 100, efSearch: 40 });
+  const search = new SearchService({ images, encoder: new QueryEncoder(counting, 100), efSearch: 40 });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

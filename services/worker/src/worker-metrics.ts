@@ -1,3 +1,4 @@
+import { registerPeakMemory } from '@sis/config';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Stage = 'fetch' | 'inspect' | 'decode' | 'infer' | 'write';
@@ -18,6 +19,7 @@ export class WorkerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sis_worker_' });
+    registerPeakMemory(this.registry, 'sis_worker_');
   }
 
   /** Runs `work`, recording its duration under `stage`. */

@@ -1,18 +1,11 @@
 import { ConflictError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
+import type { QueryEncoder } from '@sis/clip';
 import type { ImageRepository, SearchFilterOptions } from '@sis/db';
-import { LRUCache } from 'lru-cache';
-
-/** What the search service needs of a CLIP model: its text tower. */
-export interface QueryEncoder {
-  readonly modelId: string;
-  embedText(text: string): Promise<Float32Array>;
-}
 
 export interface SearchServiceOptions {
   images: ImageRepository;
+  /** Query text → vector, cached. */
   encoder: QueryEncoder;
-  /** Query texts whose vectors are kept; 0 keeps none. */
-  cacheSize: number;
   /** Lowest hnsw.ef_search; a query uses at least twice its limit. */
   efSearch: number;
 }
@@ -24,12 +17,9 @@ export interface SearchServiceOptions {
  */
 export class SearchService {
   readonly #options: Readonly<SearchServiceOptions>;
-  /** Promises, not vectors, so concurrent identical queries share one model call. */
-  readonly #cache: LRUCache<string, Promise<Float32Array>> | undefined;
 
   constructor(options: SearchServiceOptions) {
     this.#options = Object.freeze({ ...options });
-    this.#cache = options.cacheSize > 0 ? new LRUCache({ max: options.cacheSize }) : undefined;
   }
 
   get modelId(): string {
@@ -41,7 +31,7 @@ export class SearchService {
     const { images, efSearch } = this.#options;
     let query: { embedding: Float32Array } | { imageId: string };
     if (request.q !== undefined) {
-      query = { embedding: await this.encode(request.q) };
+      query = { embedding: await this.#options.encoder.encode(request.q) };
     } else {
       const image = await images.findById(request.imageId!);
       if (!image) throw new NotFoundError('image_not_found', `no image with id ${request.imageId}`);
@@ -61,18 +51,6 @@ export class SearchService {
     };
   }
 
-  /** The query's vector, from the cache when this text was seen before. */
-  encode(text: string): Promise<Float32Array> {
-    // CLIP's tokenizer lowercases and folds whitespace, so these spellings are one query.
-    const key = text.trim().replace(/\s+/g, ' ').toLowerCase();
-    const cached = this.#cache?.get(key);
-    if (cached) return cached;
-    const encoded = this.#options.encoder.embedText(key);
-    this.#cache?.set(key, encoded);
-    // A failed encoding must not stay cached.
-    encoded.catch(() => this.#cache?.delete(key));
-    return encoded;
-  }
 }
 
 function toFilterOptions(filters: SearchFilters | undefined): SearchFilterOptions | undefined {

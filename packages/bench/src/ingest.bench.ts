@@ -1,0 +1,98 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClipModel } from '@sis/clip';
+import { createApiClient, ingest, linesView } from '@sis/cli';
+import sharp from 'sharp';
+import { round } from './stats.js';
+import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
+
+export const STAGES = ['fetch', 'inspect', 'decode', 'infer', 'write'] as const;
+
+export interface EndToEndRun {
+  batch: number;
+  images: number;
+  seconds: number;
+  imagesPerSec: number;
+  /** Mean time per image in each worker stage, in ms ("infer" includes waiting for a batch to fill). */
+  stagesMsPerImage: Record<(typeof STAGES)[number], number>;
+  /** Model call time divided by the images it embedded, in ms. */
+  modelMsPerImage: number;
+  workerPeakRssMb: number;
+  gatewayPeakRssMb: number;
+}
+
+/** The image tower alone, on ready-made 224×224 tensors: the ceiling for this machine. */
+export async function bareImagesPerSec(model: ClipModel, batch: number, seconds = 8): Promise<number> {
+  const pixels = Array.from({ length: batch }, () => Float32Array.from({ length: model.preprocessor.pixelCount }, (_, i) => Math.sin(i)));
+  await model.embedPixels(pixels);
+  let images = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    await model.embedPixels(pixels);
+    images += batch;
+  }
+  return round(images / ((performance.now() - started) / 1000));
+}
+
+/**
+ * Photo-like JPEGs (smooth random colour fields, 1024×768, about the size of a phone photo
+ * scaled down), each different, so no upload is skipped as a duplicate.
+ */
+export async function makePhotos(count: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sis-bench-photos-'));
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const seed = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 }, noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
+    await writeFile(join(dir, `photo-${i}.jpg`), await sharp(seed).resize(1024, 768, { kernel: 'cubic' }).jpeg({ quality: 85 }).toBuffer());
+  }
+  return dir;
+}
+
+/**
+ * The whole path for `count` photos: presign, PUT to S3, complete, queue, worker (fetch,
+ * validate, decode, preprocess, EXIF, hash, embed, write), timed from the first file to the last
+ * image ready, on a fresh database.
+ */
+export async function endToEnd(system: BenchSystem, photos: string, settings: { model: string; threads: number; batch: number; images: number }): Promise<EndToEndRun> {
+  const databaseUrl = await system.database(`ingest_b${settings.batch}_${Date.now()}`);
+  const services = await system.services(databaseUrl, {
+    CLIP_MODEL: settings.model,
+    ALLOW_REMOTE_MODELS: 'false',
+    CLIP_THREADS: String(settings.threads),
+    EMBED_BATCH: String(settings.batch),
+  });
+  try {
+    const before = await scrape(services.workerUrl);
+    const result = await ingest({
+      source: photos,
+      client: createApiClient({ url: services.url, key: BENCH_ADMIN_TOKEN }),
+      progress: linesView(() => undefined),
+      label: `bench batch ${settings.batch}`,
+    });
+    if (result.counts.ready !== settings.images) throw new Error(`expected ${settings.images} images ready, got ${JSON.stringify(result.counts)} ${JSON.stringify(result.failures.slice(0, 3))}`);
+    const after = await scrape(services.workerUrl);
+    const perImage = (name: string, labels: Record<string, string> = {}) => {
+      const sum = metric(after, `${name}_sum`, labels) - (metric(before, `${name}_sum`, labels) || 0);
+      const count = metric(after, `${name}_count`, labels) - (metric(before, `${name}_count`, labels) || 0);
+      return round((1000 * sum) / Math.max(count, 1));
+    };
+    const modelSeconds = metric(after, 'sis_worker_batch_seconds_sum') - (metric(before, 'sis_worker_batch_seconds_sum') || 0);
+    const gateway = await scrape(services.url);
+    return {
+      batch: settings.batch,
+      images: settings.images,
+      seconds: round(result.seconds),
+      imagesPerSec: round(settings.images / result.seconds),
+      stagesMsPerImage: Object.fromEntries(STAGES.map((stage) => [stage, perImage('sis_worker_stage_seconds', { stage })])) as EndToEndRun['stagesMsPerImage'],
+      modelMsPerImage: round((1000 * modelSeconds) / settings.images),
+      workerPeakRssMb: round(metric(after, 'sis_worker_process_max_rss_bytes') / 2 ** 20, 0),
+      gatewayPeakRssMb: round(metric(gateway, 'sis_gateway_process_max_rss_bytes') / 2 ** 20, 0),
+    };
+  } finally {
+    await services.stop();
+  }
+}

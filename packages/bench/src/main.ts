@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { cpus, homedir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ClipModel, runtimeVersions } from '@sis/clip';
+import { ensureVitB32Random } from '@sis/clip/fixtures';
+import { createDatabase, describeServer } from '@sis/db';
+import { Command, InvalidArgumentError } from 'commander';
+import { latencyChart } from './chart.js';
+import { bareImagesPerSec, endToEnd, makePhotos, type EndToEndRun } from './ingest.bench.js';
+import { benchQueryEncoding } from './query.bench.js';
+import { evaluateTargets, formatTable, type BenchResults } from './report.js';
+import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
+import { round } from './stats.js';
+import { BenchSystem } from './system.js';
+
+const BATCHES = [1, 8, 32];
+
+interface Options {
+  sizes: string[];
+  images: number;
+  jsonOnly?: boolean;
+  sections: string[];
+  threads: number;
+  out: string;
+}
+
+const list = (allowed: readonly string[]) => (value: string) => {
+  const items = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = items.filter((i) => !allowed.includes(i));
+  if (unknown.length) throw new InvalidArgumentError(`unknown: ${unknown.join(', ')}; choose from ${allowed.join(', ')}`);
+  return items;
+};
+
+const program = new Command('bench')
+  .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
+  .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
+  .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
+  .option('--sections <list>', 'what to measure', list(['ingest', 'query', 'search']), ['ingest', 'query', 'search'])
+  .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
+  .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
+  .option('--json-only', 'print the results as JSON instead of a table')
+  .parse();
+const options = program.opts<Options>();
+const say = (line: string) => !options.jsonOnly && process.stderr.write(`${line}\n`);
+
+const modelDir = await ensureVitB32Random(join(process.env.MODEL_CACHE_DIR ?? join(homedir(), '.cache', 'sis', 'models')));
+say(`model: ${modelDir}`);
+const system = await BenchSystem.start();
+const runtime = runtimeVersions();
+try {
+  const results: Omit<BenchResults, 'targets'> = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), platform: `${process.platform} ${process.arch}` },
+    versions: { node: process.version, onnxruntime: runtime.onnxruntime, transformers: runtime.transformers, postgres: '', pgvector: null },
+    settings: { model: 'vit-b-32-random (ViT-B/32 shapes, random weights, fp32)', threads: options.threads, embedBatch: 8, efSearch: SERVICE_EF_SEARCH },
+    search: {},
+    memory: {},
+  };
+  const server = createDatabase({ url: await system.database('bench_meta') });
+  Object.assign(results.versions, await describeServer(server));
+  await server.destroy();
+
+  if (options.sections.includes('query')) {
+    say('query encoding…');
+    const text = await ClipModel.load({ model: modelDir, allowRemoteModels: false, threads: options.threads, towers: ['text'] });
+    results.queryEncode = await benchQueryEncoding(text);
+    await text.dispose();
+  }
+
+  if (options.sections.includes('ingest')) {
+    say('ingest: the image tower alone…');
+    const vision = await ClipModel.load({ model: modelDir, allowRemoteModels: false, threads: options.threads, towers: ['vision'] });
+    const bare: Record<number, number> = {};
+    for (const batch of BATCHES) bare[batch] = await bareImagesPerSec(vision, batch);
+    await vision.dispose();
+    say(`ingest: ${options.images} photos end to end…`);
+    const photos = await makePhotos(options.images);
+    const runs: EndToEndRun[] = [];
+    for (const batch of [8, ...BATCHES.filter((b) => b !== 8)]) {
+      say(`  EMBED_BATCH ${batch}`);
+      runs.push(await endToEnd(system, photos, { model: modelDir, threads: options.threads, batch, images: options.images }));
+    }
+    const main = runs[0]!;
+    results.ingest = {
+      bareImagesPerSec: bare[8]!,
+      e2eImagesPerSec: main.imagesPerSec,
+      ratio: round(main.imagesPerSec / bare[8]!),
+      stagesMsPerImage: main.stagesMsPerImage,
+      modelMsPerImage: main.modelMsPerImage,
+      byBatch: BATCHES.map((batch) => ({ batch, bareImagesPerSec: bare[batch]!, e2eImagesPerSec: runs.find((r) => r.batch === batch)!.imagesPerSec })),
+      runs,
+    };
+    results.memory.workerPeakRssMb = Math.max(...runs.map((r) => r.workerPeakRssMb));
+    results.memory.gatewayPeakRssMb = Math.max(...runs.map((r) => r.gatewayPeakRssMb));
+  }
+
+  if (options.sections.includes('search')) {
+    for (const label of options.sizes) {
+      say(`search: ${label} vectors…`);
+      results.search[label] = await benchSearchSize(system, label, { model: modelDir });
+    }
+    const peaks = Object.values(results.search).map((r) => r.searchPeakRssMb);
+    if (peaks.length) results.memory.searchPeakRssMb = Math.max(...peaks);
+  }
+
+  const final: BenchResults = { ...results, targets: evaluateTargets(results) };
+  await writeFile(`${options.out}.json`, `${JSON.stringify(final, null, 2)}\n`);
+  const measured = Object.values(final.search);
+  if (measured.length) await writeFile(`${options.out}.svg`, latencyChart(measured));
+  if (options.jsonOnly) console.log(JSON.stringify(final, null, 2));
+  else console.log(`${formatTable(final)}\n\nwrote ${options.out}.json${measured.length ? ` and ${options.out}.svg` : ''}`);
+} finally {
+  await system.stop();
+}

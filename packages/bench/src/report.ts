@@ -1,0 +1,80 @@
+import type { EndToEndRun } from './ingest.bench.js';
+import type { QueryEncodeResult } from './query.bench.js';
+import type { SearchSizeResult } from './search.bench.js';
+
+export interface BenchResults {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; platform: string };
+  versions: { node: string; onnxruntime: string; transformers: string; postgres: string; pgvector: string | null };
+  settings: { model: string; threads: number; embedBatch: number; efSearch: number };
+  ingest?: {
+    bareImagesPerSec: number;
+    e2eImagesPerSec: number;
+    ratio: number;
+    stagesMsPerImage: EndToEndRun['stagesMsPerImage'];
+    modelMsPerImage: number;
+    byBatch: { batch: number; bareImagesPerSec: number; e2eImagesPerSec: number }[];
+    runs: EndToEndRun[];
+  };
+  queryEncode?: QueryEncodeResult;
+  search: Record<string, SearchSizeResult>;
+  memory: { workerPeakRssMb?: number; gatewayPeakRssMb?: number; searchPeakRssMb?: number };
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** The issue's targets, each met or not with its measured value; null where not measured. */
+export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[] {
+  const big = results.search['1m'];
+  const targets: Target[] = [];
+  const add = (name: string, target: string, measured: number | undefined, met: (v: number) => boolean, unit = '') =>
+    targets.push({ name, target, measured: measured === undefined ? 'not measured' : `${measured}${unit}`, met: measured === undefined ? null : met(measured) });
+  add('ingest ratio (e2e / bare)', '≥ 0.9', results.ingest?.ratio, (v) => v >= 0.9);
+  add('1M e2eP50Ms − sqlP50Ms', '≤ 5 ms', big ? Math.round((big.e2eP50Ms - big.sqlP50Ms) * 100) / 100 : undefined, (v) => v <= 5, ' ms');
+  add('1M recallAt10', '≥ 0.95', big?.recallAt10, (v) => v >= 0.95);
+  add('1M exactP50Ms / e2eP50Ms', '≥ 100', big ? Math.round(big.exactP50Ms / big.e2eP50Ms) : undefined, (v) => v >= 100);
+  add('cachedP50Ms', '≤ 1 ms', results.queryEncode?.cachedP50Ms, (v) => v <= 1, ' ms');
+  add('worker peak RSS', '≤ 1536 MB', results.memory.workerPeakRssMb, (v) => v <= 1536, ' MB');
+  return targets;
+}
+
+/** The report as a readable table. */
+export function formatTable(results: BenchResults): string {
+  const lines: string[] = [];
+  const row = (...cells: (string | number)[]) => lines.push(cells.map((c, i) => String(c).padEnd(i === 0 ? 30 : 14)).join(''));
+  lines.push(`sis benchmarks — ${results.date} — ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB`);
+  lines.push(`node ${results.versions.node}, onnxruntime ${results.versions.onnxruntime}, PostgreSQL ${results.versions.postgres}, pgvector ${results.versions.pgvector}; model ${results.settings.model}, ${results.settings.threads} threads`);
+  if (results.ingest) {
+    const i = results.ingest;
+    lines.push('', 'ingest');
+    row('  bare image tower', `${i.bareImagesPerSec}/s`);
+    row('  end to end', `${i.e2eImagesPerSec}/s`, `ratio ${i.ratio}`);
+    row('  ms/image by stage', Object.entries(i.stagesMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
+    row('  model ms/image', i.modelMsPerImage);
+    for (const b of i.byBatch) row(`  EMBED_BATCH ${b.batch}`, `bare ${b.bareImagesPerSec}/s`, `e2e ${b.e2eImagesPerSec}/s`);
+  }
+  if (results.queryEncode) {
+    const q = results.queryEncode;
+    lines.push('', 'query encoding');
+    row('  text tower p50 / p99', `${q.p50Ms} ms`, `${q.p99Ms} ms`);
+    row('  cached p50', `${q.cachedP50Ms} ms`);
+  }
+  const sizes = Object.entries(results.search);
+  if (sizes.length) {
+    lines.push('', 'search');
+    row('  size', ...sizes.map(([label]) => label));
+    const fields: (keyof typeof sizes[number][1])[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'filteredP50Ms', 'filteredRecallAt10'];
+    for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field]));
+  }
+  lines.push('', 'memory (peak RSS, MB)');
+  row('  worker / gateway / search', results.memory.workerPeakRssMb ?? '-', results.memory.gatewayPeakRssMb ?? '-', results.memory.searchPeakRssMb ?? '-');
+  lines.push('', 'targets');
+  for (const t of results.targets) row(`  ${t.name}`, t.target, t.measured, t.met === null ? '—' : t.met ? 'met' : 'NOT MET');
+  return lines.join('\n');
+}

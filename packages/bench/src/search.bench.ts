@@ -1,0 +1,135 @@
+import { createDatabase, ImageRepository, type SearchFilterOptions } from '@sis/db';
+import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
+import autocannon from 'autocannon';
+import { percentile, recallAtK, round, timed } from './stats.js';
+import { GaussianMixture } from './synthetic.js';
+import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
+
+/** What the search service uses for limit 10: max(SEARCH_EF_SEARCH default 80, 2 × limit). */
+export const SERVICE_EF_SEARCH = 80;
+const LIMIT = 10;
+const QUERIES = 200;
+
+export interface SearchSizeResult {
+  size: number;
+  loadSeconds: number;
+  indexBuildSeconds: number;
+  indexSizeMb: number;
+  tableSizeMb: number;
+  exactP50Ms: number;
+  sqlP50Ms: number;
+  sqlP99Ms: number;
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+  recallAt10: number;
+  requestsPerSec: number;
+  filteredP50Ms: number;
+  filteredExactP50Ms: number;
+  filteredRecallAt10: number;
+  searchPeakRssMb: number;
+}
+
+export const SIZE_LABELS: Readonly<Record<string, number>> = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 };
+
+async function latencies(queries: Float32Array[], run: (q: Float32Array) => Promise<string[]>): Promise<{ ids: string[][]; ms: number[] }> {
+  const ids: string[][] = [];
+  const ms: number[] = [];
+  for (const q of queries) {
+    const [found, elapsed] = await timed(() => run(q));
+    ids.push(found);
+    ms.push(elapsed);
+  }
+  return { ids, ms };
+}
+
+/**
+ * One size: load synthetic vectors with binary COPY, build the HNSW index, then answer 200
+ * held-out queries three ways (exact scan, production SQL, the HTTP API), plus a filtered variant
+ * and a throughput run at concurrency 8.
+ */
+export async function benchSearchSize(system: BenchSystem, label: string, settings: { model: string }): Promise<SearchSizeResult> {
+  const size = SIZE_LABELS[label];
+  if (!size) throw new Error(`unknown size ${label}; use ${Object.keys(SIZE_LABELS).join(', ')}`);
+  const url = await system.database(`search_${label}_${Date.now()}`);
+  const db = createDatabase({ url, poolSize: 4 });
+  const images = new ImageRepository(db);
+  try {
+    const mixture = new GaussianMixture({ dimension: 512, centres: 300, spread: 0.03, seed: 42 });
+    let loadSeconds = 0;
+    const indexBuildSeconds = await withIndexRebuilt(
+      db,
+      'images_embedding_hnsw_idx',
+      async () => {
+        const [, ms] = await timed(() => copyImages(url, mixture.images(size)));
+        loadSeconds = ms / 1000;
+      },
+      { maintenanceWorkMem: '8GB', parallelWorkers: 1 },
+    );
+    const queries = Array.from({ length: QUERIES }, () => mixture.next());
+    const ids = (rows: { image: { id: string } }[]) => rows.map((r) => r.image.id);
+
+    const exact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT })));
+    await latencies(queries.slice(0, 20), async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+    const approximate = await latencies(queries, async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+
+    const filters: SearchFilterOptions = { contentType: 'image/png' };
+    const filteredExact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT, filters })));
+    const filtered = await latencies(queries, async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
+
+    const services = await system.services(url, { CLIP_MODEL: settings.model, ALLOW_REMOTE_MODELS: 'false' });
+    let e2e: number[];
+    let requestsPerSec: number;
+    let searchPeakRssMb: number;
+    try {
+      const sample = await sampleImageIds(db, QUERIES);
+      const search = (imageId: string) =>
+        fetch(`${services.url}/v1/search`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ imageId, limit: LIMIT }),
+        }).then(async (r) => {
+          if (!r.ok) throw new Error(`search answered ${r.status}: ${await r.text()}`);
+          return r.json();
+        });
+      for (const id of sample.slice(0, 20)) await search(id);
+      e2e = [];
+      for (const id of sample) e2e.push((await timed(() => search(id)))[1]);
+      let next = 0;
+      const result = await autocannon({
+        url: `${services.url}/v1/search`,
+        connections: 8,
+        duration: 10,
+        method: 'POST',
+        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ imageId: sample[next++ % sample.length], limit: LIMIT }) }) }],
+      });
+      if (result.non2xx > 0) throw new Error(`${result.non2xx} searches failed under load`);
+      requestsPerSec = round(result.requests.average);
+      searchPeakRssMb = round(metric(await scrape(services.searchUrl), 'sis_search_process_max_rss_bytes') / 2 ** 20, 0);
+    } finally {
+      await services.stop();
+    }
+
+    const stats = await images.vectorIndexStats();
+    return {
+      size,
+      loadSeconds: round(loadSeconds, 1),
+      indexBuildSeconds: round(indexBuildSeconds, 1),
+      indexSizeMb: round(stats.indexBytes / 2 ** 20, 1),
+      tableSizeMb: round((await tableSizeBytes(db)) / 2 ** 20, 1),
+      exactP50Ms: round(percentile(exact.ms, 50)),
+      sqlP50Ms: round(percentile(approximate.ms, 50)),
+      sqlP99Ms: round(percentile(approximate.ms, 99)),
+      e2eP50Ms: round(percentile(e2e, 50)),
+      e2eP99Ms: round(percentile(e2e, 99)),
+      recallAt10: round(recallAtK(exact.ids, approximate.ids, LIMIT), 4),
+      requestsPerSec,
+      filteredP50Ms: round(percentile(filtered.ms, 50)),
+      filteredExactP50Ms: round(percentile(filteredExact.ms, 50)),
+      filteredRecallAt10: round(recallAtK(filteredExact.ids, filtered.ids, LIMIT), 4),
+      searchPeakRssMb,
+    };
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@sis/db';
+import { freePort, LocalStack, runLocal } from '@sis/local-stack';
+
+export const BENCH_ADMIN_TOKEN = `bench-${randomUUID()}`;
+
+/** The three services running against one database, as `sis up` runs them. */
+export interface RunningServices {
+  url: string;
+  searchUrl: string;
+  workerUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything the benchmarks run on, private and throwaway: PostgreSQL + pgvector, Redis and S3
+ * on free ports in a temporary folder, and the services started and stopped per section.
+ */
+export class BenchSystem {
+  readonly #stack: LocalStack;
+  readonly #dataDir: string;
+
+  private constructor(stack: LocalStack, dataDir: string) {
+    this.#stack = stack;
+    this.#dataDir = dataDir;
+  }
+
+  static async start(): Promise<BenchSystem> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sis-bench-'));
+    await chmod(dataDir, 0o755); // PostgreSQL runs as its own user under root
+    const stack = await LocalStack.start({ dataDir, durable: false, ports: { postgres: await freePort(), redis: await freePort(), s3: await freePort() } });
+    return new BenchSystem(stack, dataDir);
+  }
+
+  /** A new, migrated database of its own. @returns its URL. */
+  async database(name: string): Promise<string> {
+    const url = new URL(this.#stack.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    await ensureDatabaseExists(url.toString());
+    const db = createDatabase({ url: url.toString(), poolSize: 1 });
+    await migrateToLatest(db).finally(() => db.destroy());
+    return url.toString();
+  }
+
+  /** Starts gateway, search and worker (compiled) on this database with these settings. */
+  async services(databaseUrl: string, settings: Record<string, string>): Promise<RunningServices> {
+    const ports = { gateway: await freePort(), search: await freePort(), worker: await freePort() };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...this.#stack.env,
+      DATABASE_URL: databaseUrl,
+      QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+      GATEWAY_PORT: String(ports.gateway),
+      SEARCH_PORT: String(ports.search),
+      WORKER_PORT: String(ports.worker),
+      SEARCH_URL: `http://127.0.0.1:${ports.search}`,
+      HOST: '127.0.0.1',
+      ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'error',
+      ...settings,
+    };
+    const stop = new AbortController();
+    let running: Promise<number> | undefined;
+    await new Promise<void>((resolve, reject) => {
+      running = runLocal({ env, quiet: true, say: (line) => line.startsWith('sis is up') && resolve(), signal: stop.signal });
+      running.then(() => reject(new Error('the services stopped while starting')), reject);
+    });
+    // The gateway answers before the worker has loaded its model; wait for the worker too.
+    for (const port of [ports.worker, ports.search]) await waitReady(`http://127.0.0.1:${port}/readyz`);
+    return {
+      url: `http://127.0.0.1:${ports.gateway}`,
+      searchUrl: `http://127.0.0.1:${ports.search}`,
+      workerUrl: `http://127.0.0.1:${ports.worker}`,
+      async stop() {
+        stop.abort();
+        await running;
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.#stack.stop();
+    await rm(this.#dataDir, { recursive: true, force: true });
+  }
+}
+
+async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+/** Reads one sample from Prometheus text, e.g. metric(text, 'x_sum', { stage: 'fetch' }). */
+export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = match[3]?.split(',') ?? [];
+    if (wanted.every((label) => have.includes(label))) return Number(match[4]);
+  }
+  return NaN;
+}
+
+export async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}

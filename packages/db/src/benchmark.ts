@@ -1,0 +1,123 @@
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ImageRepository, type NearestOptions, type Neighbour } from './repositories/image.repository.js';
+import type { Database } from './schema.js';
+
+/**
+ * What the benchmarks need of the database beyond production's queries: bulk loading, an index
+ * rebuild, and the exact (index-free) form of the production kNN query as ground truth. Kept here
+ * because all of sis's SQL lives in this package.
+ */
+
+/** One synthetic ready image: only what search reads. */
+export interface SyntheticImage {
+  embedding: Float32Array;
+  contentType: string;
+}
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** One row in PostgreSQL's binary COPY format: field count, then length-prefixed fields. */
+function encodeRow(index: number, image: SyntheticImage): Buffer {
+  const text = (value: string) => {
+    const bytes = Buffer.from(value, 'utf8');
+    const field = Buffer.alloc(4 + bytes.length);
+    field.writeInt32BE(bytes.length, 0);
+    bytes.copy(field, 4);
+    return field;
+  };
+  const size = Buffer.alloc(12);
+  size.writeInt32BE(8, 0);
+  size.writeBigInt64BE(1000n, 4);
+  // pgvector's binary form: dimension (int16), an unused int16, then big-endian float4s.
+  const dim = image.embedding.length;
+  const vector = Buffer.alloc(4 + 4 + 4 * dim);
+  vector.writeInt32BE(4 + 4 * dim, 0);
+  vector.writeInt16BE(dim, 4);
+  vector.writeInt16BE(0, 6);
+  for (let i = 0; i < dim; i++) vector.writeFloatBE(image.embedding[i]!, 8 + 4 * i);
+  const count = Buffer.alloc(2);
+  count.writeInt16BE(5, 0);
+  return Buffer.concat([count, text(`bench/${index}`), text(image.contentType), size, text('ready'), vector]);
+}
+
+/**
+ * Loads ready images straight into `images` with binary COPY, streaming: memory stays flat
+ * whatever the count.
+ * @returns how many rows were written.
+ */
+export async function copyImages(url: string, images: Iterable<SyntheticImage>): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let count = 0;
+  try {
+    const stream = client.query(copyFrom('COPY images (object_key, content_type, declared_size, status, embedding) FROM STDIN (FORMAT binary)'));
+    const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => (stream.write(chunk) ? resolve() : stream.once('drain', resolve).once('error', reject)));
+    const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
+    COPY_SIGNATURE.copy(header);
+    await write(header);
+    for (const image of images) await write(encodeRow(count++, image));
+    const trailer = Buffer.alloc(2);
+    trailer.writeInt16BE(-1, 0);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('finish', resolve).once('error', reject);
+      stream.end(trailer);
+    });
+  } finally {
+    await client.end();
+  }
+  return count;
+}
+
+/**
+ * Drops an index, runs `load`, then builds the index again from its own definition (as
+ * pg_get_indexdef gives it): bulk loads into an HNSW index row by row are far slower than one
+ * build at the end.
+ * @returns the seconds the build took.
+ */
+export async function withIndexRebuilt(
+  db: Kysely<Database>,
+  index: string,
+  load: () => Promise<unknown>,
+  build: { maintenanceWorkMem: string; parallelWorkers: number },
+): Promise<number> {
+  const { rows } = await sql<{ def: string }>`select pg_get_indexdef(${index}::regclass) as def`.execute(db);
+  const definition = rows[0]!.def;
+  await sql`drop index ${sql.id(index)}`.execute(db);
+  await load();
+  return db.connection().execute(async (connection) => {
+    await sql`set maintenance_work_mem = ${sql.lit(build.maintenanceWorkMem)}`.execute(connection);
+    await sql`set max_parallel_maintenance_workers = ${sql.lit(build.parallelWorkers)}`.execute(connection);
+    const started = performance.now();
+    await sql.raw(definition).execute(connection);
+    const seconds = (performance.now() - started) / 1000;
+    await sql`analyze images`.execute(connection);
+    return seconds;
+  });
+}
+
+/**
+ * The production kNN query with index scans switched off: the sequential scan the original
+ * service ran, and the exact answer recall is measured against.
+ */
+export async function exactNearest(db: Kysely<Database>, options: Omit<NearestOptions, 'efSearch'>): Promise<Neighbour[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local enable_indexscan = off`.execute(trx);
+    await sql`set local enable_bitmapscan = off`.execute(trx);
+    const rows = await new ImageRepository(trx).nearestQuery(options).execute();
+    return rows.map(({ distance, ...image }) => ({ image: image as Neighbour['image'], distance: Number(distance) }));
+  });
+}
+
+/** Ids of `count` ready images picked at random, for image-to-image queries. */
+export async function sampleImageIds(db: Kysely<Database>, count: number): Promise<string[]> {
+  const rows = await db.selectFrom('images').select('id').where('status', '=', 'ready').orderBy(sql`random()`).limit(count).execute();
+  return rows.map((row) => row.id);
+}
+
+/** Size of the images table (heap, without indexes), for reports. */
+export async function tableSizeBytes(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`select pg_table_size('images') as bytes`.execute(db);
+  return Number(rows[0]!.bytes);
+}
