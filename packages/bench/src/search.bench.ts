@@ -51,8 +51,9 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
   const size = SIZE_LABELS[label];
   if (!size) throw new Error(`unknown size ${label}; use ${Object.keys(SIZE_LABELS).join(', ')}`);
   const url = await system.database(`search_${label}_${Date.now()}`);
-  const db = createDatabase({ url, poolSize: 4 });
-  const images = new ImageRepository(db);
+  // Configured as the search service configures its pool, so "SQL" is exactly what it runs.
+  const db = createDatabase({ url, poolSize: 4, efSearch: SERVICE_EF_SEARCH });
+  const images = new ImageRepository(db, { sessionEfSearch: SERVICE_EF_SEARCH });
   try {
     const mixture = new GaussianMixture({ dimension: 512, centres: 300, spread: 0.03, seed: 42 });
     let loadSeconds = 0;

@@ -7,6 +7,11 @@ export interface DatabaseOptions {
   url: string;
   /** Most connections this process opens. @defaultValue 10 */
   poolSize?: number;
+  /**
+   * HNSW candidate list size every connection starts with. Queries that want this value then
+   * need no transaction around them to set it (see ImageRepository.nearest).
+   */
+  efSearch?: number;
 }
 
 // int8 (bigint) columns hold byte sizes and counts, far below 2^53: read them as numbers.
@@ -21,7 +26,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
  * ```
  */
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(options.efSearch ? { options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` } : {}),
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -212,3 +212,27 @@ describe('vector literals', () => {
     expect(fromVectorLiteral(toVectorLiteral(v))).toEqual(v);
   });
 });
+
+describe('session ef_search', () => {
+  it('runs a plain kNN query as one statement when the pool already has the ef_search wanted', async () => {
+    const tuned = createDatabase({ url, poolSize: 1, efSearch: 64 });
+    try {
+      const { rows } = await sql<{ ef: string }>`select current_setting('hnsw.ef_search') as ef`.execute(tuned);
+      expect(rows[0]!.ef).toBe('64');
+      const repository = new ImageRepository(tuned, { sessionEfSearch: 64 });
+      const queries: string[] = [];
+      const logged = tuned.withPlugin({ transformQuery: (args) => (queries.push(args.node.kind), args.node), transformResult: async (args) => args.result });
+      const loggedRepository = new ImageRepository(logged, { sessionEfSearch: 64 });
+      const hits = await loggedRepository.nearest({ query: { embedding: unit(10) }, limit: 3, efSearch: 64 });
+      expect(hits.length).toBeGreaterThan(0);
+      // No SET LOCAL (a raw statement), so no transaction either.
+      expect(queries).not.toContain('RawNode');
+      queries.length = 0;
+      expect(await loggedRepository.nearest({ query: { embedding: unit(10) }, limit: 3, efSearch: 100 })).toEqual(hits);
+      expect(queries).toContain('RawNode');
+      expect(await repository.nearest({ query: { imageId: randomUUID() }, limit: 3, efSearch: 64 })).toEqual([]);
+    } finally {
+      await tuned.destroy();
+    }
+  });
+});

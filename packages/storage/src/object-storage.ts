@@ -9,10 +9,13 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { formatUrl } from '@aws-sdk/util-format-url';
 
 /** Presigned URLs never live longer than this: 15 minutes, in seconds. */
 export const MAX_PRESIGN_SECONDS = 900;
+/** A key the read-URL template is learnt from; never read or written. */
+const PROBE_KEY = '__sis_url_probe__';
 
 export interface ObjectStorageOptions {
   bucket: string;
@@ -50,6 +53,7 @@ export class ObjectStorage {
   readonly #client: S3Client;
   /** Signs URLs for clients; differs from #client only when a public endpoint is configured. */
   readonly #signer: S3Client;
+  #readTemplate: Promise<{ presigner: S3RequestPresigner; origin: URL; pathPrefix: string }> | undefined;
 
   constructor(options: ObjectStorageOptions) {
     const forcePathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
@@ -107,10 +111,37 @@ export class ObjectStorage {
     };
   }
 
-  /** A short-lived URL to read one object. */
+  /**
+   * A short-lived URL to read one object. Search results carry one per thumbnail, so this is on
+   * the hot path: getSignedUrl costs ~0.6 ms a call (it runs the SDK's whole request pipeline and
+   * endpoint rules), while signing a request built from a learnt template costs ~0.04 ms. The
+   * template (endpoint, path or virtual-hosted style) is learnt once from getSignedUrl itself.
+   */
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
     const expiresIn = Math.min(Math.max(1, Math.trunc(expiresInSeconds)), MAX_PRESIGN_SECONDS);
-    return getSignedUrl(this.#signer, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+    const { presigner, origin, pathPrefix } = await (this.#readTemplate ??= this.#learnReadTemplate());
+    const signed = await presigner.presign(
+      {
+        method: 'GET',
+        protocol: origin.protocol,
+        hostname: origin.hostname,
+        port: origin.port ? Number(origin.port) : undefined,
+        path: `${pathPrefix}/${key.split('/').map(encodeSegment).join('/')}`,
+        query: {},
+        headers: { host: origin.host },
+      },
+      { expiresIn },
+    );
+    return formatUrl(signed);
+  }
+
+  async #learnReadTemplate() {
+    const probe = new URL(await getSignedUrl(this.#signer, new GetObjectCommand({ Bucket: this.bucket, Key: PROBE_KEY }), { expiresIn: 60 }));
+    return {
+      presigner: new S3RequestPresigner({ ...this.#signer.config }),
+      origin: new URL(probe.origin),
+      pathPrefix: probe.pathname.slice(0, -`/${PROBE_KEY}`.length),
+    };
   }
 
   async put(key: string, body: Uint8Array | Readable, contentType: string, contentLength?: number): Promise<void> {
@@ -150,6 +181,11 @@ export class ObjectStorage {
     this.#client.destroy();
     if (this.#signer !== this.#client) this.#signer.destroy();
   }
+}
+
+/** RFC 3986 encoding of one path segment, as SigV4 signs it (encodeURIComponent leaves !'()* alone). */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -76,3 +76,23 @@ describe('objects', () => {
     other.destroy();
   });
 });
+
+describe('presignGet', () => {
+  it('signs read URLs that storage accepts, for keys with folders and odd characters', async () => {
+    for (const key of [`plain-${randomUUID()}`, `thumbnails/${randomUUID()}.webp`, `odd/a b+c&d=é!(x)*'/${randomUUID()}`]) {
+      await storage.put(key, Buffer.from(key), 'text/plain');
+      const url = new URL(await storage.presignGet(key, 120));
+      expect(url.searchParams.get('X-Amz-Expires')).toBe('120');
+      expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+      expect(await (await fetch(url)).text()).toBe(key);
+    }
+  });
+
+  it('signs for the public endpoint when one is configured, path style included', async () => {
+    const publicStorage = new ObjectStorage({ ...options, bucket: env.S3_BUCKET!, publicEndpoint: 'https://s3.photos.example:8443' });
+    const url = new URL(await publicStorage.presignGet('a/b.jpg', 60));
+    expect(url.origin).toBe('https://s3.photos.example:8443');
+    expect(url.pathname).toBe(`/${env.S3_BUCKET}/a/b.jpg`);
+    publicStorage.destroy();
+  });
+});

@@ -16,8 +16,13 @@ try {
   process.exit(1);
 }
 
-const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
-const search = new SearchService({ images: new ImageRepository(db), encoder: new QueryEncoder(clip, config.search.cacheSize), efSearch: config.search.efSearch });
+// Connections start at the configured ef_search, so ordinary queries need no transaction.
+const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize, efSearch: config.search.efSearch });
+const search = new SearchService({
+  images: new ImageRepository(db, { sessionEfSearch: config.search.efSearch }),
+  encoder: new QueryEncoder(clip, config.search.cacheSize),
+  efSearch: config.search.efSearch,
+});
 const app = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) });
 const server = app.listen(config.http.searchPort, config.http.host, () => {
   logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');

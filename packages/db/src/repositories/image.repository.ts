@@ -73,9 +73,12 @@ const insertable = (image: NewImage) => ({ ...image, metadata: JSON.stringify(im
 /** Every query on `images`. */
 export class ImageRepository {
   readonly #db: Kysely<Database>;
+  readonly #sessionEfSearch: number | undefined;
 
-  constructor(db: Kysely<Database>) {
+  /** @param sessionEfSearch the hnsw.ef_search the pool's connections start with (DatabaseOptions.efSearch), if set. */
+  constructor(db: Kysely<Database>, options: { sessionEfSearch?: number } = {}) {
     this.#db = db;
+    this.#sessionEfSearch = options.sessionEfSearch;
   }
 
   async create(image: NewImage): Promise<ImageRecord> {
@@ -307,7 +310,8 @@ export class ImageRepository {
       .where('embedding', 'is not', null)
       .where((eb) => {
         const conditions: Expression<SqlBool>[] = [];
-        if ('imageId' in query) conditions.push(eb('id', '!=', query.imageId));
+        // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
+        if ('imageId' in query) conditions.push(eb('id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
         if (filters.createdAfter) conditions.push(eb('created_at', '>=', filters.createdAfter));
         if (filters.createdBefore) conditions.push(eb('created_at', '<', filters.createdBefore));
         if (filters.contentType) conditions.push(eb('content_type', '=', filters.contentType));
@@ -330,15 +334,17 @@ export class ImageRepository {
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
     const filtered = Object.values(options.filters ?? {}).some((value) => value !== undefined);
+    const toNeighbours = (rows: (ImageRecord & { distance: number })[]) => rows.map(({ distance, ...image }) => ({ image: image as ImageRecord, distance: Number(distance) }));
+    // The common case runs as one statement on the session's settings; anything else needs a
+    // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
+    if (!filtered && efSearch === this.#sessionEfSearch) return toNeighbours(await this.nearestQuery(options).execute());
     return this.#db.transaction().execute(async (trx) => {
-      // SET LOCAL scopes the settings to this transaction, so pooled connections stay clean.
       await sql`set local hnsw.ef_search = ${sql.lit(efSearch)}`.execute(trx);
       if (filtered) {
         await sql`set local hnsw.iterative_scan = relaxed_order`.execute(trx);
         await sql`set local hnsw.max_scan_tuples = ${sql.lit(MAX_SCAN_TUPLES)}`.execute(trx);
       }
-      const rows = await new ImageRepository(trx).nearestQuery(options).execute();
-      return rows.map(({ distance, ...image }) => ({ image: image as ImageRecord, distance: Number(distance) }));
+      return toNeighbours(await new ImageRepository(trx).nearestQuery(options).execute());
     });
   }
 }

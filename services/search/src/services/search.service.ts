@@ -22,28 +22,32 @@ export class SearchService {
     this.#options = Object.freeze({ ...options });
   }
 
+  /** The HNSW candidate list for a query: the configured floor, or twice the limit. */
+  #efSearch(limit: number): number {
+    return Math.max(this.#options.efSearch, 2 * limit);
+  }
+
   get modelId(): string {
     return this.#options.encoder.modelId;
   }
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const { images, efSearch } = this.#options;
-    let query: { embedding: Float32Array } | { imageId: string };
-    if (request.q !== undefined) {
-      query = { embedding: await this.#options.encoder.encode(request.q) };
-    } else {
-      const image = await images.findById(request.imageId!);
-      if (!image) throw new NotFoundError('image_not_found', `no image with id ${request.imageId}`);
-      if (image.status !== 'ready') throw new ConflictError('image_not_ready', `image ${image.id} is ${image.status}; only ready images have a vector to compare`);
-      query = { imageId: image.id };
-    }
+    const { images } = this.#options;
+    const query: { embedding: Float32Array } | { imageId: string } =
+      request.q !== undefined ? { embedding: await this.#options.encoder.encode(request.q) } : { imageId: request.imageId! };
     const neighbours = await images.nearest({
       query,
       limit: request.limit,
-      efSearch: Math.max(efSearch, 2 * request.limit),
+      efSearch: this.#efSearch(request.limit),
       filters: toFilterOptions(request.filters),
     });
+    // Only an empty answer needs a second look: was the image missing, or not embedded yet?
+    if (neighbours.length === 0 && 'imageId' in query) {
+      const image = await images.findById(query.imageId);
+      if (!image) throw new NotFoundError('image_not_found', `no image with id ${query.imageId}`);
+      if (image.status !== 'ready') throw new ConflictError('image_not_ready', `image ${image.id} is ${image.status}; only ready images have a vector to compare`);
+    }
     return {
       results: neighbours.map(({ image, distance }) => ({ image: toImageSummary(image), score: 1 - distance })),
       model: this.modelId,
