@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { latencyChart } from '../src/chart.js';
+import { evaluateTargets, formatTable, type BenchResults } from '../src/report.js';
+import type { SearchSizeResult } from '../src/search.bench.js';
+import { percentile, recallAtK } from '../src/stats.js';
+import { GaussianMixture } from '../src/synthetic.js';
+import { metric } from '../src/system.js';
+
+describe('recallAtK', () => {
+  it('counts the true neighbours found, per query, averaged', () => {
+    const exact = [['a', 'b', 'c'], ['d', 'e', 'f']];
+    expect(recallAtK(exact, [['a', 'b', 'c'], ['d', 'e', 'f']], 3)).toBe(1);
+    expect(recallAtK(exact, [['c', 'b', 'x'], ['y', 'z', 'w']], 3)).toBeCloseTo(1 / 3);
+    // Order does not matter within the k, and only the first k count.
+    expect(recallAtK([['a', 'b']], [['b', 'a', 'c']], 2)).toBe(1);
+    expect(recallAtK([['a', 'b']], [['c', 'a']], 1)).toBe(0);
+    expect(() => recallAtK(exact, [['a']], 3)).toThrow(/same queries/);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('GaussianMixture', () => {
+  it('draws the same unit vectors for the same seed, clustered', () => {
+    const a = new GaussianMixture({ dimension: 16, centres: 4, spread: 0.01, seed: 3 });
+    const b = new GaussianMixture({ dimension: 16, centres: 4, spread: 0.01, seed: 3 });
+    const first = a.next();
+    expect(Array.from(first)).toEqual(Array.from(b.next()));
+    expect(Math.hypot(...first)).toBeCloseTo(1, 5);
+    const images = [...a.images(2000)];
+    const pngShare = images.filter((i) => i.contentType === 'image/png').length / images.length;
+    expect(pngShare).toBeGreaterThan(0.07);
+    expect(pngShare).toBeLessThan(0.13);
+    // With 4 tight clusters, most pairs are either nearly the same direction or clearly apart.
+    const cosine = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+    const close = images.slice(0, 200).filter((image) => cosine(image.embedding, images[0]!.embedding) > 0.95).length;
+    expect(close).toBeGreaterThan(20);
+  });
+});
+
+describe('metric', () => {
+  it('reads one sample out of Prometheus text', () => {
+    const text = [
+      '# HELP x_seconds help',
+      'x_seconds_sum{stage="fetch"} 1.5',
+      'x_seconds_sum{stage="decode"} 2.25',
+      'x_seconds_count{stage="decode"} 9',
+      'y_total 42',
+    ].join('\n');
+    expect(metric(text, 'x_seconds_sum', { stage: 'decode' })).toBe(2.25);
+    expect(metric(text, 'y_total')).toBe(42);
+    expect(metric(text, 'x_seconds_sum', { stage: 'infer' })).toBeNaN();
+  });
+});
+
+const size = (n: number, exact: number, sql: number, e2e: number, recall: number): SearchSizeResult => ({
+  size: n, loadSeconds: 1, indexBuildSeconds: 2, indexSizeMb: 3, tableSizeMb: 4, exactP50Ms: exact, sqlP50Ms: sql, sqlP99Ms: sql * 2,
+  e2eP50Ms: e2e, e2eP99Ms: e2e * 2, recallAt10: recall, requestsPerSec: 100, filteredP50Ms: 5, filteredExactP50Ms: 50, filteredRecallAt10: 0.9, searchPeakRssMb: 500,
+});
+
+describe('targets and report', () => {
+  const base: Omit<BenchResults, 'targets'> = {
+    date: '2026-11-25T00:00:00.000Z',
+    machine: { cpus: 2, cpuModel: 'test', memoryGb: 24, platform: 'linux x64' },
+    versions: { node: 'v20', onnxruntime: '1.30.0', transformers: '4.3.1', postgres: '15', pgvector: '0.8.0' },
+    settings: { model: 'm', threads: 2, embedBatch: 8, efSearch: 80 },
+    queryEncode: { queries: 200, p50Ms: 10, p99Ms: 20, cachedP50Ms: 0.002 },
+    search: { '10k': size(10_000, 40, 2, 6, 1), '1m': size(1_000_000, 2000, 8, 12, 0.97) },
+    memory: { workerPeakRssMb: 900 },
+  };
+
+  it('reports each target met, missed, or not measured', () => {
+    const targets = Object.fromEntries(evaluateTargets(base).map((t) => [t.name, t]));
+    expect(targets['1M recallAt10']).toMatchObject({ measured: '0.97', met: true });
+    expect(targets['1M e2eP50Ms − sqlP50Ms']).toMatchObject({ measured: '4 ms', met: true });
+    expect(targets['1M exactP50Ms / e2eP50Ms']).toMatchObject({ measured: '167', met: true });
+    expect(targets['ingest ratio (e2e / bare)']).toMatchObject({ measured: 'not measured', met: null });
+    expect(targets['cachedP50Ms']!.met).toBe(true);
+    const missed = evaluateTargets({ ...base, search: { '1m': size(1_000_000, 100, 8, 20, 0.9) } });
+    expect(missed.filter((t) => t.met === false).map((t) => t.name)).toEqual(['1M e2eP50Ms − sqlP50Ms', '1M recallAt10', '1M exactP50Ms / e2eP50Ms']);
+  });
+
+  it('prints a table and draws a chart with every size', () => {
+    const table = formatTable({ ...base, targets: evaluateTargets(base) });
+    expect(table).toMatch(/recallAt10\s+1\s+0\.97/);
+    expect(table).toMatch(/1M recallAt10\s+≥ 0\.95\s+0\.97\s+met/);
+    const svg = latencyChart(Object.values(base.search));
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<circle /g)).toHaveLength(6);
+    expect(svg).toContain('1M vectors');
+  });
+});
