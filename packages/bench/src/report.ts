@@ -69,7 +69,7 @@ export function formatTable(results: BenchResults): string {
   if (sizes.length) {
     lines.push('', 'search');
     row('  size', ...sizes.map(([label]) => label));
-    const fields: (keyof typeof sizes[number][1])[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'filteredP50Ms', 'filteredRecallAt10'];
+    const fields: (keyof typeof sizes[number][1])[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
     for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field]));
   }
   lines.push('', 'memory (peak RSS, MB)');

@@ -62,7 +62,7 @@ describe('metric', () => {
 });
 
 const size = (n: number, exact: number, sql: number, e2e: number, recall: number): SearchSizeResult => ({
-  size: n, loadSeconds: 1, indexBuildSeconds: 2, indexSizeMb: 3, tableSizeMb: 4, exactP50Ms: exact, sqlP50Ms: sql, sqlP99Ms: sql * 2,
+  size: n, loadSeconds: 1, indexBuildSeconds: 2, indexSizeMb: 3, tableSizeMb: 4, exactP50Ms: exact, sqlP50Ms: sql, sqlP99Ms: sql * 2, vectorSqlP50Ms: sql,
   e2eP50Ms: e2e, e2eP99Ms: e2e * 2, recallAt10: recall, requestsPerSec: 100, filteredP50Ms: 5, filteredExactP50Ms: 50, filteredRecallAt10: 0.9, searchPeakRssMb: 500,
 });
 

@@ -97,7 +97,7 @@ export const settingsSchema = z.object({
   SWEEP_GRACE_MS: int(0, 3_600_000).default(60_000).describe('How long, in ms, an image may sit queued before the sweeper checks that Redis still holds its job.'),
   UPLOAD_EXPIRY_MARGIN_SECONDS: int(0, 86_400).default(300).describe('Extra time, after its URL expires, before an upload that was never completed is deleted.'),
   SEARCH_CACHE_SIZE: int(0, 1_000_000).default(1000).describe('Query texts whose vectors the search service keeps in memory; 0 turns the cache off.'),
-  SEARCH_EF_SEARCH: int(1, 1000).default(80).describe('HNSW candidate list size (hnsw.ef_search); each query uses at least twice its limit.'),
+  SEARCH_EF_SEARCH: int(1, 1000).default(200).describe('HNSW candidate list size (hnsw.ef_search); each query uses at least twice its limit. 200 keeps recall@10 near 0.97 at a million images (docs/benchmarks.md).'),
   SEARCH_TIMEOUT_MS: int(100, 120_000).default(10_000).describe('How long, in ms, the gateway waits for the search service.'),
   LEGACY_WAIT_MS: int(0, 600_000).default(30_000).describe("How long, in ms, the original service's POST /images/ waits for the worker before answering."),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1200).describe('Requests per minute per API key (or per address without one); 0 turns limiting off.'),

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.clip).toMatchObject({ model: 'Xenova/clip-vit-base-patch32', allowRemoteModels: true });
     expect(config.worker).toMatchObject({ embedBatch: 8, embedBatchWaitMs: 25, concurrency: 16, lockMs: 30_000 });
     expect(config.limits).toMatchObject({ maxUploadBytes: 50 * 1024 * 1024, maxPixels: 50_000_000, presignExpiresSeconds: 900 });
-    expect(config.search).toEqual({ cacheSize: 1000, efSearch: 80, timeoutMs: 10_000 });
+    expect(config.search).toEqual({ cacheSize: 1000, efSearch: 200, timeoutMs: 10_000 });
     expect(config.http.allowedOrigins).toEqual([]);
   });
 

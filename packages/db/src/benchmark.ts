@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ImageRepository, type NearestOptions, type Neighbour } from './repositories/image.repository.js';
@@ -53,17 +55,17 @@ export async function copyImages(url: string, images: Iterable<SyntheticImage>):
   let count = 0;
   try {
     const stream = client.query(copyFrom('COPY images (object_key, content_type, declared_size, status, embedding) FROM STDIN (FORMAT binary)'));
-    const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => (stream.write(chunk) ? resolve() : stream.once('drain', resolve).once('error', reject)));
     const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
     COPY_SIGNATURE.copy(header);
-    await write(header);
-    for (const image of images) await write(encodeRow(count++, image));
     const trailer = Buffer.alloc(2);
     trailer.writeInt16BE(-1, 0);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('finish', resolve).once('error', reject);
-      stream.end(trailer);
-    });
+    function* chunks(): Generator<Buffer> {
+      yield header;
+      for (const image of images) yield encodeRow(count++, image);
+      yield trailer;
+    }
+    // pipeline handles back-pressure and errors on both sides, and ends the COPY.
+    await pipeline(Readable.from(chunks()), stream);
   } finally {
     await client.end();
   }

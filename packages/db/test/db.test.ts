@@ -42,7 +42,7 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
     const server = await describeServer(db);
     expect(server.pgvector).toMatch(/^0\.8\./);
@@ -53,7 +53,7 @@ describe('migrations', () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'images'`.execute(db);
     const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
-    expect(defs.images_embedding_hnsw_idx).toMatch(/USING hnsw \(embedding vector_cosine_ops\)/);
+    expect(defs.images_embedding_hnsw_idx).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='24', ef_construction='160'\)/);
     expect(defs.images_created_at_idx).toMatch(/\(created_at DESC, id DESC\)/);
     expect(defs.images_status_created_at_idx).toMatch(/\(status, created_at\)/);
   });

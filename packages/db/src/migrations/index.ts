@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-exif-index.js';
 import * as m0003 from './0003-ready-at-index.js';
+import * as m0004 from './0004-denser-hnsw-graph.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-exif-index': m0002,
   '0003-ready-at-index': m0003,
+  '0004-denser-hnsw-graph': m0004,
 };
