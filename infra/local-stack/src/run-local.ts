@@ -97,8 +97,10 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       for (const command of commands) command.kill('SIGTERM');
     });
     const watching = new AbortController();
-    waitForHealth(`http://127.0.0.1:${config.http.gatewayPort}/healthz`, watching.signal).then(
-      (up) => up && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
+    // "Up" means every service answers, not just the gateway: the worker loads its model first.
+    const ports = [config.http.gatewayPort, config.http.searchPort, config.http.workerPort];
+    Promise.all(ports.map((port) => waitForHealth(`http://127.0.0.1:${port}/healthz`, watching.signal))).then(
+      (up) => up.every(Boolean) && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
       () => undefined,
     );
     await result.catch(() => undefined);
