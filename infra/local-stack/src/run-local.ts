@@ -68,6 +68,8 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     }
     // Validate every setting before starting anything, so a mistake is one clear message.
     const config = loadConfig({ env: serviceEnv });
+    // The gateway talks to the search service started here, on whatever port it was given.
+    if (!env.SEARCH_URL?.trim()) serviceEnv.SEARCH_URL = `http://127.0.0.1:${config.http.searchPort}`;
     const db = createDatabase({ url: config.database.url, poolSize: 1 });
     const applied = await migrateToLatest(db).finally(() => db.destroy());
     if (applied.length) say(`migrations applied: ${applied.map((m) => m.migrationName).join(', ')}`);
@@ -97,9 +99,10 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       for (const command of commands) command.kill('SIGTERM');
     });
     const watching = new AbortController();
-    // "Up" means every service answers, not just the gateway: the worker loads its model first.
+    // "Up" means every service is ready, not just listening: the worker loads its model after it
+    // starts listening, and the gateway is ready only once it reaches the search service.
     const ports = [config.http.gatewayPort, config.http.searchPort, config.http.workerPort];
-    Promise.all(ports.map((port) => waitForHealth(`http://127.0.0.1:${port}/healthz`, watching.signal))).then(
+    Promise.all(ports.map((port) => waitForReady(`http://127.0.0.1:${port}/readyz`, watching.signal))).then(
       (up) => up.every(Boolean) && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
       () => undefined,
     );
@@ -122,7 +125,7 @@ function localAdminToken(file: string): string {
   return token;
 }
 
-async function waitForHealth(url: string, signal: AbortSignal, timeoutMs = 120_000): Promise<boolean> {
+async function waitForReady(url: string, signal: AbortSignal, timeoutMs = 120_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
     const ok = await fetch(url).then((r) => r.ok, () => false);

@@ -19,7 +19,7 @@ describe('componentsToStart', () => {
 });
 
 describe('runLocal', () => {
-  it('serves /healthz from all three services, then stops every process it started', async () => {
+  it('says it is up once all three services are ready, then stops every process it started', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sis-up-'));
     await chmod(dataDir, 0o755);
     const ports = { gateway: await freePort(), search: await freePort(), worker: await freePort() };
@@ -53,6 +53,10 @@ describe('runLocal', () => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await response.json()).toEqual({ status: 'ok', service });
     }
+    // SEARCH_URL was left unset: the gateway finds the search service on the port it was given.
+    const ready = await fetch(`http://127.0.0.1:${ports.gateway}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ checks: { search: { ok: true } } });
     expect(await isPortFree(stackPorts.redis)).toBe(true);
 
     stop.abort();

@@ -70,7 +70,7 @@ export const settingsSchema = z.object({
   GATEWAY_PORT: int(1, 65535).default(8000).describe('Port of the public gateway (REST API, docs, web pages).'),
   SEARCH_PORT: int(1, 65535).default(8001).describe('Port of the search service (internal).'),
   WORKER_PORT: int(1, 65535).default(8002).describe("Port of the worker's health and metrics endpoint."),
-  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001').default('http://127.0.0.1:8001').describe('Where the gateway reaches the search service.'),
+  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001').default('http://127.0.0.1:8001').describe('Where the gateway reaches the search service; `sis up` points it at the one it starts.'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis').describe('PostgreSQL (with pgvector) connection URL.'),
   DATABASE_POOL_SIZE: int(1, 500).default(10).describe('Connections per service process.'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').describe('Redis connection URL (the BullMQ queues).'),
