@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ClipModel } from '@sis/clip';
 import { createApiClient, ingest, linesView } from '@sis/cli';
 import sharp from 'sharp';
+import { machineCpu, processCpuMs } from './cpu.js';
 import { round } from './stats.js';
 import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
 
@@ -19,21 +20,36 @@ export interface EndToEndRun {
   stagesMsPerImage: Record<(typeof STAGES)[number], number>;
   /** Model call time divided by the images it embedded, in ms. */
   modelMsPerImage: number;
+  /**
+   * CPU time per image by process: the worker, the gateway, this process (the ingest client and
+   * the S3 server), and the rest of the machine (PostgreSQL, Redis, the search service, the OS).
+   */
+  cpuMsPerImage: { worker: number; gateway: number; clientAndS3: number; rest: number; total: number };
+  /** Share of the machine's cores busy during the run (1 = every core all the time). */
+  machineBusy: number;
   workerPeakRssMb: number;
   gatewayPeakRssMb: number;
 }
 
+export interface BareRun {
+  imagesPerSec: number;
+  /** CPU time the model used per image, all onnxruntime threads together. */
+  cpuMsPerImage: number;
+}
+
 /** The image tower alone, on ready-made 224×224 tensors: the ceiling for this machine. */
-export async function bareImagesPerSec(model: ClipModel, batch: number, seconds = 8): Promise<number> {
+export async function bareImagesPerSec(model: ClipModel, batch: number, seconds = 8): Promise<BareRun> {
   const pixels = Array.from({ length: batch }, () => Float32Array.from({ length: model.preprocessor.pixelCount }, (_, i) => Math.sin(i)));
   await model.embedPixels(pixels);
   let images = 0;
+  const cpuBefore = processCpuMs();
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
     await model.embedPixels(pixels);
     images += batch;
   }
-  return round(images / ((performance.now() - started) / 1000));
+  const elapsed = performance.now() - started;
+  return { imagesPerSec: round(images / (elapsed / 1000)), cpuMsPerImage: round((processCpuMs() - cpuBefore) / images) };
 }
 
 /**
@@ -67,6 +83,8 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
   });
   try {
     const before = await scrape(services.workerUrl);
+    const gatewayBefore = await scrape(services.url);
+    const [machineBefore, selfBefore] = [await machineCpu(), processCpuMs()];
     const result = await ingest({
       source: photos,
       client: createApiClient({ url: services.url, key: BENCH_ADMIN_TOKEN }),
@@ -74,6 +92,7 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
       label: `bench batch ${settings.batch}`,
     });
     if (result.counts.ready !== settings.images) throw new Error(`expected ${settings.images} images ready, got ${JSON.stringify(result.counts)} ${JSON.stringify(result.failures.slice(0, 3))}`);
+    const [machineAfter, selfAfter] = [await machineCpu(), processCpuMs()];
     const after = await scrape(services.workerUrl);
     const perImage = (name: string, labels: Record<string, string> = {}) => {
       const sum = metric(after, `${name}_sum`, labels) - (metric(before, `${name}_sum`, labels) || 0);
@@ -82,6 +101,14 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
     };
     const modelSeconds = metric(after, 'sis_worker_batch_seconds_sum') - (metric(before, 'sis_worker_batch_seconds_sum') || 0);
     const gateway = await scrape(services.url);
+    const cpuMs = (now: string, then: string, name: string) => 1000 * (metric(now, name) - (metric(then, name) || 0));
+    const cpu = {
+      worker: cpuMs(after, before, 'sis_worker_process_cpu_seconds_total'),
+      gateway: cpuMs(gateway, gatewayBefore, 'sis_gateway_process_cpu_seconds_total'),
+      clientAndS3: selfAfter - selfBefore,
+      total: machineAfter.busyMs - machineBefore.busyMs,
+    };
+    const perImageCpu = (ms: number) => round(ms / settings.images, 1);
     return {
       batch: settings.batch,
       images: settings.images,
@@ -89,6 +116,14 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
       imagesPerSec: round(settings.images / result.seconds),
       stagesMsPerImage: Object.fromEntries(STAGES.map((stage) => [stage, perImage('sis_worker_stage_seconds', { stage })])) as EndToEndRun['stagesMsPerImage'],
       modelMsPerImage: round((1000 * modelSeconds) / settings.images),
+      cpuMsPerImage: {
+        worker: perImageCpu(cpu.worker),
+        gateway: perImageCpu(cpu.gateway),
+        clientAndS3: perImageCpu(cpu.clientAndS3),
+        rest: perImageCpu(cpu.total - cpu.worker - cpu.gateway - cpu.clientAndS3),
+        total: perImageCpu(cpu.total),
+      },
+      machineBusy: round((machineAfter.busyMs - machineBefore.busyMs) / (machineAfter.totalMs - machineBefore.totalMs)),
       workerPeakRssMb: round(metric(after, 'sis_worker_process_max_rss_bytes') / 2 ** 20, 0),
       gatewayPeakRssMb: round(metric(gateway, 'sis_gateway_process_max_rss_bytes') / 2 ** 20, 0),
     };

@@ -7,7 +7,7 @@ import { ensureVitB32Random } from '@sis/clip/fixtures';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
-import { bareImagesPerSec, endToEnd, makePhotos, type EndToEndRun } from './ingest.bench.js';
+import { bareImagesPerSec, endToEnd, makePhotos, type BareRun, type EndToEndRun } from './ingest.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
 import { evaluateTargets, formatTable, type BenchResults } from './report.js';
 import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
@@ -71,7 +71,7 @@ try {
   if (options.sections.includes('ingest')) {
     say('ingest: the image tower alone…');
     const vision = await ClipModel.load({ model: modelDir, allowRemoteModels: false, threads: options.threads, towers: ['vision'] });
-    const bare: Record<number, number> = {};
+    const bare: Record<number, BareRun> = {};
     for (const batch of BATCHES) bare[batch] = await bareImagesPerSec(vision, batch);
     await vision.dispose();
     say(`ingest: ${options.images} photos end to end…`);
@@ -82,13 +82,17 @@ try {
       runs.push(await endToEnd(system, photos, { model: modelDir, threads: options.threads, batch, images: options.images }));
     }
     const main = runs[0]!;
+    const ceiling = bare[8]!;
     results.ingest = {
-      bareImagesPerSec: bare[8]!,
+      bareImagesPerSec: ceiling.imagesPerSec,
       e2eImagesPerSec: main.imagesPerSec,
-      ratio: round(main.imagesPerSec / bare[8]!),
+      ratio: round(main.imagesPerSec / ceiling.imagesPerSec),
       stagesMsPerImage: main.stagesMsPerImage,
       modelMsPerImage: main.modelMsPerImage,
-      byBatch: BATCHES.map((batch) => ({ batch, bareImagesPerSec: bare[batch]!, e2eImagesPerSec: runs.find((r) => r.batch === batch)!.imagesPerSec })),
+      modelCpuMsPerImage: ceiling.cpuMsPerImage,
+      cpuMsPerImage: main.cpuMsPerImage,
+      ratioCpuBound: round(ceiling.cpuMsPerImage / main.cpuMsPerImage.total),
+      byBatch: BATCHES.map((batch) => ({ batch, bareImagesPerSec: bare[batch]!.imagesPerSec, e2eImagesPerSec: runs.find((r) => r.batch === batch)!.imagesPerSec })),
       runs,
     };
     results.memory.workerPeakRssMb = Math.max(...runs.map((r) => r.workerPeakRssMb));

@@ -13,6 +13,15 @@ export interface BenchResults {
     ratio: number;
     stagesMsPerImage: EndToEndRun['stagesMsPerImage'];
     modelMsPerImage: number;
+    /** CPU time the image tower alone spends per image (from the bare run). */
+    modelCpuMsPerImage: number;
+    /** CPU time per image on the whole machine during the end-to-end run, by process. */
+    cpuMsPerImage: EndToEndRun['cpuMsPerImage'];
+    /**
+     * The ratio this machine allows when every core is busy in both runs: the model's share of
+     * all the CPU time an image costs end to end.
+     */
+    ratioCpuBound: number;
     byBatch: { batch: number; bareImagesPerSec: number; e2eImagesPerSec: number }[];
     runs: EndToEndRun[];
   };
@@ -57,6 +66,8 @@ export function formatTable(results: BenchResults): string {
     row('  end to end', `${i.e2eImagesPerSec}/s`, `ratio ${i.ratio}`);
     row('  ms/image by stage', Object.entries(i.stagesMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
     row('  model ms/image', i.modelMsPerImage);
+    row('  CPU ms/image', Object.entries(i.cpuMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
+    row('  ratio CPU allows', i.ratioCpuBound, `model ${i.modelCpuMsPerImage} CPU ms/image`);
     for (const b of i.byBatch) row(`  EMBED_BATCH ${b.batch}`, `bare ${b.bareImagesPerSec}/s`, `e2e ${b.e2eImagesPerSec}/s`);
   }
   if (results.queryEncode) {

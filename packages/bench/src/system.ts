@@ -57,7 +57,6 @@ export class BenchSystem {
       GATEWAY_PORT: String(ports.gateway),
       SEARCH_PORT: String(ports.search),
       WORKER_PORT: String(ports.worker),
-      SEARCH_URL: `http://127.0.0.1:${ports.search}`,
       HOST: '127.0.0.1',
       ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       RATE_LIMIT_PER_MINUTE: '0',
@@ -70,8 +69,6 @@ export class BenchSystem {
       running = runLocal({ env, quiet: true, say: (line) => line.startsWith('sis is up') && resolve(), signal: stop.signal });
       running.then(() => reject(new Error('the services stopped while starting')), reject);
     });
-    // The gateway answers before the worker has loaded its model; wait for the worker too.
-    for (const port of [ports.worker, ports.search]) await waitReady(`http://127.0.0.1:${port}/readyz`);
     return {
       url: `http://127.0.0.1:${ports.gateway}`,
       searchUrl: `http://127.0.0.1:${ports.search}`,
@@ -87,15 +84,6 @@ export class BenchSystem {
     await this.#stack.stop();
     await rm(this.#dataDir, { recursive: true, force: true });
   }
-}
-
-async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not become ready`);
 }
 
 /** Reads one sample from Prometheus text, e.g. metric(text, 'x_sum', { stage: 'fetch' }). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latencyChart } from '../src/chart.js';
+import { machineCpu, parseProcStat } from '../src/cpu.js';
 import { evaluateTargets, formatTable, type BenchResults } from '../src/report.js';
 import type { SearchSizeResult } from '../src/search.bench.js';
 import { percentile, recallAtK } from '../src/stats.js';
@@ -61,6 +62,23 @@ describe('metric', () => {
   });
 });
 
+describe('parseProcStat', () => {
+  it('counts everything but idle and iowait as busy, in ms', () => {
+    const text = ['cpu  100 5 20 300 10 1 4 0 7 0', 'cpu0 50 2 10 150 5 0 2 0 3 0', 'intr 1234'].join('\n');
+    // user+nice+system+irq+softirq+steal = 130 ticks busy of 440; guest (7) is inside user already.
+    expect(parseProcStat(text)).toEqual({ busyMs: 1300, totalMs: 4400 });
+    expect(() => parseProcStat('intr 1')).toThrow(/cpu/);
+  });
+
+  it('reads this machine, whose clock keeps counting idle or not', async () => {
+    const first = await machineCpu();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const second = await machineCpu();
+    expect(second.totalMs).toBeGreaterThan(first.totalMs);
+    expect(second.busyMs).toBeGreaterThanOrEqual(first.busyMs);
+  });
+});
+
 const size = (n: number, exact: number, sql: number, e2e: number, recall: number): SearchSizeResult => ({
   size: n, loadSeconds: 1, indexBuildSeconds: 2, indexSizeMb: 3, tableSizeMb: 4, exactP50Ms: exact, sqlP50Ms: sql, sqlP99Ms: sql * 2, vectorSqlP50Ms: sql,
   e2eP50Ms: e2e, e2eP99Ms: e2e * 2, recallAt10: recall, requestsPerSec: 100, filteredP50Ms: 5, filteredExactP50Ms: 50, filteredRecallAt10: 0.9, searchPeakRssMb: 500,
@@ -92,6 +110,13 @@ describe('targets and report', () => {
     const table = formatTable({ ...base, targets: evaluateTargets(base) });
     expect(table).toMatch(/recallAt10\s+1\s+0\.97/);
     expect(table).toMatch(/1M recallAt10\s+≥ 0\.95\s+0\.97\s+met/);
+    const run = { batch: 8, images: 500, seconds: 40, imagesPerSec: 12.5, stagesMsPerImage: { fetch: 5, inspect: 1, decode: 20, infer: 300, write: 2 }, modelMsPerImage: 80,
+      cpuMsPerImage: { worker: 130, gateway: 6, clientAndS3: 12, rest: 12, total: 160 }, machineBusy: 0.98, workerPeakRssMb: 900, gatewayPeakRssMb: 180 };
+    const ingest = { bareImagesPerSec: 20, e2eImagesPerSec: 12.5, ratio: 0.63, stagesMsPerImage: run.stagesMsPerImage, modelMsPerImage: 80, modelCpuMsPerImage: 100,
+      cpuMsPerImage: run.cpuMsPerImage, ratioCpuBound: 0.63, byBatch: [{ batch: 8, bareImagesPerSec: 20, e2eImagesPerSec: 12.5 }], runs: [run] };
+    const withIngest = formatTable({ ...base, ingest, targets: evaluateTargets({ ...base, ingest }) });
+    expect(withIngest).toMatch(/CPU ms\/image\s+worker 130, gateway 6, clientAndS3 12, rest 12, total 160/);
+    expect(withIngest).toMatch(/ingest ratio \(e2e \/ bare\)\s+≥ 0\.9\s+0\.63\s+NOT MET/);
     const svg = latencyChart(Object.values(base.search));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<circle /g)).toHaveLength(6);
