@@ -11,9 +11,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { formatUrl } from '@aws-sdk/util-format-url';
+import { LRUCache } from 'lru-cache';
 
 /** Presigned URLs never live longer than this: 15 minutes, in seconds. */
 export const MAX_PRESIGN_SECONDS = 900;
+/** Read URLs kept for reuse (about half a kilobyte each). */
+const READ_URL_CACHE_SIZE = 20_000;
 /** A key the read-URL template is learnt from; never read or written. */
 const PROBE_KEY = '__sis_url_probe__';
 
@@ -54,6 +57,7 @@ export class ObjectStorage {
   /** Signs URLs for clients; differs from #client only when a public endpoint is configured. */
   readonly #signer: S3Client;
   #readTemplate: Promise<{ presigner: S3RequestPresigner; origin: URL; pathPrefix: string }> | undefined;
+  readonly #readUrls = new LRUCache<string, { url: string; expiresAt: number }>({ max: READ_URL_CACHE_SIZE });
 
   constructor(options: ObjectStorageOptions) {
     const forcePathStyle = options.forcePathStyle ?? options.endpoint !== undefined;
@@ -116,9 +120,17 @@ export class ObjectStorage {
    * the hot path: getSignedUrl costs ~0.6 ms a call (it runs the SDK's whole request pipeline and
    * endpoint rules), while signing a request built from a learnt template costs ~0.04 ms. The
    * template (endpoint, path or virtual-hosted style) is learnt once from getSignedUrl itself.
+   *
+   * A URL is handed out again while at least half of the asked-for life is left: the same image
+   * then has the same URL from one search to the next, so browsers cache its thumbnail, and
+   * most searches sign nothing.
    */
   async presignGet(key: string, expiresInSeconds: number): Promise<string> {
     const expiresIn = Math.min(Math.max(1, Math.trunc(expiresInSeconds)), MAX_PRESIGN_SECONDS);
+    const cacheKey = `${expiresIn} ${key}`;
+    const cached = this.#readUrls.get(cacheKey);
+    if (cached && cached.expiresAt - Date.now() >= (expiresIn * 1000) / 2) return cached.url;
+    const signedAt = Date.now();
     const { presigner, origin, pathPrefix } = await (this.#readTemplate ??= this.#learnReadTemplate());
     const signed = await presigner.presign(
       {
@@ -132,7 +144,9 @@ export class ObjectStorage {
       },
       { expiresIn },
     );
-    return formatUrl(signed);
+    const url = formatUrl(signed);
+    this.#readUrls.set(cacheKey, { url, expiresAt: signedAt + expiresIn * 1000 });
+    return url;
   }
 
   async #learnReadTemplate() {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { MAX_PRESIGN_SECONDS, ObjectStorage } from '../src/index.js';
 
 const env = inject('stackEnv');
@@ -85,6 +85,26 @@ describe('presignGet', () => {
       expect(url.searchParams.get('X-Amz-Expires')).toBe('120');
       expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
       expect(await (await fetch(url)).text()).toBe(key);
+    }
+  });
+
+  it('hands out the same URL while half its life is left, then signs a new one', async () => {
+    const key = `thumbnails/${randomUUID()}.webp`;
+    await storage.put(key, Buffer.from('thumb'), 'image/webp');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const first = await storage.presignGet(key, 60);
+      expect(await storage.presignGet(key, 60)).toBe(first);
+      // A different lifetime is a different URL.
+      expect(new URL(await storage.presignGet(key, 120)).searchParams.get('X-Amz-Expires')).toBe('120');
+      vi.setSystemTime(Date.now() + 29_000);
+      expect(await storage.presignGet(key, 60)).toBe(first);
+      vi.setSystemTime(Date.now() + 2_000);
+      const second = await storage.presignGet(key, 60);
+      expect(second).not.toBe(first);
+      expect(new URL(second).searchParams.get('X-Amz-Date')).not.toBe(new URL(first).searchParams.get('X-Amz-Date'));
+    } finally {
+      vi.useRealTimers();
     }
   });
 
