@@ -39,8 +39,10 @@ const program = new Command('bench')
   .option('--sections <list>', 'what to measure', list(['ingest', 'query', 'search']), ['ingest', 'query', 'search'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
-  .option('--json-only', 'print the results as JSON instead of a table')
-  .parse();
+  .option('--json-only', 'print the results as JSON instead of a table');
+// `pnpm bench -- --sizes 10k` hands the script a literal "--" first; what follows is still options.
+const args = process.argv.slice(2);
+program.parse(args[0] === '--' ? args.slice(1) : args, { from: 'user' });
 const options = program.opts<Options>();
 const say = (line: string) => !options.jsonOnly && process.stderr.write(`${line}\n`);
 
