@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { componentsToStart, freePort, isPortFree, runLocal } from '../src/index.js';
 
 describe('componentsToStart', () => {
@@ -47,6 +47,12 @@ describe('runLocal', () => {
       };
       running = runLocal({ dataDir, ports: stackPorts, env, say, signal: stop.signal });
     });
+    // Also when the test fails or times out: nothing it started may outlive it.
+    onTestFinished(async () => {
+      stop.abort();
+      await running?.catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    });
     expect(await up).toBe(`sis is up: http://localhost:${ports.gateway}  (Ctrl-C stops everything)`);
     expect(lines).toContain(`local stack (postgres, s3) running with data in ${dataDir}`);
     for (const [service, port] of Object.entries(ports)) {
@@ -62,6 +68,5 @@ describe('runLocal', () => {
     stop.abort();
     expect(await running).toBe(0);
     for (const port of [...Object.values(ports), stackPorts.postgres, stackPorts.s3]) expect(await isPortFree(port), `port ${port}`).toBe(true);
-    await rm(dataDir, { recursive: true, force: true });
   });
 });
