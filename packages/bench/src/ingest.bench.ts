@@ -38,7 +38,7 @@ export interface BareRun {
 }
 
 /** The image tower alone, on ready-made 224×224 tensors: the ceiling for this machine. */
-export async function bareImagesPerSec(model: ClipModel, batch: number, seconds = 8): Promise<BareRun> {
+export async function bareModelRun(model: ClipModel, batch: number, seconds = 8): Promise<BareRun> {
   const pixels = Array.from({ length: batch }, () => Float32Array.from({ length: model.preprocessor.pixelCount }, (_, i) => Math.sin(i)));
   await model.embedPixels(pixels);
   let images = 0;
@@ -94,17 +94,15 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
     if (result.counts.ready !== settings.images) throw new Error(`expected ${settings.images} images ready, got ${JSON.stringify(result.counts)} ${JSON.stringify(result.failures.slice(0, 3))}`);
     const [machineAfter, selfAfter] = [await machineCpu(), processCpuMs()];
     const after = await scrape(services.workerUrl);
-    const perImage = (name: string, labels: Record<string, string> = {}) => {
-      const sum = metric(after, `${name}_sum`, labels) - (metric(before, `${name}_sum`, labels) || 0);
-      const count = metric(after, `${name}_count`, labels) - (metric(before, `${name}_count`, labels) || 0);
-      return round((1000 * sum) / Math.max(count, 1));
-    };
-    const modelSeconds = metric(after, 'sis_worker_batch_seconds_sum') - (metric(before, 'sis_worker_batch_seconds_sum') || 0);
     const gateway = await scrape(services.url);
-    const cpuMs = (now: string, then: string, name: string) => 1000 * (metric(now, name) - (metric(then, name) || 0));
+    // How much a counter grew during the run (a series not yet exported before counts as 0).
+    const delta = (now: string, then: string, name: string, labels: Record<string, string> = {}) => metric(now, name, labels) - (metric(then, name, labels) || 0);
+    const perImage = (name: string, labels: Record<string, string>) =>
+      round((1000 * delta(after, before, `${name}_sum`, labels)) / Math.max(delta(after, before, `${name}_count`, labels), 1));
+    const modelSeconds = delta(after, before, 'sis_worker_batch_seconds_sum');
     const cpu = {
-      worker: cpuMs(after, before, 'sis_worker_process_cpu_seconds_total'),
-      gateway: cpuMs(gateway, gatewayBefore, 'sis_gateway_process_cpu_seconds_total'),
+      worker: 1000 * delta(after, before, 'sis_worker_process_cpu_seconds_total'),
+      gateway: 1000 * delta(gateway, gatewayBefore, 'sis_gateway_process_cpu_seconds_total'),
       clientAndS3: selfAfter - selfBefore,
       total: machineAfter.busyMs - machineBefore.busyMs,
     };

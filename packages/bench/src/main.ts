@@ -7,7 +7,7 @@ import { ensureVitB32Random } from '@sis/clip/fixtures';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
-import { bareImagesPerSec, endToEnd, makePhotos, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { bareModelRun, endToEnd, makePhotos, type BareRun, type EndToEndRun } from './ingest.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
 import { evaluateTargets, formatTable, type BenchResults } from './report.js';
 import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
@@ -74,7 +74,7 @@ try {
     say('ingest: the image tower alone…');
     const vision = await ClipModel.load({ model: modelDir, allowRemoteModels: false, threads: options.threads, towers: ['vision'] });
     const bare: Record<number, BareRun> = {};
-    for (const batch of BATCHES) bare[batch] = await bareImagesPerSec(vision, batch);
+    for (const batch of BATCHES) bare[batch] = await bareModelRun(vision, batch);
     await vision.dispose();
     say(`ingest: ${options.images} photos end to end…`);
     const photos = await makePhotos(options.images);

@@ -15,15 +15,19 @@ import { Pool } from 'undici';
  * search service is a 503.
  *
  * Every search crosses this hop, so it goes through an undici connection pool rather than the
- * global fetch: fetch's WHATWG request and stream machinery cost ~1.5 ms a call on a 2-core
- * machine (docs/benchmarks.md), more than the rest of the hop.
+ * global fetch: fetch's WHATWG request and stream machinery cost 1 to 1.5 ms a call on a 2-core
+ * machine, about as much as the rest of the hop (docs/benchmarks.md).
  */
 export class SearchClient {
   readonly #pool: Pool;
+  /** SEARCH_URL's path, if any (a search service behind a proxy prefix). */
+  readonly #basePath: string;
   readonly #timeoutMs: number;
 
   constructor(baseUrl: string, timeoutMs: number) {
-    this.#pool = new Pool(new URL(baseUrl).origin, { connections: 16 });
+    const url = new URL(baseUrl);
+    this.#pool = new Pool(url.origin, { connections: 16 });
+    this.#basePath = url.pathname.replace(/\/$/, '');
     this.#timeoutMs = timeoutMs;
   }
 
@@ -49,7 +53,7 @@ export class SearchClient {
 
   async #request(path: string, options: Omit<Parameters<Pool['request']>[0], 'path' | 'signal'>) {
     try {
-      return await this.#pool.request({ ...options, path, signal: AbortSignal.timeout(this.#timeoutMs) });
+      return await this.#pool.request({ ...options, path: `${this.#basePath}${path}`, signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (error) {
       throw new ServiceUnavailableError('search_unavailable', `the search service did not answer: ${(error as Error).message}`, undefined, { cause: error });
     }
