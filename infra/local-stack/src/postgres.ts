@@ -70,7 +70,7 @@ export class PostgresServer {
     };
     const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
     const [command, commandArgs] = this.#command('postgres', args, owner);
-    this.#process = new ServerProcess('postgres', command, commandArgs, this.logFile);
+    this.#process = new ServerProcess({ name: 'postgres', command, args: commandArgs, logFile: this.logFile });
     await waitUntil('PostgreSQL', () => this.#accepts(), this.#process, 60_000, this.logFile);
   }
 

@@ -1,19 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 
+export interface ServerProcessOptions {
+  /** Names the process in messages. */
+  name: string;
+  command: string;
+  args: readonly string[];
+  /** Where its stdout and stderr go (appended). */
+  logFile: string;
+  /** Variables on top of this process's own environment. @defaultValue none */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
 /** A server process the stack started, with its output going to a log file. */
 export class ServerProcess {
+  readonly name: string;
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
 
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-    logFile: string,
-  ) {
-    const log = createWriteStream(logFile, { flags: 'a' });
-    this.#child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(options: ServerProcessOptions) {
+    this.name = options.name;
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    this.#child = spawn(options.command, [...options.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.#child.stdout!.pipe(log);
     this.#child.stderr!.pipe(log);
     this.#exited = new Promise((resolve) => {

@@ -40,7 +40,7 @@ export class RedisServer {
       // BullMQ must never have its keys evicted.
       '--maxmemory-policy', 'noeviction',
     ];
-    this.#process = new ServerProcess('redis', 'redis-server', args, this.logFile);
+    this.#process = new ServerProcess({ name: 'redis', command: 'redis-server', args, logFile: this.logFile });
     await waitUntil('Redis', () => ping(port), this.#process, 30_000, this.logFile);
   }
 

@@ -2,15 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { concurrently } from 'concurrently';
 import { loadConfig } from '@sis/config';
 import { createDatabase, migrateToLatest } from '@sis/db';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
-
-/** The services `runLocal` starts, in start order. */
-export const SERVICES = ['gateway', 'search', 'worker'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+import { SERVICES, serviceMain } from './services.js';
 
 export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'ports'> {
   /** The caller's environment; settings given here replace the matching local server. @defaultValue process.env */
@@ -34,11 +30,6 @@ export function componentsToStart(env: Readonly<Record<string, string | undefine
   if (!set('REDIS_URL')) components.push('redis');
   if (!set('S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID')) components.push('s3');
   return components;
-}
-
-/** The compiled entry point of a service; this package sits at infra/local-stack in the repository. */
-function serviceMain(service: ServiceName): string {
-  return fileURLToPath(new URL(`../../../services/${service}/dist/main.js`, import.meta.url));
 }
 
 /**

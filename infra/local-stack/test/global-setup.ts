@@ -1,12 +1,14 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import type { TestProject } from 'vitest/node';
 import { freePort, LocalStack } from '../src/index.js';
 
 /**
  * Starts one throwaway stack (PostgreSQL + pgvector, Redis, s3rver) on free ports in a temporary
- * folder for the whole test run, and hands its settings to the tests as `inject('stackEnv')`.
+ * folder for the whole test run, and hands its settings to the tests as `inject('stackEnv')`,
+ * with the committed tiny-clip model and remote loading off: tests never download a model.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sis-test-'));
@@ -17,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     durable: false,
     ports: { postgres: await freePort(), redis: await freePort(), s3: await freePort() },
   });
-  project.provide('stackEnv', { ...stack.env });
+  project.provide('stackEnv', { ...stack.env, CLIP_MODEL: TINY_CLIP_DIR, ALLOW_REMOTE_MODELS: 'false' });
   project.provide('stackDataDir', dataDir);
   return async () => {
     await stack.stop();

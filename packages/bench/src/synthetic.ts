@@ -1,16 +1,5 @@
+import { seededRandom } from '@sis/clip/fixtures';
 import type { SyntheticImage } from '@sis/db/benchmark';
-
-/** A seeded generator (mulberry32): benchmark data must be the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalise(v: Float32Array): Float32Array {
   let norm = 0;
@@ -41,7 +30,8 @@ export class GaussianMixture {
 
   constructor(options: MixtureOptions) {
     this.#options = options;
-    this.#random = seeded(options.seed);
+    // Seeded, so benchmark data is the same on every run.
+    this.#random = seededRandom(options.seed);
     this.#centres = Array.from({ length: options.centres }, () => normalise(Float32Array.from({ length: options.dimension }, () => this.#gaussian())));
   }
 

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { createDatabase, type Database, type Kysely } from '@sis/db';
 import { freePort, runLocal } from '@sis/local-stack';
 import { freshDatabase } from '@sis/local-stack/testing';
@@ -33,8 +32,6 @@ export async function startSis(): Promise<RunningSis> {
     SEARCH_PORT: String(await freePort()),
     WORKER_PORT: String(await freePort()),
     HOST: '127.0.0.1',
-    CLIP_MODEL: TINY_CLIP_DIR,
-    ALLOW_REMOTE_MODELS: 'false',
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '0',

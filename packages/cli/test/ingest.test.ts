@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { colourImage } from '@sis/clip/fixtures';
+import { colourImage } from '@sis/image/testing';
 import { ImageRepository } from '@sis/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sis, startSis, type RunningSis } from './harness.js';

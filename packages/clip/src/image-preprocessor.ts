@@ -1,5 +1,5 @@
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
-import { InvalidImageError } from './errors/index.js';
+import { decodeRgb, type RgbImage } from '@sis/image';
+import sharp, { type ResizeOptions } from 'sharp';
 
 /** How a CLIP checkpoint wants its pixels: the fields of its `preprocessor_config.json`. */
 export interface ImagePreprocessorOptions {
@@ -11,34 +11,26 @@ export interface ImagePreprocessorOptions {
   std: readonly number[];
   /** Images with more pixels than this are refused from their header, before decoding. */
   maxPixels: number;
-  /** Shortest side of the WebP preview {@link ImagePreprocessor.prepare} makes, in pixels. @defaultValue 256 */
-  thumbnailSize?: number;
-}
-
-/** An image ready for the model, and its preview. */
-export interface PreparedImage {
-  /** `3 × size × size` floats, channel-first. */
-  pixels: Float32Array;
-  /** A WebP whose shortest side is the thumbnail size (smaller images keep their size). */
-  thumbnail: Buffer;
 }
 
 /** The pixel limit when none is given: 50 megapixels. */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /**
- * Turns encoded image bytes into CLIP's input tensor layout with sharp (libvips): auto-orient by
- * EXIF, flatten transparency onto white, resize the shortest side to `size` with a bicubic
- * kernel and centre-crop, then scale, normalise and lay out channel-first.
+ * Turns images into CLIP's input tensor layout: resize the shortest side to `size` with a bicubic
+ * kernel and centre-crop (decoding itself is @sis/image's, the same for every consumer), then
+ * scale, normalise and lay out channel-first.
  */
 export class ImagePreprocessor {
   readonly #options: Readonly<ImagePreprocessorOptions>;
+  readonly #resize: Readonly<ResizeOptions>;
   readonly #scale: Float32Array;
   readonly #offset: Float32Array;
 
   constructor(options: ImagePreprocessorOptions) {
     if (options.mean.length !== 3 || options.std.length !== 3) throw new Error('mean and std must have one value per RGB channel');
     this.#options = Object.freeze({ ...options });
+    this.#resize = Object.freeze({ width: options.size, height: options.size, fit: 'cover', position: 'centre', kernel: 'cubic' });
     // (v / 255 - mean) / std, folded into one multiply-add per value.
     this.#scale = Float32Array.from(options.std, (s) => 1 / (255 * s));
     this.#offset = Float32Array.from(options.mean, (m, c) => -m / options.std[c]!);
@@ -54,39 +46,23 @@ export class ImagePreprocessor {
   }
 
   /**
+   * Decodes encoded bytes straight to the model's input size.
    * @returns the image as `3 × size × size` floats, channel-first.
    * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
    */
   async toPixels(bytes: Uint8Array): Promise<Float32Array> {
-    const { size } = this.#options;
-    const { data } = await this.#decode(bytes, (image) => image.resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' }));
+    const { data } = await decodeRgb(bytes, { maxPixels: this.#options.maxPixels, resize: this.#resize });
     return this.#normalise(data);
   }
 
   /**
-   * Decodes once, to the thumbnail's size, and makes both the preview and the model input from
-   * that: the original is never decoded twice (JPEG decoding even shrinks while it reads).
-   * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
+   * The model's input from pixels already decoded (for a preview, say), so that the original is
+   * never decoded twice.
+   * @returns the image as `3 × size × size` floats, channel-first.
    */
-  async prepare(bytes: Uint8Array): Promise<PreparedImage> {
-    const { size, thumbnailSize = 256 } = this.#options;
-    const { data, info } = await this.#decode(bytes, (image) => image.resize(thumbnailSize, thumbnailSize, { fit: 'outside', withoutEnlargement: true, kernel: 'cubic' }));
-    const small = sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
-    const [thumbnail, pixels] = await Promise.all([
-      small.clone().webp({ quality: 80 }).toBuffer(),
-      small.clone().resize(size, size, { fit: 'cover', position: 'centre', kernel: 'cubic' }).raw().toBuffer(),
-    ]);
-    return { pixels: this.#normalise(pixels), thumbnail };
-  }
-
-  /** Auto-orients, flattens transparency onto white, converts to sRGB, applies `shape`, returns 3-channel raw pixels. */
-  async #decode(bytes: Uint8Array, shape: (image: Sharp) => Sharp): Promise<{ data: Buffer; info: OutputInfo }> {
-    try {
-      const base = sharp(bytes, { limitInputPixels: this.#options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
-      return await shape(base).raw().toBuffer({ resolveWithObject: true });
-    } catch (error) {
-      throw new InvalidImageError('unreadable', `cannot decode image: ${(error as Error).message}`, { cause: error });
-    }
+  async fromRgb(image: RgbImage): Promise<Float32Array> {
+    const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(this.#resize).raw().toBuffer();
+    return this.#normalise(data);
   }
 
   /** (v / 255 − mean) / std, channel-first. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { colourImage } from '@sis/clip/fixtures';
+import { colourImage } from '@sis/image/testing';
 import { DashboardResponseSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_TYPES_PATH, renderClientTypes } from '../src/client-types.js';
@@ -30,7 +30,7 @@ describe('GET /v1/dashboard', () => {
     expect(dashboard.images).toMatchObject({ ready: 1, failed: 1 });
     expect(dashboard.throughput).toHaveLength(30);
     expect(dashboard.throughput.at(-1)).toMatchObject({ ready: 1, failed: 1 });
-    expect(dashboard.workers).toEqual([expect.objectContaining({ model: gw.clip.modelId, batch: 8, concurrency: 16 })]);
+    expect(dashboard.workers).toEqual([expect.objectContaining({ model: gw.config.clip.model, batch: 8, concurrency: 16 })]);
     expect(dashboard.index.vectors).toBe(1);
     expect(dashboard.index.sizeBytes).toBeGreaterThan(0);
     expect(dashboard.failed).toEqual([expect.objectContaining({ id: bad, filename: 'bad.jpg', error: expect.stringMatching(/not an image/) })]);

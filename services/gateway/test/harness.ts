@@ -1,21 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { ClipModel, QueryEncoder } from '@sis/clip';
-import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
-import { checkReadiness, createLogger, loadConfig, type Config } from '@sis/config';
-import { createDatabase, ImageRepository, pingDatabase, type Database, type ImageRecord, type Kysely } from '@sis/db';
+import { join } from 'node:path';
+import { createLogger, loadConfig, type Config } from '@sis/config';
+import { createDatabase, ImageRepository, type Database, type ImageRecord, type Kysely } from '@sis/db';
+import { startService, type RunningService } from '@sis/local-stack';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue, type Redis } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { inject } from 'vitest';
-// Test wiring only: the gateway's tests run the real search app and worker beside it.
-// eslint-disable-next-line no-restricted-imports
-import { createApp as createSearchApp } from '../../search/src/app.js';
-// eslint-disable-next-line no-restricted-imports
-import { SearchService } from '../../search/src/services/search.service.js';
-// eslint-disable-next-line no-restricted-imports
-import { createEmbedWorker, type EmbedWorker } from '../../worker/src/embed-worker.js';
 import { createApp } from '../src/app.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -43,8 +36,8 @@ export interface Gateway {
   storage: ObjectStorage;
   queue: EmbedQueue;
   redis: Redis;
-  clip: ClipModel;
-  worker: EmbedWorker | undefined;
+  /** The worker process, unless started without one. */
+  worker: RunningService | undefined;
   /** Calls the gateway; `key` defaults to the configured admin token, null sends none. */
   api<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Creates an API key with these scopes and returns its secret. */
@@ -62,39 +55,37 @@ const listen = async (server: Server) => {
 };
 
 /**
- * The gateway wired to everything real: its own database (migrated), Redis with its own key
- * prefix, the S3 server, the search app and the embed worker in this process, tiny-clip.
+ * The gateway, in this process, wired to everything real: its own database (migrated), Redis
+ * with its own key prefix, the S3 server, and the search service and embed worker as processes
+ * of their own (their compiled entry points, as production runs them), on tiny-clip.
  */
 export async function startGateway(settings: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Gateway> {
-  const clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
   const databaseUrl = await freshDatabase(inject('stackEnv').DATABASE_URL!, 'gateway');
+  const prefix = `gw-${randomUUID().slice(0, 8)}`;
+  const env = {
+    ...inject('stackEnv'),
+    DATABASE_URL: databaseUrl,
+    QUEUE_PREFIX: prefix,
+    ADMIN_TOKEN,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LEGACY_WAIT_MS: '15000',
+    SWEEP_INTERVAL_MS: '3600000',
+    LOG_LEVEL: 'warn',
+    ...settings,
+  };
+  const logFile = (service: string) => join(inject('stackDataDir'), 'logs', `${prefix}-${service}.log`);
+  // A test that points SEARCH_URL somewhere itself wants no search service.
+  const [search, worker] = await Promise.all([
+    settings.SEARCH_URL ? undefined : startService('search', { env, logFile: logFile('search') }),
+    options.worker === false ? undefined : startService('worker', { env, logFile: logFile('worker') }),
+  ]);
+  const config = loadConfig({ envFile: false, env: { ...env, ...(search ? { SEARCH_URL: search.url } : {}) } });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'test');
   const db = createDatabase({ url: databaseUrl, poolSize: 10 });
   const images = new ImageRepository(db);
-
-  const search = new SearchService({ images, encoder: new QueryEncoder(clip, 100), efSearch: 40 });
-  const searchServer = createSearchApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) }).listen(0, '127.0.0.1');
-  const searchUrl = await listen(searchServer);
-
-  const config = loadConfig({
-    envFile: false,
-    env: {
-      ...inject('stackEnv'),
-      DATABASE_URL: databaseUrl,
-      QUEUE_PREFIX: `gw-${randomUUID().slice(0, 8)}`,
-      CLIP_MODEL: TINY_CLIP_DIR,
-      ADMIN_TOKEN,
-      SEARCH_URL: searchUrl,
-      RATE_LIMIT_PER_MINUTE: '0',
-      LEGACY_WAIT_MS: '15000',
-      SWEEP_INTERVAL_MS: '3600000',
-      ...settings,
-    },
-  });
   const storage = new ObjectStorage(config.s3);
   const redis = createRedisConnection(config.redis.url);
   const queue = new EmbedQueue(redis, config.redis.queuePrefix);
-  const worker = options.worker === false ? undefined : createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
   const server = createApp({ config, logger, db, storage, redis, queue }).listen(0, '127.0.0.1');
   const base = await listen(server);
 
@@ -118,7 +109,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   };
 
   const gateway: Gateway = {
-    base, config, db, images, storage, queue, redis, clip, worker, api,
+    base, config, db, images, storage, queue, redis, worker, api,
     async key(...scopes) {
       const { body } = await api('POST', '/v1/keys', { json: { name: `test ${scopes.join('+')}`, scopes } });
       return body.secret as string;
@@ -135,13 +126,11 @@ export async function startGateway(settings: Record<string, string> = {}, option
     settled: (id, timeoutMs) => settledImage(images, id, timeoutMs),
     async stop() {
       server.close();
-      searchServer.close();
-      await worker?.close();
+      await Promise.all([search?.process.stop('SIGTERM'), worker?.process.stop('SIGTERM')]);
       await queue.close();
       redis.disconnect();
       await db.destroy();
       storage.destroy();
-      await clip.dispose();
     },
   };
   return gateway;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { colourImage } from '@sis/clip/fixtures';
+import { colourImage } from '@sis/image/testing';
 import { ListImagesResponseSchema, SearchResponseSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './harness.js';
@@ -111,16 +111,16 @@ describe('search through the gateway', () => {
 describe('DELETE /v1/images/{id}', () => {
   it('removes the row, the vector, the object and the queued job', async () => {
     const bytes = await colourImage('brown', { width: 77, height: 77 });
-    // Queue it with no worker holding it yet: completed but not processed.
+    // Queue it with no worker taking it yet (the queue paused for every worker): completed but not processed.
     const created = await gw.api('POST', '/v1/uploads', { json: { filename: 'gone.jpg', contentType: 'image/jpeg', size: bytes.length } });
     const id = created.body.image.id;
     await gw.storage.put(`images/${id}.jpg`, bytes, 'image/jpeg');
-    await gw.worker!.worker.pause();
+    await gw.queue.queue.pause();
     await gw.api('POST', `/v1/uploads/${id}/complete`);
     expect(await gw.queue.state(id)).toBe('waiting');
 
     const deleted = await gw.api('DELETE', `/v1/images/${id}`);
-    gw.worker!.worker.resume();
+    await gw.queue.queue.resume();
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ id, deleted: true });
     expect(await gw.images.findById(id)).toBeUndefined();

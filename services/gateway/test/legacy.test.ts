@@ -1,4 +1,4 @@
-import { colourImage } from '@sis/clip/fixtures';
+import { colourImage } from '@sis/image/testing';
 import { LegacyImageSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startGateway, type Gateway } from './harness.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { colourImage } from '@sis/clip/fixtures';
+import { colourImage } from '@sis/image/testing';
 import { JobResponseSchema, QueuesResponseSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './harness.js';

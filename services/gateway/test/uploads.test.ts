@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { colourImage, pngClaimingSize } from '@sis/clip/fixtures';
+import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './harness.js';
@@ -21,7 +21,7 @@ describe('presign → PUT → complete → ready → search', () => {
     const image = await gw.api('GET', `/v1/images/${ids.red}`);
     expect(image.status).toBe(200);
     const detail = ImageDetailSchema.parse(image.body);
-    expect(detail).toMatchObject({ status: 'ready', filename: 'red.jpg', width: 640, height: 480, contentType: 'image/jpeg', model: gw.clip.modelId });
+    expect(detail).toMatchObject({ status: 'ready', filename: 'red.jpg', width: 640, height: 480, contentType: 'image/jpeg', model: gw.config.clip.model });
     expect(Buffer.from(await (await fetch(detail.url!)).arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     expect((await fetch(detail.thumbnailUrl!)).headers.get('content-type')).toBe('image/webp');
 

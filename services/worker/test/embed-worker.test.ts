@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClipModel } from '@sis/clip';
-import { colourImage, pngClaimingSize, TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';

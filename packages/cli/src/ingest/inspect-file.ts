@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { ACCEPTED_CONTENT_TYPES } from '@sis/contracts';
-import { fileTypeFromBuffer } from 'file-type';
+import { detectImageType } from '@sis/image/content-type';
 import type { SourceEntry } from './walk.js';
 
 /** A file known to be an accepted image, with what the server needs to presign it. */
@@ -16,10 +15,6 @@ export interface ImageFile {
 }
 
 export type Inspection = { image: ImageFile } | { skipped: string } | { problem: string };
-
-/** Enough of a file's start for file-type to recognise every image format. */
-const SNIFF_BYTES = 4100;
-const ACCEPTED = new Set<string>(ACCEPTED_CONTENT_TYPES);
 
 /**
  * Reads a file once: its first bytes say whether it is an image (by content, never by name),
@@ -35,12 +30,12 @@ export async function inspectFile(entry: SourceEntry): Promise<Inspection> {
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
       if (!contentType) {
-        const type = await fileTypeFromBuffer(bytes.subarray(0, SNIFF_BYTES));
-        if (!type || !ACCEPTED.has(type.mime)) {
+        try {
+          contentType = await detectImageType(bytes);
+        } catch (error) {
           stream.destroy();
-          return { skipped: type ? type.mime : 'not an image' };
+          return { skipped: (error as Error).message };
         }
-        contentType = type.mime;
       }
       hash.update(bytes);
       size += bytes.length;

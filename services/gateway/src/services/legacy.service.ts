@@ -1,4 +1,4 @@
-import { readExif } from '@sis/clip/image';
+import { readExif } from '@sis/image';
 import { NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { ObjectStorage } from '@sis/storage';

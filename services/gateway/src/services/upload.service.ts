@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inspectImage, InvalidImageError } from '@sis/clip/image';
+import { inspectImage, InvalidImageError } from '@sis/image';
 import type { Config, Logger } from '@sis/config';
 import {
   ACCEPTED_CONTENT_TYPES,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
 import type { ImagePreprocessor } from '@sis/clip';
-import { inspectImage, InvalidImageError, readExif } from '@sis/clip/image';
+import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '@sis/image';
 import type { Logger } from '@sis/config';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { EmbedJob } from '@sis/queue';
@@ -93,7 +93,11 @@ export class EmbedImageHandler {
     if (image.sha256 && image.sha256 !== facts.sha256) {
       throw new InvalidImageError('hash_mismatch', `the file's SHA-256 is ${facts.sha256}, not the declared ${image.sha256}`);
     }
-    const { pixels, thumbnail } = await metrics.time('decode', () => preprocessor.prepare(bytes));
+    // One decode, at the preview's size, serves both the preview and the model's input.
+    const [thumbnail, pixels] = await metrics.time('decode', async () => {
+      const decoded = await decodeRgb(bytes, { maxPixels, resize: THUMBNAIL_RESIZE });
+      return Promise.all([encodeThumbnail(decoded), preprocessor.fromRgb(decoded)]);
+    });
     await metrics.time('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
 
     const original = await images.findReadyBySha256(facts.sha256, image.id);
