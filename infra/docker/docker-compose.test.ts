@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@sis/config';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,14 @@ describe('docker-compose.yml', () => {
       const entry = command!.find((part) => part.endsWith('/dist/main.js') || part.endsWith('/dist/bin.js'))!;
       expect(existsSync(`${root}${entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')}`), entry).toBe(true);
     }
+  });
+
+  it('copies the build of every package the services and their commands load into the runtime image', () => {
+    const dockerfile = readFileSync(`${root}infra/docker/Dockerfile`, 'utf8');
+    const built = ['packages', 'services', 'infra']
+      .flatMap((folder) => readdirSync(`${root}${folder}`).map((name) => `${folder}/${name}`))
+      .filter((dir) => existsSync(`${root}${dir}/tsconfig.build.json`) && dir !== 'packages/bench');
+    for (const dir of built) expect(dockerfile, dir).toContain(`COPY --from=build /app/${dir}/dist ${dir}/dist`);
   });
 
   it('gives every sis service an environment that passes config validation', () => {
