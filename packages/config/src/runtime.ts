@@ -1,5 +1,4 @@
 import { pino, type Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
 import type { Config } from './config.js';
 
 /** A pino logger for one service, at the configured level, every line tagged with the service. */
@@ -37,44 +36,4 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, timeout
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-}
-
-/** The outcome of named dependency checks, as /readyz reports it. */
-export interface Readiness {
-  status: 'ready' | 'unavailable';
-  checks: Record<string, { ok: boolean; error?: string; ms: number }>;
-}
-
-/** Runs named checks in parallel, timing each and giving up on one after `timeoutMs`; ready only when all pass. */
-export async function checkReadiness(checks: Record<string, () => Promise<unknown>>, timeoutMs = 2000): Promise<Readiness> {
-  const results = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
-        return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
-      } catch (error) {
-        return [name, { ok: false, error: (error as Error).message, ms: Math.round(performance.now() - started) }] as const;
-      } finally {
-        clearTimeout(timer);
-      }
-    }),
-  );
-  return { status: results.every(([, r]) => r.ok) ? 'ready' : 'unavailable', checks: Object.fromEntries(results) };
-}
-
-/**
- * `<prefix>process_max_rss_bytes`: the most memory this process has held since it started, the
- * figure memory budgets are about (prom-client's own metric is the current size only).
- */
-export function registerPeakMemory(registry: Registry, prefix: string): void {
-  new Gauge({
-    name: `${prefix}process_max_rss_bytes`,
-    help: 'Peak resident set size since the process started, in bytes.',
-    registers: [registry],
-    collect() {
-      this.set(process.resourceUsage().maxRSS * 1024);
-    },
-  });
 }

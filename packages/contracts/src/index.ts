@@ -8,3 +8,4 @@ export * from './operations.js';
 export * from './search.js';
 export * from './uploads.js';
 export * from './mappers.js';
+export * from './validation.js';

@@ -1,19 +1,16 @@
-import { checkReadiness, type Config, type Logger, type Readiness } from '@sis/config';
-import { errorHandler, notFound, requestId } from '@sis/contracts/http';
+import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
+import { createServiceApp, rateLimitPerMinute } from '@sis/http';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
-import type { Registry } from 'prom-client';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
-import { rateLimitPerMinute } from './middleware/rate-limit.middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
+import { healthDocs } from './routes/health.routes.js';
 import { imageRoutes } from './routes/images.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { legacyRoutes } from './routes/legacy.routes.js';
@@ -45,8 +42,6 @@ interface RouteGroupDeps {
   isAdmin: RequestHandler;
   authenticate: RequestHandler;
   maxUploadBytes: number;
-  readiness: () => Promise<Readiness>;
-  metricsRegistry: Registry;
   logger: Logger;
   uploads: UploadService;
   imageService: ImageService;
@@ -59,7 +54,6 @@ interface RouteGroupDeps {
 /** Every documented route group. Building one only captures its dependencies; nothing is called. */
 function routeGroups(d: RouteGroupDeps) {
   return {
-    health: healthRoutes({ metrics: d.metricsRegistry, readiness: d.readiness }),
     uploads: uploadRoutes({ uploads: d.uploads, canWrite: d.canWrite, maxUploadBytes: d.maxUploadBytes }),
     images: imageRoutes({ images: d.imageService, search: d.search, canRead: d.canRead, canWrite: d.canWrite }),
     search: searchRoutes({ search: d.search, images: d.imageService, canRead: d.canRead }),
@@ -78,11 +72,10 @@ export function describeApi(): object {
   // express checks that middleware are functions when a route is declared.
   const pass: RequestHandler = (_req, _res, next) => next();
   const groups = routeGroups({
-    canRead: pass, canWrite: pass, isAdmin: pass, authenticate: pass, maxUploadBytes: 1, readiness: unused,
-    metricsRegistry: unused, logger: unused, uploads: unused, imageService: unused, search: unused,
-    operations: unused, keys: unused, legacy: unused,
+    canRead: pass, canWrite: pass, isAdmin: pass, authenticate: pass, maxUploadBytes: 1, logger: unused,
+    uploads: unused, imageService: unused, search: unused, operations: unused, keys: unused, legacy: unused,
   });
-  return buildOpenApiDocument(Object.values(groups).map((g) => g.registry), API_VERSION);
+  return buildOpenApiDocument([healthDocs(), ...Object.values(groups).map((g) => g.registry)], API_VERSION);
 }
 
 /** Builds the gateway: every service wired from its dependencies, no module-level state. */
@@ -105,8 +98,6 @@ export function createApp(deps: GatewayDeps): Express {
     isAdmin: requireScope('admin'),
     authenticate: authenticate(keys),
     maxUploadBytes: config.limits.maxUploadBytes,
-    readiness: () => checkReadiness({ postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => search.ping() }),
-    metricsRegistry: metrics.registry,
     logger,
     uploads,
     imageService,
@@ -115,36 +106,29 @@ export function createApp(deps: GatewayDeps): Express {
     keys,
     legacy,
   });
-  const openApiDocument = buildOpenApiDocument(Object.values(groups).map((g) => g.registry), API_VERSION);
+  const openApiDocument = buildOpenApiDocument([healthDocs(), ...Object.values(groups).map((g) => g.registry)], API_VERSION);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  app.use(requestId());
-  app.use(pinoHttp({ logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
-  app.use(
-    cors({
-      origin: config.http.allowedOrigins.includes('*') ? true : config.http.allowedOrigins,
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
-      maxAge: 600,
-    }),
-  );
-  app.use((req, res, next) => {
-    const end = metrics.httpSeconds.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched', status: String(res.statusCode) }));
-    next();
+  return createServiceApp({
+    service: 'gateway',
+    logger,
+    metrics: metrics.registry,
+    readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => search.ping() },
+    routes: (app) => {
+      app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+      app.use(
+        cors({
+          origin: config.http.allowedOrigins.includes('*') ? true : config.http.allowedOrigins,
+          exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+          maxAge: 600,
+        }),
+      );
+      app.use(docsRoutes(openApiDocument));
+      app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
+
+      app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
+      app.use('/v1', authenticate(keys));
+      app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute: config.limits.rateLimitPerMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id }));
+      for (const group of Object.values(groups)) app.use(group.router);
+    },
   });
-
-  app.use(groups.health.router);
-  app.use(docsRoutes(openApiDocument));
-  app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
-
-  app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
-  app.use('/v1', authenticate(keys));
-  app.use(['/v1', '/images'], rateLimitPerMinute(config.limits.rateLimitPerMinute, redis, config.redis.queuePrefix));
-  for (const group of [groups.uploads, groups.images, groups.search, groups.operations, groups.keys, groups.legacy]) app.use(group.router);
-
-  app.use(notFound());
-  app.use(errorHandler(logger));
-  return app;
 }

@@ -1,5 +1,5 @@
 import { ClipModel, QueryEncoder } from '@sis/clip';
-import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, EMBEDDING_DIMENSION, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
 import { SearchService } from './services/search.service.js';
@@ -23,7 +23,7 @@ const search = new SearchService({
   encoder: new QueryEncoder(clip, config.search.cacheSize),
   efSearch: config.search.efSearch,
 });
-const app = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) });
+const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } });
 const server = app.listen(config.http.searchPort, config.http.host, () => {
   logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');
 });

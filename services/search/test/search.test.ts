@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ClipModel, QueryEncoder, type TextEmbedder } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
-import { checkReadiness, createLogger } from '@sis/config';
+import { createLogger } from '@sis/config';
 import { SearchResponseSchema } from '@sis/contracts';
 import { createDatabase, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
@@ -51,7 +51,7 @@ beforeAll(async () => {
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
   const search = new SearchService({ images, encoder: new QueryEncoder(counting, 100), efSearch: 40 });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
-  server = createApp({ logger, search, readiness: () => checkReadiness({ postgres: () => pingDatabase(db) }) }).listen(0, '127.0.0.1');
+  server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -150,7 +150,7 @@ describe('operations', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.postgres!.ok).toBe(true);
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/sis_search_request_seconds_count\{status="200"\} \d+/);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/sis_http_request_seconds_count\{method="POST",route="\/search",status="200"\} \d+/);
     const missing = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'my-request-1' } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-request-id')).toBe('my-request-1');

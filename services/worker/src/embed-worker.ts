@@ -9,7 +9,7 @@ import type { ObjectStorage } from '@sis/storage';
 import { EmbedBatcher } from './embed-batcher.js';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
 import { Sweeper } from './sweeper.js';
-import { WorkerMetrics } from './worker-metrics.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface EmbedWorkerDeps {
   config: Config;
@@ -20,20 +20,20 @@ export interface EmbedWorkerDeps {
   redis: Redis;
   queue: EmbedQueue;
   clip: ClipModel;
+  /** Where the worker counts its jobs; made before the model loads, so /metrics answers from the start. */
+  metrics: WorkerMetrics;
 }
 
 /** The worker's moving parts, wired: BullMQ consumer, micro-batcher, handler and sweeper. */
 export interface EmbedWorker {
   worker: Worker<EmbedImageJob, JobOutcome>;
   sweeper: Sweeper;
-  metrics: WorkerMetrics;
   /** Stops taking jobs, lets the jobs in hand finish, stops the sweeper. */
   close(): Promise<void>;
 }
 
 export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
-  const { config, logger, clip } = deps;
-  const metrics = new WorkerMetrics();
+  const { config, logger, clip, metrics } = deps;
   const images = new ImageRepository(deps.db);
   const batcher = new EmbedBatcher({
     embed: (batch) => clip.embedPixels(batch),
@@ -93,7 +93,6 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
   return {
     worker,
     sweeper,
-    metrics,
     async close() {
       clearInterval(heartbeat);
       await sweeper.stop();

@@ -1,10 +1,11 @@
 import { ClipModel } from '@sis/clip';
-import { checkReadiness, createLogger, loadConfig, stopOnSignals } from '@sis/config';
+import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, EMBEDDING_DIMENSION, pingDatabase } from '@sis/db';
+import { createServiceApp } from '@sis/http';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
-import { createHealthServer } from './health-server.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 const config = loadConfig();
 const logger = createLogger(config, 'worker');
@@ -12,20 +13,23 @@ const db = createDatabase({ url: config.database.url, poolSize: config.database.
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+const metrics = new WorkerMetrics();
 let embedWorker: EmbedWorker | undefined;
 
-// The health endpoint answers from the start; /readyz says ready once the model is loaded.
-const server = createHealthServer({
-  metrics: () => embedWorker?.metrics.registry,
-  readiness: () =>
-    checkReadiness({
-      model: async () => {
-        if (!embedWorker) throw new Error('model still loading');
-      },
-      postgres: () => pingDatabase(db),
-      redis: () => redis.ping(),
-      storage: () => storage.ping(),
-    }),
+// The worker has no API; its health, readiness and metrics answer from the start, and /readyz
+// says ready once the model is loaded.
+const server = createServiceApp({
+  service: 'worker',
+  logger,
+  metrics: metrics.registry,
+  readiness: {
+    model: async () => {
+      if (!embedWorker) throw new Error('model still loading');
+    },
+    postgres: () => pingDatabase(db),
+    redis: () => redis.ping(),
+    storage: () => storage.ping(),
+  },
 }).listen(config.http.workerPort, config.http.host);
 
 stopOnSignals(logger, async () => {
@@ -40,7 +44,7 @@ stopOnSignals(logger, async () => {
 try {
   logger.info({ model: config.clip.model }, 'loading CLIP image tower');
   const clip = await ClipModel.load({ ...config.clip, towers: ['vision'], dimension: EMBEDDING_DIMENSION, maxPixels: config.limits.maxPixels });
-  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
+  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, metrics });
   logger.info({ model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'worker failed to start');

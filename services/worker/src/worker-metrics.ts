@@ -1,11 +1,11 @@
-import { registerPeakMemory } from '@sis/config';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createMetricsRegistry } from '@sis/http';
+import { Counter, Histogram } from 'prom-client';
 
 export type Stage = 'fetch' | 'inspect' | 'decode' | 'infer' | 'write';
 
 /** The worker's Prometheus metrics, in a registry of its own (no global state). */
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry('worker');
   readonly jobs = new Counter({ name: 'sis_worker_jobs_total', help: 'Embed jobs finished, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
   readonly batchSize = new Histogram({ name: 'sis_worker_batch_size', help: 'Images per model call.', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
   readonly inferSeconds = new Histogram({ name: 'sis_worker_batch_seconds', help: 'Time of one model call.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
@@ -16,11 +16,6 @@ export class WorkerMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'sis_worker_' });
-    registerPeakMemory(this.registry, 'sis_worker_');
-  }
 
   /** Runs `work`, recording its duration under `stage`. */
   async time<T>(stage: Stage, work: () => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage, thumbnailKey } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
+import { WorkerMetrics } from '../src/worker-metrics.js';
 
 const prefix = `test-${randomUUID().slice(0, 8)}`;
 // A database of its own, so searches here see only this file's images.
@@ -17,7 +18,6 @@ const config = loadConfig({
   env: {
     ...inject('stackEnv'),
     DATABASE_URL: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'worker'),
-    CLIP_MODEL: TINY_CLIP_DIR,
     QUEUE_PREFIX: prefix,
     EMBED_BATCH: '4',
     EMBED_BATCH_WAIT_MS: '20',
@@ -36,10 +36,11 @@ const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue(redis, prefix);
 let clip: ClipModel;
 let running: EmbedWorker;
+const metrics = new WorkerMetrics();
 
 beforeAll(async () => {
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
-  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip });
+  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, metrics });
 });
 afterAll(async () => {
   await running?.close();
@@ -62,7 +63,7 @@ async function submit(bytes: Buffer, contentType: string, options: { declaredSiz
 const settled = (id: string): Promise<ImageRecord> => settledImage(images, id);
 
 async function imagesThroughModel(): Promise<number> {
-  const { values } = await running.metrics.batchSize.get();
+  const { values } = await metrics.batchSize.get();
   return values.find((v) => v.metricName === 'sis_worker_batch_size_sum')?.value ?? 0;
 }
 
@@ -94,11 +95,11 @@ describe('embed worker', () => {
 
   it('batches images that arrive together into shared model calls', async () => {
     const before = await imagesThroughModel();
-    const { values: beforeCalls } = await running.metrics.batchSize.get();
+    const { values: beforeCalls } = await metrics.batchSize.get();
     const callsBefore = beforeCalls.find((v) => v.metricName === 'sis_worker_batch_size_count')?.value ?? 0;
     const ids = await Promise.all(Array.from({ length: 12 }, async (_, i) => submit(await colourImage(i % 2 ? 'pink' : 'brown', { width: 200 + i, height: 150 }), 'image/jpeg')));
     for (const id of ids) expect((await settled(id)).status).toBe('ready');
-    const { values } = await running.metrics.batchSize.get();
+    const { values } = await metrics.batchSize.get();
     const calls = (values.find((v) => v.metricName === 'sis_worker_batch_size_count')?.value ?? 0) - callsBefore;
     expect((await imagesThroughModel()) - before).toBe(12);
     expect(calls).toBeLessThan(12);
@@ -179,7 +180,7 @@ describe('sweeper', () => {
       },
     });
     const retryQueue = new EmbedQueue(redis, `${prefix}-retry`);
-    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip });
+    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip, metrics: new WorkerMetrics() });
     try {
       const key = `test/${randomUUID()}`;
       const bytes = await colourImage('yellow', { width: 55, height: 55 });

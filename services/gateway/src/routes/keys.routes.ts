@@ -1,6 +1,6 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ApiKeySchema, CreateApiKeyRequestSchema, CreateApiKeyResponseSchema, IdParamsSchema, ListApiKeysResponseSchema } from '@sis/contracts';
-import { parse } from '@sis/contracts/http';
+import { parse } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { ApiKeyService } from '../services/api-key.service.js';

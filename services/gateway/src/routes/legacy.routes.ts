@@ -1,9 +1,8 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema, UnauthenticatedError, ValidationError } from '@sis/contracts';
-import { errorHandler, parse, type ErrorBodyFormat } from '@sis/contracts/http';
+import { errorHandler, parse, receiveFile, type ErrorBodyFormat } from '@sis/http';
 import type { Logger } from '@sis/config';
 import { Router, type RequestHandler } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
 import { document, type RouteGroup } from '../openapi.js';
 import type { LegacyService } from '../services/legacy.service.js';
@@ -64,7 +63,7 @@ export function legacyRoutes({ legacy, authenticate, maxUploadBytes, logger }: L
     res.json(await legacy.get(parse(LegacyNameParamsSchema, req.params, 'params').name));
   });
 
-  const receive = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxUploadBytes, files: 1, fields: 5 } }).single('file');
+  const receive = receiveFile({ field: 'file', maxBytes: maxUploadBytes });
   document(registry, {
     method: 'post', path: '/images/', tag, scope: 'write', legacy: true,
     summary: 'Upload an image under a unique name',

@@ -9,7 +9,7 @@ import {
   ListBatchesResponseSchema,
   QueuesResponseSchema,
 } from '@sis/contracts';
-import { parse } from '@sis/contracts/http';
+import { parse } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { OperationsService } from '../services/operations.service.js';

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { SearchQuerySchema, SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
-import { parse } from '@sis/contracts/http';
+import { parse } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { ImageService } from '../services/image.service.js';

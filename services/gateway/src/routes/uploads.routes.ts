@@ -10,9 +10,8 @@ import {
   MetadataSchema,
   ValidationError,
 } from '@sis/contracts';
-import { parse } from '@sis/contracts/http';
+import { parse, receiveFile } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
 import { document, type RouteGroup } from '../openapi.js';
 import type { UploadService } from '../services/upload.service.js';
@@ -85,7 +84,7 @@ export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutes
     res.json(await uploads.completeBatch(id, req.requestId));
   });
 
-  const receive = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxUploadBytes, files: 1, fields: 5, fieldSize: 64 * 1024 } }).single('file');
+  const receive = receiveFile({ field: 'file', maxBytes: maxUploadBytes });
   document(registry, {
     method: 'post', path: '/v1/images', tag, scope: 'write',
     summary: 'Upload a file through the gateway',

@@ -5,6 +5,7 @@ import {
   ACCEPTED_CONTENT_TYPES,
   ConflictError,
   CreateUploadRequestSchema,
+  fieldIssues,
   NotFoundError,
   PayloadTooLargeError,
   toImageDetail,
@@ -18,7 +19,6 @@ import {
   type ImageDetail,
   type PresignedUpload,
 } from '@sis/contracts';
-import { fieldIssues } from '@sis/contracts/http';
 import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
 import { imageKey, type ObjectStorage } from '@sis/storage';

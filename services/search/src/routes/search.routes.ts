@@ -1,5 +1,5 @@
 import { SearchRequestSchema, type SearchResponse } from '@sis/contracts';
-import { parse } from '@sis/contracts/http';
+import { parse } from '@sis/http';
 import { Router } from 'express';
 import type { SearchService } from '../services/search.service.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { FieldIssue } from '../common.js';
-import { ValidationError } from '../errors/index.js';
+import type { FieldIssue } from './common.js';
+import { ValidationError } from './errors/index.js';
 
 /** The value at `path` inside `input`, or undefined when any step is missing. */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -20,14 +20,8 @@ export function fieldIssues(error: z.ZodError, input: unknown, prefix?: string):
   }));
 }
 
-/**
- * Validates part of a request against its contract schema.
- * @param where names the part in messages (`body`, `query`, `params`); body fields are named bare.
- * @throws ValidationError listing every failing field.
- */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = fieldIssues(result.error, value, where === 'body' ? undefined : where);
-  throw new ValidationError('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+/** One ValidationError naming every failing field, as every 400 reports them. */
+export function validationError(error: z.ZodError, input: unknown, prefix?: string): ValidationError {
+  const issues = fieldIssues(error, input, prefix);
+  return new ValidationError('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
 }

@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ErrorResponse } from '../common.js';
-import { AppError, httpStatus, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import { AppError, httpStatus, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorResponse } from '@sis/contracts';
 
 interface LoggerLike {
   error(object: object, message: string): void;

@@ -1,0 +1,34 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { errorHandler, notFound } from './error-handler.js';
+import { healthRoutes, type HealthRoutesOptions } from './health.js';
+import { requestMetrics } from './metrics.js';
+import { requestId } from './request-id.js';
+
+export interface ServiceAppOptions extends HealthRoutesOptions {
+  logger: Logger;
+  /** Mounts the service's own middleware and routes, after the shared ones and the health routes. */
+  routes?: (app: Express) => void;
+}
+
+/** Probes and scrapes would drown the request log. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The express app every service starts from: request ids, request logs and metrics, the health
+ * routes, then the service's routes, then one JSON 404 and one error handler. Explicit, so a
+ * service's app.ts shows only what is its own.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId());
+  app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));
+  app.use(requestMetrics(options.metrics));
+  app.use(healthRoutes(options));
+  options.routes?.(app);
+  app.use(notFound());
+  app.use(errorHandler(options.logger));
+  return app;
+}

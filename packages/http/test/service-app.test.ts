@@ -1,0 +1,155 @@
+import type { AddressInfo } from 'node:net';
+import { ConflictError, ServiceUnavailableError } from '@sis/contracts';
+import express, { type Express } from 'express';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createMetricsRegistry, createServiceApp, parse, receiveFile, type ReadinessChecks } from '../src/index.js';
+
+const logger = pino({ level: 'silent' });
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const server of open.splice(0)) server.close();
+});
+
+/** A JSON body, shaped as the assertions check it. */
+const body = (response: Response): Promise<any> => response.json();
+
+/** Serves an app on a free loopback port; each test gets its own, so none shares state. */
+async function serve(app: Express): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  open.push(server);
+  await new Promise((resolve) => server.once('listening', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function app(options: { readiness?: ReadinessChecks; routes?: (app: Express) => void } = {}): Express {
+  return createServiceApp({ service: 'worker', logger, metrics: createMetricsRegistry('test'), readiness: options.readiness ?? {}, routes: options.routes });
+}
+
+describe('health routes', () => {
+  it('answers /healthz with the service name', async () => {
+    const base = await serve(app());
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await body(response)).toEqual({ status: 'ok', service: 'worker' });
+  });
+
+  it('answers /readyz 503 naming the failing dependency, and 200 once every check passes', async () => {
+    let postgresUp = false;
+    const base = await serve(app({ readiness: { postgres: async () => { if (!postgresUp) throw new Error('connection refused'); }, redis: async () => 'PONG' } }));
+    const down = await fetch(`${base}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await body(down)).toEqual({
+      status: 'unavailable',
+      checks: { postgres: { ok: false, error: 'connection refused', ms: expect.any(Number) }, redis: { ok: true, ms: expect.any(Number) } },
+    });
+    postgresUp = true;
+    const up = await fetch(`${base}/readyz`);
+    expect(up.status).toBe(200);
+    expect((await body(up)).status).toBe('ready');
+  });
+
+  it('gives up on a check that hangs, within the readiness timeout', async () => {
+    const base = await serve(app({ readiness: { storage: () => new Promise(() => undefined) } }));
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(503);
+    expect((await body(response)).checks.storage).toMatchObject({ ok: false, error: 'no answer within 2000 ms' });
+  });
+
+  it('serves Prometheus text with process metrics, peak memory and request timings by route pattern', async () => {
+    const base = await serve(app({ routes: (a) => a.get('/things/:id', (_req, res) => res.json({})) }));
+    await fetch(`${base}/things/42`);
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/^sis_test_process_max_rss_bytes \d+/m);
+    expect(text).toMatch(/^sis_test_process_cpu_seconds_total /m);
+    expect(text).toMatch(/^sis_http_request_seconds_count\{method="GET",route="\/things\/:id",status="200"\} 1$/m);
+  });
+});
+
+describe('errors', () => {
+  const routes = (a: Express) => {
+    a.use(express.json({ limit: '1kb' }));
+    a.post('/validate', (req, res) => {
+      res.json(parse(z.object({ size: z.number().int().min(1), name: z.string() }), req.body));
+    });
+    a.get('/conflict', () => {
+      throw new ConflictError('not_failed', 'only failed images can be retried');
+    });
+    a.get('/busy', () => {
+      throw new ServiceUnavailableError('database_unavailable', 'PostgreSQL is not answering', { retryAfterSeconds: 5 });
+    });
+    a.get('/bug', () => {
+      throw new TypeError('internal detail that must not leak');
+    });
+    a.post('/upload', receiveFile({ field: 'file', maxBytes: 10 }), (req, res) => {
+      res.json({ bytes: req.file?.size ?? 0 });
+    });
+  };
+
+  it('answers a route that does not exist with a JSON 404 carrying the request id it was given', async () => {
+    const base = await serve(app({ routes }));
+    const response = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'req-1' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-request-id')).toBe('req-1');
+    expect(await body(response)).toEqual({ error: { code: 'route_not_found', message: 'no route for GET /nope', requestId: 'req-1' } });
+  });
+
+  it('replaces a request id that is not sane with a fresh one', async () => {
+    const base = await serve(app({ routes }));
+    const response = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'has spaces and <angles>' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('names every failing field of a body, and says "is required" for missing ones', async () => {
+    const base = await serve(app({ routes }));
+    const response = await fetch(`${base}/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 0 }) });
+    expect(response.status).toBe(400);
+    const { error } = await body(response);
+    expect(error).toMatchObject({ code: 'validation_failed', details: [{ field: 'size', message: expect.stringMatching(/>=1|at least/) }, { field: 'name', message: 'is required' }] });
+  });
+
+  it('maps malformed and oversized JSON to 400 and 413', async () => {
+    const base = await serve(app({ routes }));
+    const post = (body: string) => fetch(`${base}/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const malformed = await post('{"size": ');
+    expect(malformed.status).toBe(400);
+    expect((await body(malformed)).error.code).toBe('invalid_json');
+    const large = await post(JSON.stringify({ name: 'x'.repeat(2000), size: 1 }));
+    expect(large.status).toBe(413);
+    expect((await body(large)).error.code).toBe('payload_too_large');
+  });
+
+  it('maps domain errors to their status, with Retry-After when the error gives one', async () => {
+    const base = await serve(app({ routes }));
+    expect((await fetch(`${base}/conflict`)).status).toBe(409);
+    const busy = await fetch(`${base}/busy`);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('5');
+    expect((await body(busy)).error).toMatchObject({ code: 'database_unavailable', details: { retryAfterSeconds: 5 } });
+  });
+
+  it('answers an unexpected error 500 without its internals', async () => {
+    const base = await serve(app({ routes }));
+    const response = await fetch(`${base}/bug`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).not.toMatch(/internal detail/);
+    expect(JSON.parse(text).error.code).toBe('internal_error');
+  });
+
+  it('takes a file within the limit and answers 413 for a larger one', async () => {
+    const base = await serve(app({ routes }));
+    const upload = (bytes: number) => {
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.alloc(bytes)]), 'f.bin');
+      return fetch(`${base}/upload`, { method: 'POST', body: form });
+    };
+    expect(await body(await upload(10))).toEqual({ bytes: 10 });
+    const large = await upload(11);
+    expect(large.status).toBe(413);
+    expect((await body(large)).error).toMatchObject({ code: 'file_too_large', message: 'file: the file is larger than the upload limit' });
+  });
+});
