@@ -71,7 +71,7 @@ describe('docker-compose.yml', () => {
       const { build, command } = services[name]!;
       expect(existsSync(`${root}${build!.dockerfile}`)).toBe(true);
       expect(dockerfile).toMatch(new RegExp(`^FROM .* AS ${build!.target}$`, 'm'));
-      const entry = command!.find((part) => part.endsWith('/dist/main.js') || part.endsWith('/dist/bin.js'))!;
+      const entry = command!.find((part) => /\/dist\/.+\.js$/.test(part))!;
       expect(existsSync(`${root}${entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')}`), entry).toBe(true);
     }
   });

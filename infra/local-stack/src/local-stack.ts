@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@sis/db';
+import { migrateDatabase } from './migrate.js';
 import { isPortFree, PortInUseError } from './ports.js';
 import { PostgresServer } from './postgres.js';
 import { RedisServer } from './redis.js';
@@ -24,7 +24,7 @@ export interface LocalStackOptions {
   bucket?: string;
   /** false trades crash safety for speed (fsync off), for throwaway test stacks. @defaultValue true */
   durable?: boolean;
-  /** Run database migrations once PostgreSQL is up. @defaultValue true */
+  /** Create the database and run migrations (@sis/db's migrate command) once PostgreSQL is up. @defaultValue true */
   migrate?: boolean;
 }
 
@@ -89,13 +89,7 @@ export class LocalStack {
     const stack = new LocalStack({ postgres, redis, s3, bucket });
     try {
       await Promise.all([postgres?.start(), redis?.start(), s3?.start()]);
-      if (postgres) {
-        await ensureDatabaseExists(postgres.url);
-        if (options.migrate ?? true) {
-          const db = createDatabase({ url: postgres.url, poolSize: 1 });
-          await migrateToLatest(db).finally(() => db.destroy());
-        }
-      }
+      if (postgres && (options.migrate ?? true)) await migrateDatabase(postgres.url, { createDatabase: true });
     } catch (error) {
       await stack.stop();
       throw error;

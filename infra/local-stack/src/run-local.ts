@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { concurrently } from 'concurrently';
 import { loadConfig } from '@sis/config';
-import { createDatabase, migrateToLatest } from '@sis/db';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
+import { migrateDatabase } from './migrate.js';
 import { SERVICES, serviceMain } from './services.js';
 
 export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'ports'> {
@@ -61,9 +61,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     const config = loadConfig({ env: serviceEnv });
     // The gateway talks to the search service started here, on whatever port it was given.
     if (!env.SEARCH_URL?.trim()) serviceEnv.SEARCH_URL = `http://127.0.0.1:${config.http.searchPort}`;
-    const db = createDatabase({ url: config.database.url, poolSize: 1 });
-    const applied = await migrateToLatest(db).finally(() => db.destroy());
-    if (applied.length) say(`migrations applied: ${applied.map((m) => m.migrationName).join(', ')}`);
+    // The local PostgreSQL starts empty; a database configured elsewhere is its owner's to create.
+    const migrated = await migrateDatabase(config.database.url, { createDatabase: components.includes('postgres') });
+    if (migrated.startsWith('migrations applied')) say(migrated);
     if (components.length) say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}`);
 
     const { result, commands } = concurrently(

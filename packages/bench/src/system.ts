@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, ensureDatabaseExists, migrateToLatest } from '@sis/db';
-import { freePort, LocalStack, runLocal } from '@sis/local-stack';
+import { freePort, LocalStack, migrateDatabase, runLocal } from '@sis/local-stack';
 
 export const BENCH_ADMIN_TOKEN = `bench-${randomUUID()}`;
 
@@ -39,9 +38,7 @@ export class BenchSystem {
   async database(name: string): Promise<string> {
     const url = new URL(this.#stack.env.DATABASE_URL!);
     url.pathname = `/${name}`;
-    await ensureDatabaseExists(url.toString());
-    const db = createDatabase({ url: url.toString(), poolSize: 1 });
-    await migrateToLatest(db).finally(() => db.destroy());
+    await migrateDatabase(url.toString(), { createDatabase: true });
     return url.toString();
   }
 

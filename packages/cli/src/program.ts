@@ -5,7 +5,6 @@ import { createApiClient, type ApiClient } from './client.js';
 import { ingestCommand } from './commands/ingest.command.js';
 import { jobsCommand, retryCommand } from './commands/jobs.command.js';
 import { keysCommand } from './commands/keys.command.js';
-import { migrateCommand } from './commands/migrate.command.js';
 import { searchCommand, similarCommand } from './commands/search.command.js';
 import { stackCommand, upCommand } from './commands/stack.command.js';
 
@@ -40,6 +39,5 @@ export function createProgram(): Command {
     .addCommand(retryCommand(client))
     .addCommand(keysCommand(client))
     .addCommand(upCommand())
-    .addCommand(stackCommand())
-    .addCommand(migrateCommand());
+    .addCommand(stackCommand());
 }

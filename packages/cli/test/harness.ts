@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, type Database, type Kysely } from '@sis/db';
 import { freePort, runLocal } from '@sis/local-stack';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { inject } from 'vitest';
@@ -11,7 +10,6 @@ export const SIS_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
 export interface RunningSis {
   url: string;
   adminToken: string;
-  db: Kysely<Database>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +44,6 @@ export async function startSis(): Promise<RunningSis> {
   return {
     url: `http://127.0.0.1:${port}`,
     adminToken,
-    db: createDatabase({ url: databaseUrl }),
     async stop() {
       stop.abort();
       await running;

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { SETTING_ALIASES, settingsSchema, type Settings } from './settings.js';
+import type { z } from 'zod';
+import { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';
 
 /** The validated settings, grouped by what they configure. */
 export interface Config {
@@ -60,32 +61,7 @@ export interface LoadConfigOptions {
  * @throws ConfigError listing every missing or invalid variable and what it expects.
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
-  const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...fromFile, ...(options.env ?? process.env) })) {
-    if (value !== undefined && value.trim() !== '') raw[key] = value;
-  }
-  for (const [alias, { name, transform }] of Object.entries(SETTING_ALIASES)) {
-    const value = raw[alias];
-    if (value !== undefined && raw[name] === undefined) raw[name] = transform ? transform(value) : value;
-  }
-
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue): ConfigProblem => {
-        const variable = String(issue.path[0] ?? '(config)');
-        const missing = issue.code === 'invalid_type' && raw[variable] === undefined;
-        const description = settingsSchema.shape[variable as keyof Settings]?.description;
-        return {
-          variable,
-          message: missing ? `missing; ${description ?? 'required'}${aliasHint(variable)}` : `${issue.message} (got "${raw[variable]}")`,
-        };
-      }),
-    );
-  }
-  const s = parsed.data;
+  const s = readSettings(settingsSchema, options);
   if (Boolean(s.S3_ACCESS_KEY_ID) !== Boolean(s.S3_SECRET_ACCESS_KEY)) {
     const missing = s.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
     throw new ConfigError([{ variable: missing, message: 'missing; S3 credentials need both the access key and the secret key' }]);
@@ -136,6 +112,43 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       legacyWaitMs: s.LEGACY_WAIT_MS,
     },
   };
+}
+
+/**
+ * Only the database settings, for commands that need nothing else (the migrate command): the
+ * same reading, aliases and errors as {@link loadConfig}, without requiring Redis or S3.
+ * @throws ConfigError listing every missing or invalid variable and what it expects.
+ */
+export function loadDatabaseConfig(options: LoadConfigOptions = {}): Config['database'] {
+  const s = readSettings(settingsSchema.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true }), options);
+  return { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE };
+}
+
+/** Reads the environment (and dotenv file), applies the aliases, and validates it against `schema`. */
+function readSettings<S extends z.ZodObject>(schema: S, options: LoadConfigOptions): z.infer<S> {
+  const envFile = options.envFile === undefined ? resolve('.env') : options.envFile;
+  const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...fromFile, ...(options.env ?? process.env) })) {
+    if (value !== undefined && value.trim() !== '') raw[key] = value;
+  }
+  for (const [alias, { name, transform }] of Object.entries(SETTING_ALIASES)) {
+    const value = raw[alias];
+    if (value !== undefined && raw[name] === undefined) raw[name] = transform ? transform(value) : value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue): ConfigProblem => {
+      const variable = String(issue.path[0] ?? '(config)');
+      const missing = issue.code === 'invalid_type' && raw[variable] === undefined;
+      const description = settingsSchema.shape[variable as SettingName]?.description;
+      return {
+        variable,
+        message: missing ? `missing; ${description ?? 'required'}${aliasHint(variable)}` : `${issue.message} (got "${raw[variable]}")`,
+      };
+    }),
+  );
 }
 
 function aliasHint(variable: string): string {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, renderSettingsTable, SETTING_ALIASES, settingsSchema } from '../src/index.js';
+import { ConfigError, loadConfig, loadDatabaseConfig, renderSettingsTable, SETTING_ALIASES, settingsSchema } from '../src/index.js';
 
 const REQUIRED = { DATABASE_URL: 'postgres://sis@127.0.0.1:5432/sis', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -115,6 +115,24 @@ describe('loadConfig', () => {
 
   it('rejects an admin token too short to be a secret', () => {
     expect(problemsOf({ ...REQUIRED, ADMIN_PW: 'short' }).ADMIN_TOKEN).toBe('must be at least 8 characters (got "short")');
+  });
+});
+
+describe('loadDatabaseConfig', () => {
+  it('needs only the database settings, read the same way as every other', () => {
+    expect(loadDatabaseConfig({ envFile: false, env: { SQLALCHEMY_DATABASE_URI: 'postgresql+psycopg2://u@db:5432/sis', DATABASE_POOL_SIZE: '3' } })).toEqual({
+      url: 'postgresql://u@db:5432/sis',
+      poolSize: 3,
+    });
+    const error = (() => {
+      try {
+        loadDatabaseConfig({ envFile: false, env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems.map((p) => p.variable)).toEqual(['DATABASE_URL']);
   });
 });
 
