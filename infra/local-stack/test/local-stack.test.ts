@@ -44,7 +44,7 @@ describe('LocalStack', () => {
       S3_BUCKET: 'sis-images',
     });
     const db = createDatabase({ url: first.env.DATABASE_URL! });
-    const image = await new ImageRepository(db).create({ object_key: 'k/1', content_type: 'image/png', declared_size: 10 });
+    const image = await new ImageRepository({ db }).create({ object_key: 'k/1', content_type: 'image/png', declared_size: 10 });
     await db.destroy();
     const redis = new Redis(first.env.REDIS_URL!);
     await redis.set('kept', 'yes');
@@ -60,7 +60,7 @@ describe('LocalStack', () => {
 
     const second = await LocalStack.start({ dataDir: dir, ports: p, durable: false });
     const db2 = createDatabase({ url: second.env.DATABASE_URL! });
-    expect((await new ImageRepository(db2).findById(image.id))?.object_key).toBe('k/1');
+    expect((await new ImageRepository({ db: db2 }).findById(image.id))?.object_key).toBe('k/1');
     await db2.destroy();
     const redis2 = new Redis(second.env.REDIS_URL!);
     expect(await redis2.get('kept')).toBe('yes');

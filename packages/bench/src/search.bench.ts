@@ -1,5 +1,5 @@
 import { settingsSchema } from '@sis/config';
-import { createDatabase, ImageRepository, type SearchFilterOptions } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageStatsRepository, type SearchFilterOptions } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -58,7 +58,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
   const url = await system.database(`search_${label}_${Date.now()}`);
   // Configured as the search service configures its pool, so "SQL" is exactly what it runs.
   const db = createDatabase({ url, poolSize: 4, efSearch: SERVICE_EF_SEARCH });
-  const images = new ImageRepository(db, { sessionEfSearch: SERVICE_EF_SEARCH });
+  const embeddings = new EmbeddingRepository({ db, sessionEfSearch: SERVICE_EF_SEARCH });
   try {
     const mixture = new GaussianMixture({ dimension: 512, centres: 300, spread: 0.03, seed: 42 });
     let loadSeconds = 0;
@@ -75,16 +75,16 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     const ids = (rows: { image: { id: string } }[]) => rows.map((r) => r.image.id);
 
     const exact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT })));
-    await latencies(queries.slice(0, 20), async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
-    const approximate = await latencies(queries, async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+    await latencies(queries.slice(0, 20), async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+    const approximate = await latencies(queries, async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
 
     const filters: SearchFilterOptions = { contentType: 'image/png' };
     const filteredExact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT, filters })));
-    const filtered = await latencies(queries, async (q) => ids(await images.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
+    const filtered = await latencies(queries, async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
 
     // Like for like with the end-to-end run: the same image queries, straight through pg.
     const sample = await sampleImageIds(db, QUERIES);
-    const byImage = async (imageId: string) => ids(await images.nearest({ query: { imageId }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH }));
+    const byImage = async (imageId: string) => ids(await embeddings.nearest({ query: { imageId }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH }));
     for (const id of sample.slice(0, 20)) await byImage(id);
     const imageSql: number[] = [];
     for (const id of sample) imageSql.push((await timed(() => byImage(id)))[1]);
@@ -127,7 +127,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       await services.stop();
     }
 
-    const stats = await images.vectorIndexStats();
+    const stats = await new ImageStatsRepository({ db }).vectorIndexStats();
     return {
       size,
       loadSeconds: round(loadSeconds, 1),

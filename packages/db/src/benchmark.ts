@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ImageRepository, type NearestOptions, type Neighbour } from './repositories/image.repository.js';
+import { EmbeddingRepository, toNeighbours, type NearestOptions, type Neighbour } from './repositories/embedding.repository.js';
 import type { Database } from './schema.js';
 
 /**
@@ -107,8 +107,7 @@ export async function exactNearest(db: Kysely<Database>, options: Omit<NearestOp
   return db.transaction().execute(async (trx) => {
     await sql`set local enable_indexscan = off`.execute(trx);
     await sql`set local enable_bitmapscan = off`.execute(trx);
-    const rows = await new ImageRepository(trx).nearestQuery(options).execute();
-    return rows.map(({ distance, ...image }) => ({ image: image as Neighbour['image'], distance: Number(distance) }));
+    return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options).execute());
   });
 }
 

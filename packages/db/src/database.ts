@@ -9,7 +9,7 @@ export interface DatabaseOptions {
   poolSize?: number;
   /**
    * HNSW candidate list size every connection starts with. Queries that want this value then
-   * need no transaction around them to set it (see ImageRepository.nearest).
+   * need no transaction around them to set it (see EmbeddingRepository.nearest).
    */
   efSearch?: number;
 }

@@ -3,11 +3,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ApiKeyRepository,
+  EmbeddingRepository,
   createDatabase,
   describeServer,
   ensureDatabaseExists,
   fromVectorLiteral,
   ImageRepository,
+  ImageStatsRepository,
   IngestBatchRepository,
   migrateToLatest,
   toVectorLiteral,
@@ -60,7 +62,8 @@ describe('migrations', () => {
 });
 
 describe('ImageRepository', () => {
-  const images = () => new ImageRepository(db);
+  const images = () => new ImageRepository({ db });
+  const embeddings = () => new EmbeddingRepository({ db });
   const newImage = (n: number, extra: object = {}) => ({
     object_key: `test/${randomUUID()}`,
     content_type: 'image/jpeg',
@@ -88,10 +91,10 @@ describe('ImageRepository', () => {
   });
 
   it('pages newest first without skipping or repeating rows', async () => {
-    const batch = await new IngestBatchRepository(db).create('paging');
+    const batch = await new IngestBatchRepository({ db }).create('paging');
     // One transaction gives every row the same created_at, so only the id tie-break orders them.
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < 7; i++) await new ImageRepository(trx).create(newImage(i, { batch_id: batch.id }));
+      for (let i = 0; i < 7; i++) await new ImageRepository({ db: trx }).create(newImage(i, { batch_id: batch.id }));
     });
     const seen: string[] = [];
     let after: { createdAt: Date; id: string } | undefined;
@@ -108,7 +111,7 @@ describe('ImageRepository', () => {
   });
 
   it('keeps batch counts in step with image statuses', async () => {
-    const batches = new IngestBatchRepository(db);
+    const batches = new IngestBatchRepository({ db });
     const batch = await batches.create('counts');
     const a = await images().create(newImage(1, { batch_id: batch.id }));
     const b = await images().create(newImage(2, { batch_id: batch.id }));
@@ -138,20 +141,20 @@ describe('ImageRepository', () => {
     // Written once: a second write (a stale redelivery) finds the image no longer processing.
     expect(await images().markReady(ids[0]!, { model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, embedding: unit(5) })).toBeUndefined();
 
-    const hits = await images().nearest({ query: { embedding: unit(10) }, limit: 3 });
+    const hits = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3 });
     expect(hits.map((h) => h.image.id)).toEqual(ids.slice(0, 3));
     expect(hits[0]!.distance).toBeCloseTo(0, 5);
     expect(hits[1]!.distance).toBeCloseTo(1 - Math.sqrt(1 - 0.09), 5);
     expect(hits[0]!.image).not.toHaveProperty('embedding');
 
-    const similar = await images().nearest({ query: { imageId: ids[0]! }, limit: 2 });
+    const similar = await embeddings().nearest({ query: { imageId: ids[0]! }, limit: 2 });
     expect(similar.map((h) => h.image.id)).toEqual(ids.slice(1, 3));
 
-    const filtered = await images().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { exif: { Make: 'OtherCam' } } });
+    const filtered = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { exif: { Make: 'OtherCam' } } });
     expect(filtered.map((h) => h.image.id)).toEqual([ids[3]]);
-    const none = await images().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { createdAfter: new Date(Date.now() + 60_000) } });
+    const none = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { createdAfter: new Date(Date.now() + 60_000) } });
     expect(none).toEqual([]);
-    expect((await images().countByStatus()).ready).toBeGreaterThanOrEqual(4);
+    expect((await new ImageStatsRepository({ db }).countByStatus()).ready).toBeGreaterThanOrEqual(4);
   });
 
   it('reuses the vector of an earlier image with the same bytes', async () => {
@@ -162,7 +165,7 @@ describe('ImageRepository', () => {
     expect(await images().findReadyBySha256('c'.repeat(64), original.id)).toBeUndefined();
     const ready = await images().markReadyAsDuplicate(copy.id, { sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, duplicateOf: original.id });
     expect(ready).toMatchObject({ status: 'ready', model: 'm1', duplicate_of: original.id });
-    const [nearest] = await images().nearest({ query: { embedding: unit(42) }, limit: 2 });
+    const [nearest] = await embeddings().nearest({ query: { embedding: unit(42) }, limit: 2 });
     expect(nearest!.distance).toBeCloseTo(0, 5);
   });
 
@@ -182,7 +185,7 @@ describe('ImageRepository', () => {
     // With a few rows the planner prefers a scan; make it cost the index as production would.
     await db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      const plan = await new ImageRepository(trx).nearestQuery({ query: { embedding: unit(3) }, limit: 10 }).explain();
+      const plan = await new EmbeddingRepository({ db: trx }).nearestQuery({ query: { embedding: unit(3) }, limit: 10 }).explain();
       const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
       expect(text).toMatch(/Index Scan using images_embedding_hnsw_idx/);
     });
@@ -191,7 +194,7 @@ describe('ImageRepository', () => {
 
 describe('ApiKeyRepository', () => {
   it('finds keys by hash until they are revoked, and never returns the hash', async () => {
-    const keys = new ApiKeyRepository(db);
+    const keys = new ApiKeyRepository({ db });
     const hash = 'f'.repeat(64);
     const created = await keys.create({ name: 'ci', prefix: 'sis_abcd', secretHash: hash, scopes: ['read', 'write'] });
     expect(created).not.toHaveProperty('secret_hash');
@@ -219,10 +222,10 @@ describe('session ef_search', () => {
     try {
       const { rows } = await sql<{ ef: string }>`select current_setting('hnsw.ef_search') as ef`.execute(tuned);
       expect(rows[0]!.ef).toBe('64');
-      const repository = new ImageRepository(tuned, { sessionEfSearch: 64 });
+      const repository = new EmbeddingRepository({ db: tuned, sessionEfSearch: 64 });
       const queries: string[] = [];
       const logged = tuned.withPlugin({ transformQuery: (args) => (queries.push(args.node.kind), args.node), transformResult: async (args) => args.result });
-      const loggedRepository = new ImageRepository(logged, { sessionEfSearch: 64 });
+      const loggedRepository = new EmbeddingRepository({ db: logged, sessionEfSearch: 64 });
       const hits = await loggedRepository.nearest({ query: { embedding: unit(10) }, limit: 3, efSearch: 64 });
       expect(hits.length).toBeGreaterThan(0);
       // No SET LOCAL (a raw statement), so no transaction either.

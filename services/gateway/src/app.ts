@@ -1,5 +1,5 @@
 import type { Config, Logger } from '@sis/config';
-import { ApiKeyRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import { createServiceApp, rateLimitPerMinute } from '@sis/http';
@@ -81,14 +81,15 @@ export function describeApi(): object {
 /** Builds the gateway: every service wired from its dependencies, no module-level state. */
 export function createApp(deps: GatewayDeps): Express {
   const { config, logger, db, storage, redis, queue } = deps;
-  const images = new ImageRepository(db);
-  const batches = new IngestBatchRepository(db);
-  const metrics = new GatewayMetrics({ queue, images });
+  const images = new ImageRepository({ db });
+  const stats = new ImageStatsRepository({ db });
+  const batches = new IngestBatchRepository({ db });
+  const metrics = new GatewayMetrics({ queue, stats });
   const search = new SearchClient(config.http.searchUrl, config.search.timeoutMs);
-  const keys = new ApiKeyService(new ApiKeyRepository(db), config.auth.adminToken);
+  const keys = new ApiKeyService(new ApiKeyRepository({ db }), config.auth.adminToken);
   const imageService = new ImageService({ images, storage, queue, metrics });
   const uploads = new UploadService({ images, batches, storage, queue, imageService, limits: config.limits, metrics, logger });
-  const operations = new OperationsService({ images, batches, queue, workers: new WorkerRegistry(redis, config.redis.queuePrefix), imageService });
+  const operations = new OperationsService({ images, stats, batches, queue, workers: new WorkerRegistry(redis, config.redis.queuePrefix), imageService });
   const legacy = new LegacyService({ images, storage, uploads, imageService, search, waitMs: config.limits.legacyWaitMs });
 
   const publicRead = { publicRead: config.http.publicRead };

@@ -1,4 +1,4 @@
-import type { ImageRepository } from '@sis/db';
+import type { ImageStatsRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
 import { createMetricsRegistry } from '@sis/http';
 import { Counter, Gauge } from 'prom-client';
@@ -10,7 +10,7 @@ export class GatewayMetrics {
   readonly uploadsCompleted = new Counter({ name: 'sis_uploads_completed_total', help: 'Uploads confirmed and queued.', registers: [this.registry] });
   readonly imagesDeleted = new Counter({ name: 'sis_images_deleted_total', help: 'Images deleted.', registers: [this.registry] });
 
-  constructor(sources: { queue: EmbedQueue; images: ImageRepository }) {
+  constructor(sources: { queue: EmbedQueue; stats: ImageStatsRepository }) {
     // Read on scrape, so the numbers are Redis's and Postgres's own rather than a local tally.
     new Gauge({
       name: 'sis_queue_jobs',
@@ -28,7 +28,7 @@ export class GatewayMetrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const counts = await sources.images.countByStatus();
+        const counts = await sources.stats.countByStatus();
         for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });

@@ -1,6 +1,6 @@
 import { ClipModel, QueryEncoder } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, EMBEDDING_DIMENSION, ImageRepository, pingDatabase } from '@sis/db';
+import { createDatabase, EMBEDDING_DIMENSION, EmbeddingRepository, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
 import { SearchService } from './services/search.service.js';
 
@@ -19,7 +19,8 @@ try {
 // Connections start at the configured ef_search, so ordinary queries need no transaction.
 const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize, efSearch: config.search.efSearch });
 const search = new SearchService({
-  images: new ImageRepository(db, { sessionEfSearch: config.search.efSearch }),
+  images: new ImageRepository({ db }),
+  embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
   encoder: new QueryEncoder(clip, config.search.cacheSize),
   efSearch: config.search.efSearch,
 });

@@ -6,7 +6,7 @@ import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchResponseSchema } from '@sis/contracts';
-import { createDatabase, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -38,7 +38,7 @@ async function post(body: unknown, raw = false): Promise<{ status: number; body:
 
 beforeAll(async () => {
   db = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search') });
-  images = new ImageRepository(db);
+  images = new ImageRepository({ db });
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
   const counting: TextEmbedder = {
     modelId: clip.modelId,
@@ -47,9 +47,9 @@ beforeAll(async () => {
       return clip.embedText(text);
     },
   };
-  batchId = (await new IngestBatchRepository(db).create('search-test')).id;
+  batchId = (await new IngestBatchRepository({ db }).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  const search = new SearchService({ images, encoder: new QueryEncoder(counting, 100), efSearch: 40 });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder(counting, 100), efSearch: 40 });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { ClipModel } from '@sis/clip';
 import type { Config, Logger } from '@sis/config';
-import { ImageRepository, type Database, type Kysely } from '@sis/db';
+import { ImageRepository, ImageStatsRepository, type Database, type Kysely } from '@sis/db';
 import { LeaderLock, QUEUE_NAMES, WorkerRegistry, type EmbedImageJob, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import { EmbedBatcher } from './embed-batcher.js';
@@ -34,7 +34,7 @@ export interface EmbedWorker {
 
 export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
   const { config, logger, clip, metrics } = deps;
-  const images = new ImageRepository(deps.db);
+  const images = new ImageRepository({ db: deps.db });
   const batcher = new EmbedBatcher({
     embed: (batch) => clip.embedPixels(batch),
     maxBatch: config.worker.embedBatch,
@@ -68,6 +68,7 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
 
   const sweeper = new Sweeper({
     images,
+    stats: new ImageStatsRepository({ db: deps.db }),
     storage: deps.storage,
     queue: deps.queue,
     lock: new LeaderLock(deps.redis, `${config.redis.queuePrefix}:sweeper`, Math.max(config.worker.sweepIntervalMs * 3, 10_000)),

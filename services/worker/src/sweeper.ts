@@ -1,5 +1,5 @@
 import type { Logger } from '@sis/config';
-import type { ImageRepository } from '@sis/db';
+import type { ImageRepository, ImageStatsRepository } from '@sis/db';
 import type { EmbedQueue, LeaderLock } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 
@@ -8,6 +8,7 @@ export const SWEEP_PAGE = 1000;
 
 export interface SweeperProps {
   images: ImageRepository;
+  stats: ImageStatsRepository;
   storage: ObjectStorage;
   queue: EmbedQueue;
   /** Only the holder sweeps, so several workers do not double the work. */
@@ -85,7 +86,7 @@ export class Sweeper {
    * Postgres has unfinished images, nothing can be missing (job ids are image ids).
    */
   async #redisMayHaveLostJobs(): Promise<boolean> {
-    const [images, jobs] = await Promise.all([this.#props.images.countByStatus(), this.#props.queue.counts()]);
+    const [images, jobs] = await Promise.all([this.#props.stats.countByStatus(), this.#props.queue.counts()]);
     return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.prioritized + jobs.paused;
   }
 

@@ -32,7 +32,7 @@ const env = {
 };
 const config = loadConfig({ env, envFile: false });
 const db = createDatabase({ url: config.database.url });
-const images = new ImageRepository(db);
+const images = new ImageRepository({ db });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue(redis, prefix);

@@ -3,7 +3,7 @@ import { ClipModel } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger, loadConfig } from '@sis/config';
-import { createDatabase, ImageRepository, type ImageRecord } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, type ImageRecord } from '@sis/db';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage, thumbnailKey } from '@sis/storage';
@@ -30,7 +30,7 @@ const config = loadConfig({
 });
 const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'worker');
 const db = createDatabase({ url: config.database.url });
-const images = new ImageRepository(db);
+const images = new ImageRepository({ db });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue(redis, prefix);
@@ -88,7 +88,7 @@ describe('embed worker', () => {
     for (const colour of ['green', 'yellow', 'purple']) ids[colour] = await submit(await colourImage(colour, { band: 'white' }), 'image/jpeg');
     for (const id of Object.values(ids)) await settled(id);
     for (const [colour, id] of Object.entries(ids)) {
-      const [best] = await images.nearest({ query: { embedding: await clip.embedText(`a ${colour} photo`) }, limit: 1, filters: { createdAfter: new Date(Date.now() - 60_000) } });
+      const [best] = await new EmbeddingRepository({ db }).nearest({ query: { embedding: await clip.embedText(`a ${colour} photo`) }, limit: 1, filters: { createdAfter: new Date(Date.now() - 60_000) } });
       expect(best?.image.id, colour).toBe(id);
     }
   });

@@ -6,12 +6,16 @@ export type ApiKeyRecord = Omit<Selectable<ApiKeysTable>, 'secret_hash'>;
 
 const KEY_COLUMNS = ['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
+export interface ApiKeyRepositoryOptions {
+  db: Kysely<Database>;
+}
+
 /** Every query on `api_keys`. Secrets arrive already hashed; hashing is the caller's rule. */
 export class ApiKeyRepository {
   readonly #db: Kysely<Database>;
 
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
+  constructor(options: ApiKeyRepositoryOptions) {
+    this.#db = options.db;
   }
 
   async create(key: { name: string; prefix: string; secretHash: string; scopes: string[] }): Promise<ApiKeyRecord> {

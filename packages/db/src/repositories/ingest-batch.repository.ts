@@ -3,12 +3,16 @@ import type { Database, IngestBatchesTable } from '../schema.js';
 
 export type IngestBatchRecord = Selectable<IngestBatchesTable>;
 
+export interface IngestBatchRepositoryOptions {
+  db: Kysely<Database>;
+}
+
 /** Every query on `ingest_batches`. Counts are maintained by a trigger on `images`. */
 export class IngestBatchRepository {
   readonly #db: Kysely<Database>;
 
-  constructor(db: Kysely<Database>) {
-    this.#db = db;
+  constructor(options: IngestBatchRepositoryOptions) {
+    this.#db = options.db;
   }
 
   async create(label: string | null = null): Promise<IngestBatchRecord> {

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, type BatchResponse, type DashboardResponse, type JobResponse, type QueuesResponse } from '@sis/contracts';
-import type { ImageRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
+import type { ImageRepository, ImageStatsRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
 import { QUEUE_NAMES, type EmbedQueue, type WorkerRegistry } from '@sis/queue';
 import type { ImageService } from './image.service.js';
 
@@ -10,6 +10,7 @@ export const THROUGHPUT_MINUTES = 30;
 
 export interface OperationsServiceProps {
   images: ImageRepository;
+  stats: ImageStatsRepository;
   batches: IngestBatchRepository;
   queue: EmbedQueue;
   workers: WorkerRegistry;
@@ -44,7 +45,7 @@ export class OperationsService {
   }
 
   async queues(): Promise<QueuesResponse> {
-    const [counts, images] = await Promise.all([this.#props.queue.counts(), this.#props.images.countByStatus()]);
+    const [counts, images] = await Promise.all([this.#props.queue.counts(), this.#props.stats.countByStatus()]);
     return { queues: [{ name: QUEUE_NAMES.embed, counts }], images };
   }
 
@@ -60,13 +61,13 @@ export class OperationsService {
 
   /** Everything the ops dashboard shows, in one call it can poll. */
   async dashboard(): Promise<DashboardResponse> {
-    const { images, queue, workers, imageService } = this.#props;
+    const { images, stats, queue, workers, imageService } = this.#props;
     const [counts, statuses, throughput, workerList, index, batches, failed] = await Promise.all([
       queue.counts(),
-      images.countByStatus(),
-      images.throughput(THROUGHPUT_MINUTES),
+      stats.countByStatus(),
+      stats.throughput(THROUGHPUT_MINUTES),
       workers.list(),
-      images.vectorIndexStats(),
+      stats.vectorIndexStats(),
       this.recentBatches(10),
       images.list({ status: 'failed', limit: 20 }),
     ]);

@@ -1,9 +1,11 @@
 import { ConflictError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import type { QueryEncoder } from '@sis/clip';
-import type { ImageRepository, SearchFilterOptions } from '@sis/db';
+import type { EmbeddingRepository, ImageRepository, SearchFilterOptions } from '@sis/db';
 
 export interface SearchServiceOptions {
+  /** Looks up an image whose neighbours came back empty, to say why. */
   images: ImageRepository;
+  embeddings: EmbeddingRepository;
   /** Query text → vector, cached. */
   encoder: QueryEncoder;
   /** Lowest hnsw.ef_search; a query uses at least twice its limit. */
@@ -33,10 +35,10 @@ export class SearchService {
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const { images } = this.#options;
+    const { images, embeddings } = this.#options;
     const query: { embedding: Float32Array } | { imageId: string } =
       request.q !== undefined ? { embedding: await this.#options.encoder.encode(request.q) } : { imageId: request.imageId! };
-    const neighbours = await images.nearest({
+    const neighbours = await embeddings.nearest({
       query,
       limit: request.limit,
       efSearch: this.#efSearch(request.limit),

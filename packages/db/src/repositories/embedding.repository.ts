@@ -1,0 +1,107 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../schema.js';
+import { toVectorLiteral } from '../vector.js';
+import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
+
+/** ef_search used when the caller gives none: pgvector's default. */
+export const DEFAULT_EF_SEARCH = 40;
+/** Rows an iterative (filtered) HNSW scan may visit before giving up; pgvector's default. */
+export const MAX_SCAN_TUPLES = 20_000;
+
+/** Narrow a kNN query; every field that is set must hold. */
+export interface SearchFilterOptions {
+  createdAfter?: Date;
+  createdBefore?: Date;
+  contentType?: string;
+  batchId?: string;
+  /** EXIF fields that must equal these values. */
+  exif?: Record<string, string | number | boolean>;
+}
+
+export interface NearestOptions {
+  /** The query: a vector (unit length, as CLIP embeddings are), or the stored vector of an image. */
+  query: { embedding: ArrayLike<number> } | { imageId: string };
+  /** Neighbours to return, 1 to 1000. */
+  limit: number;
+  /** HNSW candidate list size; larger finds more true neighbours, slower. @defaultValue max(limit, 40) */
+  efSearch?: number;
+  filters?: SearchFilterOptions;
+}
+
+export interface Neighbour {
+  image: ImageRecord;
+  /** Cosine distance, 0 (same direction) to 2 (opposite). */
+  distance: number;
+}
+
+export interface EmbeddingRepositoryOptions {
+  db: Kysely<Database>;
+  /** The hnsw.ef_search the pool's connections start with (DatabaseOptions.efSearch), if set. @defaultValue none */
+  sessionEfSearch?: number;
+}
+
+/** The vector queries: nearest neighbours by cosine distance through the HNSW index. */
+export class EmbeddingRepository {
+  readonly #options: Readonly<EmbeddingRepositoryOptions>;
+
+  constructor(options: EmbeddingRepositoryOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. */
+  nearestQuery(options: Omit<NearestOptions, 'efSearch'>) {
+    assertLimit(options.limit);
+    const { db } = this.#options;
+    const { query, filters = {} } = options;
+    const target = 'embedding' in query
+      ? sql`${toVectorLiteral(query.embedding)}::vector`
+      : sql`(select embedding from images where id = ${query.imageId})`;
+    const distance = sql<number>`embedding <=> ${target}`;
+    const knn = db
+      .selectFrom('images')
+      .select([...RECORD_COLUMNS, distance.as('distance')])
+      .where('embedding', 'is not', null)
+      .where((eb) => {
+        const conditions: Expression<SqlBool>[] = [];
+        // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
+        if ('imageId' in query) conditions.push(eb('id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
+        if (filters.createdAfter) conditions.push(eb('created_at', '>=', filters.createdAfter));
+        if (filters.createdBefore) conditions.push(eb('created_at', '<', filters.createdBefore));
+        if (filters.contentType) conditions.push(eb('content_type', '=', filters.contentType));
+        if (filters.batchId) conditions.push(eb('batch_id', '=', filters.batchId));
+        if (filters.exif && Object.keys(filters.exif).length) conditions.push(sql<SqlBool>`exif @> ${JSON.stringify(filters.exif)}::jsonb`);
+        return eb.and(conditions);
+      })
+      .orderBy(distance)
+      .limit(options.limit);
+    // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
+    // equal distances in a stable order is applied outside, to the few rows the index returned.
+    return db.selectFrom(knn.as('knn')).selectAll().orderBy('knn.distance').orderBy('knn.id');
+  }
+
+  /**
+   * Nearest ready images by cosine distance, through the HNSW index. With filters, pgvector's
+   * iterative scan keeps reading the index until `limit` rows pass them (or it has visited
+   * {@link MAX_SCAN_TUPLES}), so a selective filter still fills the page.
+   */
+  async nearest(options: NearestOptions): Promise<Neighbour[]> {
+    const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
+    const filtered = Object.values(options.filters ?? {}).some((value) => value !== undefined);
+    // The common case runs as one statement on the session's settings; anything else needs a
+    // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
+    if (!filtered && efSearch === this.#options.sessionEfSearch) return toNeighbours(await this.nearestQuery(options).execute());
+    return this.#options.db.transaction().execute(async (trx) => {
+      await sql`set local hnsw.ef_search = ${sql.lit(efSearch)}`.execute(trx);
+      if (filtered) {
+        await sql`set local hnsw.iterative_scan = relaxed_order`.execute(trx);
+        await sql`set local hnsw.max_scan_tuples = ${sql.lit(MAX_SCAN_TUPLES)}`.execute(trx);
+      }
+      return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options).execute());
+    });
+  }
+}
+
+/** kNN rows as images and their distance (pg returns the distance as text). */
+export function toNeighbours(rows: readonly (ImageRecord & { distance: number | string })[]): Neighbour[] {
+  return rows.map(({ distance, ...image }) => ({ image: image as ImageRecord, distance: Number(distance) }));
+}
