@@ -30,7 +30,7 @@ export async function benchQueryEncoding(model: ClipModel, count = 200): Promise
   const uncached: number[] = [];
   for (const q of queries) uncached.push((await timed(() => model.embedText(q)))[1]);
 
-  const encoder = new QueryEncoder(model, 1000);
+  const encoder = new QueryEncoder({ model, cacheSize: 1000 });
   await encoder.encode(queries[0]!);
   const cached: number[] = [];
   for (let i = 0; i < 1000; i++) cached.push((await timed(() => encoder.encode(queries[0]!)))[1]);

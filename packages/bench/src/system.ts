@@ -22,16 +22,16 @@ export class BenchSystem {
   readonly #stack: LocalStack;
   readonly #dataDir: string;
 
-  private constructor(stack: LocalStack, dataDir: string) {
-    this.#stack = stack;
-    this.#dataDir = dataDir;
+  private constructor(parts: { stack: LocalStack; dataDir: string }) {
+    this.#stack = parts.stack;
+    this.#dataDir = parts.dataDir;
   }
 
   static async start(): Promise<BenchSystem> {
     const dataDir = await mkdtemp(join(tmpdir(), 'sis-bench-'));
     await chmod(dataDir, 0o755); // PostgreSQL runs as its own user under root
     const stack = await LocalStack.start({ dataDir, durable: false, ports: { postgres: await freePort(), redis: await freePort(), s3: await freePort() } });
-    return new BenchSystem(stack, dataDir);
+    return new BenchSystem({ stack, dataDir });
   }
 
   /** A new, migrated database of its own. @returns its URL. */

@@ -6,6 +6,16 @@ export interface TextEmbedder {
   embedText(text: string): Promise<Float32Array>;
 }
 
+export interface QueryEncoderOptions {
+  /** The model whose text tower encodes queries. */
+  model: TextEmbedder;
+  /** Queries to remember; 0 remembers none. @defaultValue 1000 */
+  cacheSize?: number;
+}
+
+/** Queries a QueryEncoder remembers when not told otherwise. */
+export const DEFAULT_QUERY_CACHE_SIZE = 1000;
+
 /**
  * Query text → vector through a model's text tower, remembering the last `cacheSize` queries so
  * a repeated query costs no model call. Concurrent identical queries share one call; a failed
@@ -15,9 +25,9 @@ export class QueryEncoder {
   readonly #model: TextEmbedder;
   readonly #cache: LRUCache<string, Promise<Float32Array>> | undefined;
 
-  /** @param cacheSize queries to remember; 0 remembers none. */
-  constructor(model: TextEmbedder, cacheSize: number) {
-    this.#model = model;
+  constructor(options: QueryEncoderOptions) {
+    const cacheSize = options.cacheSize ?? DEFAULT_QUERY_CACHE_SIZE;
+    this.#model = options.model;
     this.#cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
   }
 

@@ -6,4 +6,4 @@ export { rateLimitPerMinute, type RateLimitOptions, type RedisCommander } from '
 export { checkReadiness, READINESS_TIMEOUT_MS, type ReadinessChecks } from './readiness.js';
 export { requestId } from './request-id.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
-export { receiveFile, type ReceiveFileOptions } from './upload.js';
+export { receivedFile, receiveFile, type ReceivedFile, type ReceiveFileOptions } from './upload.js';

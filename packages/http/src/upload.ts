@@ -1,6 +1,6 @@
 // Consumers read the file as `req.file`, which multer's types add to express's Request.
 /// <reference types="multer" preserve="true" />
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 
 export interface ReceiveFileOptions {
@@ -20,4 +20,15 @@ export interface ReceiveFileOptions {
 export function receiveFile(options: ReceiveFileOptions): RequestHandler {
   const limits = { fileSize: options.maxBytes, files: 1, fields: 5, fieldSize: options.maxFieldBytes ?? 64 * 1024 };
   return multer({ storage: multer.memoryStorage(), limits }).single(options.field);
+}
+
+/** A file received from a form: its bytes and the name the client gave it. */
+export interface ReceivedFile {
+  bytes: Buffer;
+  filename: string;
+}
+
+/** The file {@link receiveFile} took from this request, if one came. */
+export function receivedFile(req: Request): ReceivedFile | undefined {
+  return req.file ? { bytes: req.file.buffer, filename: req.file.originalname } : undefined;
 }

@@ -1,7 +1,7 @@
 import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_OPTIONS } from './defaults.js';
-import { QUEUE_NAMES } from './names.js';
+import { JOB_NAMES, QUEUE_NAMES } from './names.js';
 import { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
 
 /** An embed job as the queue and the worker see it; the worker's result is its outcome. */
@@ -10,6 +10,13 @@ export type EmbedJob = Job<EmbedImageJob, unknown, string>;
 /** Counts of the embed queue's jobs by state. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'paused' | 'prioritized', number>;
 
+export interface EmbedQueueOptions {
+  /** Redis for the queue; BullMQ wants `maxRetriesPerRequest: null` (createRedisConnection). */
+  connection: Redis;
+  /** Prefix of the queue's Redis keys (QUEUE_PREFIX); workers must use the same. */
+  prefix: string;
+}
+
 /**
  * The producer side of the embed queue. The job id is the image id, so enqueueing the same image
  * twice adds one job: completing an upload twice, or a sweeper re-enqueueing, cannot duplicate work.
@@ -17,15 +24,14 @@ export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | '
 export class EmbedQueue {
   readonly queue: Queue<EmbedImageJob, unknown, string>;
 
-  /** @param prefix Prefix of the queue's Redis keys (QUEUE_PREFIX); workers must use the same. */
-  constructor(connection: Redis, prefix: string) {
-    this.queue = new Queue(QUEUE_NAMES.embed, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS } });
+  constructor(options: EmbedQueueOptions) {
+    this.queue = new Queue(QUEUE_NAMES.embed, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS } });
   }
 
   /** Enqueues one image; a no-op when a job for it already exists. */
   async enqueue(payload: EmbedImageJob): Promise<EmbedJob> {
     const data = embedImageJobSchema.parse(payload);
-    return this.queue.add('embed-image', data, { jobId: data.imageId });
+    return this.queue.add(JOB_NAMES.embedImage, data, { jobId: data.imageId });
   }
 
   /** Enqueues many images in one round trip; existing jobs are left alone. */
@@ -33,7 +39,7 @@ export class EmbedQueue {
     return this.queue.addBulk(
       payloads.map((payload) => {
         const data = embedImageJobSchema.parse(payload);
-        return { name: 'embed-image' as const, data, opts: { jobId: data.imageId } };
+        return { name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } };
       }),
     );
   }

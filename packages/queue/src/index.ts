@@ -1,8 +1,9 @@
 export { createRedisConnection } from './connection.js';
 export { DEFAULT_JOB_OPTIONS } from './defaults.js';
-export { EmbedQueue, type EmbedJob, type QueueCounts } from './embed-queue.js';
+export { EmbedQueue, type EmbedJob, type EmbedQueueOptions, type QueueCounts } from './embed-queue.js';
 export { JOB_NAMES, QUEUE_NAMES, type JobName, type QueueName } from './names.js';
-export { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
-export { LeaderLock } from './leader-lock.js';
+export { embedImageJobSchema, JOB_PAYLOADS, type EmbedImageJob } from './payloads.js';
+export { jobProcessor, type JobHandler, type JobProcessor } from './job-processor.js';
+export { LeaderLock, type LeaderLockOptions } from './leader-lock.js';
 export type { Redis } from 'ioredis';
-export { WorkerRegistry, type WorkerInfo } from './worker-registry.js';
+export { DEFAULT_WORKER_TTL_MS, WorkerRegistry, type WorkerInfo, type WorkerRegistryOptions } from './worker-registry.js';

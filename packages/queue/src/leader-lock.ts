@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+export interface LeaderLockOptions {
+  redis: Redis;
+  /** What the lock guards; the Redis key is `<name>:leader`. */
+  name: string;
+  /** How long, in ms, the lock outlives its holder's last renewal. */
+  ttlMs: number;
+}
+
 /**
  * Leader election for singleton chores (the sweeper): whoever holds the key leads until it
  * stops renewing, so a crashed leader is replaced within one `ttlMs`. Losing Redis's data loses
@@ -12,10 +20,11 @@ export class LeaderLock {
   readonly #ttlMs: number;
   readonly #token = randomUUID();
 
-  constructor(redis: Redis, name: string, ttlMs: number) {
-    this.#redis = redis;
-    this.#key = `${name}:leader`;
-    this.#ttlMs = ttlMs;
+  constructor(options: LeaderLockOptions) {
+    if (options.ttlMs < 1) throw new Error('ttlMs must be at least 1');
+    this.#redis = options.redis;
+    this.#key = `${options.name}:leader`;
+    this.#ttlMs = options.ttlMs;
   }
 
   /** Takes the lock if it is free, or renews it if this process holds it. @returns whether this process leads. */

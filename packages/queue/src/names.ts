@@ -5,6 +5,9 @@ export const QUEUE_NAMES = {
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
-/** Job names: a closed set, each with exactly one handler in the worker. */
-export const JOB_NAMES = ['embed-image'] as const;
-export type JobName = (typeof JOB_NAMES)[number];
+/** Job names: a closed set, each with exactly one handler in the worker (checked at its start). */
+export const JOB_NAMES = {
+  /** Fetch, check and embed one uploaded image (payload: EmbedImageJob). */
+  embedImage: 'embed-image',
+} as const;
+export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JobName } from './names.js';
 
 /** Payload of an `embed-image` job. The image row in Postgres holds everything else. */
 export const embedImageJobSchema = z.object({
@@ -7,3 +8,8 @@ export const embedImageJobSchema = z.object({
   requestId: z.string().max(200).optional(),
 });
 export type EmbedImageJob = z.infer<typeof embedImageJobSchema>;
+
+/** The payload schema of every job name: producers parse before enqueueing, the worker before handling. */
+export const JOB_PAYLOADS: Readonly<Record<JobName, z.ZodType>> = {
+  'embed-image': embedImageJobSchema,
+};

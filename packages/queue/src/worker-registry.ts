@@ -13,6 +13,17 @@ export interface WorkerInfo {
   jobs: Record<string, number>;
 }
 
+export interface WorkerRegistryOptions {
+  redis: Redis;
+  /** Prefix of the registry's Redis keys (QUEUE_PREFIX). */
+  prefix: string;
+  /** How long, in ms, an announcement stays listed without being renewed. @defaultValue 15,000 */
+  ttlMs?: number;
+}
+
+/** How long, in ms, a worker stays listed after its last announcement. */
+export const DEFAULT_WORKER_TTL_MS = 15_000;
+
 /**
  * Workers announce themselves under keys that expire, so the list shows exactly the workers
  * that announced within the last `ttlMs`: a crashed worker drops off on its own.
@@ -22,10 +33,10 @@ export class WorkerRegistry {
   readonly #prefix: string;
   readonly #ttlMs: number;
 
-  constructor(redis: Redis, prefix: string, ttlMs = 15_000) {
-    this.#redis = redis;
-    this.#prefix = `${prefix}:workers:`;
-    this.#ttlMs = ttlMs;
+  constructor(options: WorkerRegistryOptions) {
+    this.#redis = options.redis;
+    this.#prefix = `${options.prefix}:workers:`;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_WORKER_TTL_MS;
   }
 
   async announce(info: WorkerInfo): Promise<void> {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createRedisConnection, DEFAULT_JOB_OPTIONS, EmbedQueue, QUEUE_NAMES } from '../src/index.js';
+import { createRedisConnection, DEFAULT_JOB_OPTIONS, EmbedQueue, JOB_NAMES, jobProcessor, LeaderLock, QUEUE_NAMES, WorkerRegistry, type JobHandler } from '../src/index.js';
 
 const redisUrl = inject('stackEnv').REDIS_URL!;
 // Each test gets a key prefix of its own, so queues never see each other's jobs.
 const connection = createRedisConnection(redisUrl);
 const queues: EmbedQueue[] = [];
 const freshQueue = () => {
-  const queue = new EmbedQueue(connection, `test-${randomUUID().slice(0, 8)}`);
+  const queue = new EmbedQueue({ connection, prefix: `test-${randomUUID().slice(0, 8)}` });
   queues.push(queue);
   return queue;
 };
@@ -58,7 +58,7 @@ describe('EmbedQueue', () => {
 
   it('hands jobs to a worker on the same queue name and prefix', async () => {
     const prefix = `test-${randomUUID().slice(0, 8)}`;
-    const queue = new EmbedQueue(connection, prefix);
+    const queue = new EmbedQueue({ connection, prefix });
     queues.push(queue);
     const imageId = randomUUID();
     const seen = new Promise<string>((resolve) => {
@@ -69,5 +69,71 @@ describe('EmbedQueue', () => {
     });
     await queue.enqueue({ imageId });
     expect(await seen).toBe(imageId);
+  });
+});
+
+describe('jobProcessor', () => {
+  const handler = (handle: (job: Job) => Promise<string> = async (job) => `done ${job.data.imageId}`): JobHandler<string> => ({ jobName: JOB_NAMES.embedImage, handle });
+
+  it('refuses at start-up a job name with no handler, two handlers, or a handler for no job', () => {
+    expect(() => jobProcessor([])).toThrow('every job name needs exactly one handler: "embed-image" has 0 handlers');
+    expect(() => jobProcessor([handler(), handler()])).toThrow('"embed-image" has 2 handlers');
+    expect(() => jobProcessor([handler(), { jobName: 'resize-image' as never, handle: async () => 'x' }])).toThrow('"resize-image" is not a job name');
+  });
+
+  it('hands each job to its handler, and fails a job of no known name or with a bad payload for good', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const queue = new EmbedQueue({ connection, prefix });
+    queues.push(queue);
+    const imageId = randomUUID();
+    const worker = new Worker(QUEUE_NAMES.embed, jobProcessor([handler()]), { connection: createRedisConnection(redisUrl), prefix });
+    try {
+      const good = await queue.enqueue({ imageId });
+      // Written past the producer's checks, as another release or a person at redis-cli might.
+      const stranger = await queue.queue.add('resize-image' as never, { imageId: randomUUID() });
+      const broken = await queue.queue.add(JOB_NAMES.embedImage, { imageId: 'not-a-uuid' } as never, { jobId: randomUUID() });
+      const settled = async (id: string) => {
+        await expect.poll(async () => ['completed', 'failed'].includes(await queue.state(id)), { timeout: 10_000 }).toBe(true);
+        return (await queue.getJob(id))!;
+      };
+      expect((await settled(good.id!)).returnvalue).toBe(`done ${imageId}`);
+      const unknownJob = await settled(stranger.id!);
+      expect(unknownJob.failedReason).toBe('no handler for job "resize-image"');
+      expect(unknownJob.attemptsMade).toBe(1);
+      const badJob = await settled(broken.id!);
+      expect(badJob.failedReason).toMatch(/^job "embed-image" has an invalid payload: imageId: /);
+      expect(badJob.attemptsMade).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('LeaderLock', () => {
+  it('lets one holder lead, renews for it, and frees the lock on release or when it lapses', async () => {
+    const name = `test-${randomUUID().slice(0, 8)}`;
+    const a = new LeaderLock({ redis: connection, name, ttlMs: 300 });
+    const b = new LeaderLock({ redis: connection, name, ttlMs: 300 });
+    expect(await a.tryAcquire()).toBe(true);
+    expect(await b.tryAcquire()).toBe(false);
+    expect(await a.tryAcquire()).toBe(true);
+    await a.release();
+    expect(await b.tryAcquire()).toBe(true);
+    // b stops renewing, as a crashed leader does: a leads once the lock lapses.
+    await expect.poll(() => a.tryAcquire(), { timeout: 5000, interval: 50 }).toBe(true);
+    expect(() => new LeaderLock({ redis: connection, name, ttlMs: 0 })).toThrow('ttlMs must be at least 1');
+  });
+});
+
+describe('WorkerRegistry', () => {
+  it('lists workers that announced themselves, oldest first, until they leave or lapse', async () => {
+    const registry = new WorkerRegistry({ redis: connection, prefix: `test-${randomUUID().slice(0, 8)}`, ttlMs: 300 });
+    const info = (id: string, startedAt: string) => ({ id, host: 'h', pid: 1, model: 'm', batch: 8, concurrency: 16, startedAt, jobs: {} });
+    await registry.announce(info('late', '2026-01-02T00:00:00.000Z'));
+    await registry.announce(info('early', '2026-01-01T00:00:00.000Z'));
+    expect((await registry.list()).map((w) => w.id)).toEqual(['early', 'late']);
+    await registry.remove('late');
+    expect((await registry.list()).map((w) => w.id)).toEqual(['early']);
+    await expect.poll(async () => (await registry.list()).length, { timeout: 5000, interval: 50 }).toBe(0);
   });
 });

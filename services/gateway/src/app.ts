@@ -1,12 +1,12 @@
 import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createServiceApp, rateLimitPerMinute } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
-import { createServiceApp, rateLimitPerMinute } from '@sis/http';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { authenticate, requireScope } from './middleware/auth.middleware.js';
+import { authenticate, requireLegacyWrite, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
@@ -23,11 +23,12 @@ import { ImageService } from './services/image.service.js';
 import { LegacyService } from './services/legacy.service.js';
 import { OperationsService } from './services/operations.service.js';
 import { SearchClient } from './services/search.client.js';
+import { SearchService } from './services/search.service.js';
 import { UploadService } from './services/upload.service.js';
 
 export const API_VERSION = '1.0.0';
 
-export interface GatewayDeps {
+export interface GatewayOptions {
   config: Config;
   logger: Logger;
   db: Kysely<Database>;
@@ -36,31 +37,37 @@ export interface GatewayDeps {
   queue: EmbedQueue;
 }
 
-interface RouteGroupDeps {
+/** What the route groups are built from: the services, and the guards each route puts first. */
+interface RouteGroupsOptions {
   canRead: RequestHandler;
   canWrite: RequestHandler;
   isAdmin: RequestHandler;
-  authenticate: RequestHandler;
+  /** The original routes' own write guard. */
+  canWriteLegacy: RequestHandler;
   maxUploadBytes: number;
   logger: Logger;
   uploads: UploadService;
-  imageService: ImageService;
-  search: SearchClient;
+  images: ImageService;
+  search: SearchService;
   operations: OperationsService;
   keys: ApiKeyService;
   legacy: LegacyService;
 }
 
 /** Every documented route group. Building one only captures its dependencies; nothing is called. */
-function routeGroups(d: RouteGroupDeps) {
+function routeGroups(o: RouteGroupsOptions) {
   return {
-    uploads: uploadRoutes({ uploads: d.uploads, canWrite: d.canWrite, maxUploadBytes: d.maxUploadBytes }),
-    images: imageRoutes({ images: d.imageService, search: d.search, canRead: d.canRead, canWrite: d.canWrite }),
-    search: searchRoutes({ search: d.search, images: d.imageService, canRead: d.canRead }),
-    operations: operationsRoutes({ operations: d.operations, canRead: d.canRead, isAdmin: d.isAdmin }),
-    keys: keyRoutes({ keys: d.keys, isAdmin: d.isAdmin }),
-    legacy: legacyRoutes({ legacy: d.legacy, authenticate: d.authenticate, maxUploadBytes: d.maxUploadBytes, logger: d.logger }),
+    uploads: uploadRoutes({ uploads: o.uploads, canWrite: o.canWrite, maxUploadBytes: o.maxUploadBytes }),
+    images: imageRoutes({ images: o.images, search: o.search, canRead: o.canRead, canWrite: o.canWrite }),
+    search: searchRoutes({ search: o.search, canRead: o.canRead }),
+    operations: operationsRoutes({ operations: o.operations, canRead: o.canRead, isAdmin: o.isAdmin }),
+    keys: keyRoutes({ keys: o.keys, isAdmin: o.isAdmin }),
+    legacy: legacyRoutes({ legacy: o.legacy, canWrite: o.canWriteLegacy, maxUploadBytes: o.maxUploadBytes, logger: o.logger }),
   };
+}
+
+function openApiDocument(groups: ReturnType<typeof routeGroups>): object {
+  return buildOpenApiDocument([healthDocs(), ...Object.values(groups).map((group) => group.registry)], API_VERSION);
 }
 
 /**
@@ -71,49 +78,47 @@ export function describeApi(): object {
   const unused = undefined as never;
   // express checks that middleware are functions when a route is declared.
   const pass: RequestHandler = (_req, _res, next) => next();
-  const groups = routeGroups({
-    canRead: pass, canWrite: pass, isAdmin: pass, authenticate: pass, maxUploadBytes: 1, logger: unused,
-    uploads: unused, imageService: unused, search: unused, operations: unused, keys: unused, legacy: unused,
-  });
-  return buildOpenApiDocument([healthDocs(), ...Object.values(groups).map((g) => g.registry)], API_VERSION);
+  return openApiDocument(
+    routeGroups({
+      canRead: pass, canWrite: pass, isAdmin: pass, canWriteLegacy: pass, maxUploadBytes: 1, logger: unused,
+      uploads: unused, images: unused, search: unused, operations: unused, keys: unused, legacy: unused,
+    }),
+  );
 }
 
 /** Builds the gateway: every service wired from its dependencies, no module-level state. */
-export function createApp(deps: GatewayDeps): Express {
-  const { config, logger, db, storage, redis, queue } = deps;
-  const images = new ImageRepository({ db });
+export function createApp(options: GatewayOptions): Express {
+  const { config, logger, db, storage, redis, queue } = options;
+  const imageRecords = new ImageRepository({ db });
   const stats = new ImageStatsRepository({ db });
   const batches = new IngestBatchRepository({ db });
   const metrics = new GatewayMetrics({ queue, stats });
-  const search = new SearchClient(config.http.searchUrl, config.search.timeoutMs);
-  const keys = new ApiKeyService(new ApiKeyRepository({ db }), config.auth.adminToken);
-  const imageService = new ImageService({ images, storage, queue, metrics });
-  const uploads = new UploadService({ images, batches, storage, queue, imageService, limits: config.limits, metrics, logger });
-  const operations = new OperationsService({ images, stats, batches, queue, workers: new WorkerRegistry(redis, config.redis.queuePrefix), imageService });
-  const legacy = new LegacyService({ images, storage, uploads, imageService, search, waitMs: config.limits.legacyWaitMs });
-
-  const publicRead = { publicRead: config.http.publicRead };
+  const searchClient = new SearchClient({ url: config.http.searchUrl, timeoutMs: config.search.timeoutMs });
+  const keys = new ApiKeyService({ keys: new ApiKeyRepository({ db }), adminToken: config.auth.adminToken });
+  const images = new ImageService({ images: imageRecords, storage, queue, metrics });
+  const uploads = new UploadService({ images: imageRecords, batches, storage, queue, imageService: images, limits: config.limits, metrics, logger });
+  const workers = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
   const groups = routeGroups({
-    canRead: requireScope('read', publicRead),
+    canRead: requireScope('read', { publicRead: config.http.publicRead }),
     canWrite: requireScope('write'),
     isAdmin: requireScope('admin'),
-    authenticate: authenticate(keys),
+    canWriteLegacy: requireLegacyWrite(authenticate(keys)),
     maxUploadBytes: config.limits.maxUploadBytes,
     logger,
     uploads,
-    imageService,
-    search,
-    operations,
+    images,
+    search: new SearchService({ client: searchClient, images }),
+    operations: new OperationsService({ images: imageRecords, stats, batches, queue, workers, imageService: images }),
     keys,
-    legacy,
+    legacy: new LegacyService({ images: imageRecords, storage, uploads, imageService: images, search: searchClient, waitMs: config.limits.legacyWaitMs }),
   });
-  const openApiDocument = buildOpenApiDocument([healthDocs(), ...Object.values(groups).map((g) => g.registry)], API_VERSION);
+  const document = openApiDocument(groups);
 
   return createServiceApp({
     service: 'gateway',
     logger,
     metrics: metrics.registry,
-    readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => search.ping() },
+    readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => searchClient.ping() },
     routes: (app) => {
       app.set('trust proxy', 'loopback, linklocal, uniquelocal');
       app.use(
@@ -123,12 +128,13 @@ export function createApp(deps: GatewayDeps): Express {
           maxAge: 600,
         }),
       );
-      app.use(docsRoutes(openApiDocument));
+      app.use(docsRoutes(document));
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
       app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
       app.use('/v1', authenticate(keys));
-      app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute: config.limits.rateLimitPerMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id }));
+      const perMinute = config.limits.rateLimitPerMinute;
+      app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id }));
       for (const group of Object.values(groups)) app.use(group.router);
     },
   });

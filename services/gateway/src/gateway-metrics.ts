@@ -3,6 +3,13 @@ import type { EmbedQueue } from '@sis/queue';
 import { createMetricsRegistry } from '@sis/http';
 import { Counter, Gauge } from 'prom-client';
 
+export interface GatewayMetricsOptions {
+  /** Read on every scrape for the queue gauges. */
+  queue: EmbedQueue;
+  /** Read on every scrape for the image gauges. */
+  stats: ImageStatsRepository;
+}
+
 /** The gateway's Prometheus metrics, in a registry of its own (no global state). */
 export class GatewayMetrics {
   readonly registry = createMetricsRegistry('gateway');
@@ -10,7 +17,7 @@ export class GatewayMetrics {
   readonly uploadsCompleted = new Counter({ name: 'sis_uploads_completed_total', help: 'Uploads confirmed and queued.', registers: [this.registry] });
   readonly imagesDeleted = new Counter({ name: 'sis_images_deleted_total', help: 'Images deleted.', registers: [this.registry] });
 
-  constructor(sources: { queue: EmbedQueue; stats: ImageStatsRepository }) {
+  constructor(sources: GatewayMetricsOptions) {
     // Read on scrape, so the numbers are Redis's and Postgres's own rather than a local tally.
     new Gauge({
       name: 'sis_queue_jobs',

@@ -11,7 +11,7 @@ if (!config.auth.adminToken) logger.warn('ADMIN_TOKEN is not set: nobody can cre
 const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
-const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
 const server = createApp({ config, logger, db, storage, redis, queue }).listen(config.http.gatewayPort, config.http.host, () => {
   logger.info({ port: config.http.gatewayPort, host: config.http.host }, 'gateway listening');
 });

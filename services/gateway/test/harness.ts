@@ -85,7 +85,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   const images = new ImageRepository({ db });
   const storage = new ObjectStorage(config.s3);
   const redis = createRedisConnection(config.redis.url);
-  const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+  const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
   const server = createApp({ config, logger, db, storage, redis, queue }).listen(0, '127.0.0.1');
   const base = await listen(server);
 

@@ -13,7 +13,7 @@ describe('SearchClient', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const client = new SearchClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}/internal/search-svc/`, 2000);
+      const client = new SearchClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/internal/search-svc/`, timeoutMs: 2000 });
       await client.ping();
       expect(await client.search({ q: 'a dog', limit: 5 }, 'req-1')).toEqual({ results: [], model: 'm', tookMs: 1 });
       expect(paths).toEqual(['GET /internal/search-svc/healthz', 'POST /internal/search-svc/search']);

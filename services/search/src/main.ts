@@ -21,7 +21,7 @@ const db = createDatabase({ url: config.database.url, poolSize: config.database.
 const search = new SearchService({
   images: new ImageRepository({ db }),
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
-  encoder: new QueryEncoder(clip, config.search.cacheSize),
+  encoder: new QueryEncoder({ model: clip, cacheSize: config.search.cacheSize }),
   efSearch: config.search.efSearch,
 });
 const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } });

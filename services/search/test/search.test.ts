@@ -49,7 +49,7 @@ beforeAll(async () => {
   };
   batchId = (await new IngestBatchRepository({ db }).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder(counting, 100), efSearch: 40 });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder({ model: counting, cacheSize: 100 }), efSearch: 40 });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

@@ -4,14 +4,14 @@ import { Worker } from 'bullmq';
 import type { ClipModel } from '@sis/clip';
 import type { Config, Logger } from '@sis/config';
 import { ImageRepository, ImageStatsRepository, type Database, type Kysely } from '@sis/db';
-import { LeaderLock, QUEUE_NAMES, WorkerRegistry, type EmbedImageJob, type EmbedQueue, type Redis } from '@sis/queue';
+import { jobProcessor, LeaderLock, QUEUE_NAMES, WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import { EmbedBatcher } from './embed-batcher.js';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
 import { Sweeper } from './sweeper.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
-export interface EmbedWorkerDeps {
+export interface EmbedWorkerOptions {
   config: Config;
   logger: Logger;
   db: Kysely<Database>;
@@ -26,15 +26,18 @@ export interface EmbedWorkerDeps {
 
 /** The worker's moving parts, wired: BullMQ consumer, micro-batcher, handler and sweeper. */
 export interface EmbedWorker {
-  worker: Worker<EmbedImageJob, JobOutcome>;
+  worker: Worker;
   sweeper: Sweeper;
   /** Stops taking jobs, lets the jobs in hand finish, stops the sweeper. */
   close(): Promise<void>;
 }
 
-export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
-  const { config, logger, clip, metrics } = deps;
-  const images = new ImageRepository({ db: deps.db });
+/** How often, in ms, the worker tells the dashboard it is alive. */
+const ANNOUNCE_INTERVAL_MS = 5_000;
+
+export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
+  const { config, logger, clip, metrics, redis } = options;
+  const images = new ImageRepository({ db: options.db });
   const batcher = new EmbedBatcher({
     embed: (batch) => clip.embedPixels(batch),
     maxBatch: config.worker.embedBatch,
@@ -44,34 +47,29 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
       metrics.inferSeconds.observe(seconds);
     },
   });
-  const handler = new EmbedImageHandler({
-    images,
-    storage: deps.storage,
-    batcher,
-    preprocessor: clip.preprocessor,
-    modelId: clip.modelId,
-    maxPixels: config.limits.maxPixels,
-    metrics,
-    logger,
-  });
-  const worker = new Worker<EmbedImageJob, JobOutcome>(QUEUE_NAMES.embed, (job) => handler.handle(job), {
-    connection: deps.redis,
+  const handlers = [
+    new EmbedImageHandler({ images, storage: options.storage, batcher, preprocessor: clip.preprocessor, modelId: clip.modelId, maxPixels: config.limits.maxPixels, metrics, logger }),
+  ];
+  // Checks that every job name has exactly one handler before a job is taken.
+  const processor = jobProcessor<JobOutcome>(handlers);
+  const worker = new Worker(QUEUE_NAMES.embed, processor, {
+    connection: redis,
     concurrency: config.worker.concurrency,
     prefix: config.redis.queuePrefix,
     lockDuration: config.worker.lockMs,
     // Check for jobs whose worker died as often as a lock can expire, not BullMQ's default 30 s.
     stalledInterval: config.worker.lockMs,
   });
-  worker.on('completed', (_job, outcome) => metrics.jobs.inc({ outcome }));
+  worker.on('completed', (_job, outcome: JobOutcome) => metrics.jobs.inc({ outcome }));
   worker.on('failed', () => metrics.jobs.inc({ outcome: 'failed' }));
   worker.on('error', (error) => logger.error({ err: error }, 'queue connection error'));
 
   const sweeper = new Sweeper({
     images,
-    stats: new ImageStatsRepository({ db: deps.db }),
-    storage: deps.storage,
-    queue: deps.queue,
-    lock: new LeaderLock(deps.redis, `${config.redis.queuePrefix}:sweeper`, Math.max(config.worker.sweepIntervalMs * 3, 10_000)),
+    stats: new ImageStatsRepository({ db: options.db }),
+    storage: options.storage,
+    queue: options.queue,
+    lock: new LeaderLock({ redis, name: `${config.redis.queuePrefix}:sweeper`, ttlMs: Math.max(config.worker.sweepIntervalMs * 3, 10_000) }),
     intervalMs: config.worker.sweepIntervalMs,
     graceMs: config.worker.sweepGraceMs,
     pendingExpirySeconds: config.limits.presignExpiresSeconds + config.worker.uploadExpiryMarginSeconds,
@@ -80,7 +78,7 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
   sweeper.start();
 
   // Announce this worker for the dashboard every few seconds; the entry expires if it dies.
-  const registry = new WorkerRegistry(deps.redis, config.redis.queuePrefix);
+  const registry = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
   const self = { id: randomUUID(), host: hostname(), pid: process.pid, model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency, startedAt: new Date().toISOString() };
   const announce = async () => {
     const { values } = await metrics.jobs.get();
@@ -88,7 +86,7 @@ export function createEmbedWorker(deps: EmbedWorkerDeps): EmbedWorker {
     await registry.announce({ ...self, jobs }).catch((error: unknown) => logger.warn({ err: error }, 'could not announce worker'));
   };
   void announce();
-  const heartbeat = setInterval(() => void announce(), 5_000);
+  const heartbeat = setInterval(() => void announce(), ANNOUNCE_INTERVAL_MS);
   heartbeat.unref();
 
   return {

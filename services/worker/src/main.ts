@@ -12,7 +12,7 @@ const logger = createLogger(config, 'worker');
 const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
-const queue = new EmbedQueue(redis, config.redis.queuePrefix);
+const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
 const metrics = new WorkerMetrics();
 let embedWorker: EmbedWorker | undefined;
 

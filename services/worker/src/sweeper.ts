@@ -6,13 +6,14 @@ import type { ObjectStorage } from '@sis/storage';
 /** Rows one sweep looks at, per kind of work; the next sweep takes the rest. */
 export const SWEEP_PAGE = 1000;
 
-export interface SweeperProps {
+export interface SweeperOptions {
   images: ImageRepository;
   stats: ImageStatsRepository;
   storage: ObjectStorage;
   queue: EmbedQueue;
   /** Only the holder sweeps, so several workers do not double the work. */
   lock: LeaderLock;
+  /** How often, in ms, a sweep runs (SWEEP_INTERVAL_MS). */
   intervalMs: number;
   /** How long an image may sit queued or processing before its job is checked, in ms. */
   graceMs: number;
@@ -34,38 +35,38 @@ export interface SweepResult {
  * never completed are deleted, object and row, once their URL has long expired.
  */
 export class Sweeper {
-  readonly #props: Readonly<SweeperProps>;
+  readonly #options: Readonly<SweeperOptions>;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<unknown> | undefined;
 
-  constructor(props: SweeperProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: SweeperOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   start(): void {
     this.#timer = setInterval(() => {
       this.#sweeping ??= this.#tick().finally(() => (this.#sweeping = undefined));
-    }, this.#props.intervalMs);
+    }, this.#options.intervalMs);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await this.#sweeping;
-    await this.#props.lock.release().catch(() => undefined);
+    await this.#options.lock.release().catch(() => undefined);
   }
 
   async #tick(): Promise<void> {
     try {
-      if (await this.#props.lock.tryAcquire()) await this.sweep();
+      if (await this.#options.lock.tryAcquire()) await this.sweep();
     } catch (error) {
-      this.#props.logger.warn({ err: error }, 'sweep failed; will try again');
+      this.#options.logger.warn({ err: error }, 'sweep failed; will try again');
     }
   }
 
   /** One pass over both kinds of work. */
   async sweep(): Promise<SweepResult> {
-    const { images, storage, pendingExpirySeconds, logger } = this.#props;
+    const { images, storage, pendingExpirySeconds, logger } = this.#options;
     const result: SweepResult = { requeued: 0, failed: 0, expired: 0 };
     if (await this.#redisMayHaveLostJobs()) await this.#recoverJobs(result);
 
@@ -86,13 +87,13 @@ export class Sweeper {
    * Postgres has unfinished images, nothing can be missing (job ids are image ids).
    */
   async #redisMayHaveLostJobs(): Promise<boolean> {
-    const [images, jobs] = await Promise.all([this.#props.stats.countByStatus(), this.#props.queue.counts()]);
+    const [images, jobs] = await Promise.all([this.#options.stats.countByStatus(), this.#options.queue.counts()]);
     return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.prioritized + jobs.paused;
   }
 
   /** Walks every stale queued or processing image and puts back the jobs Redis no longer has. */
   async #recoverJobs(result: SweepResult): Promise<void> {
-    const { images, queue, graceMs } = this.#props;
+    const { images, queue, graceMs } = this.#options;
     const before = new Date(Date.now() - graceMs);
     let after: { updatedAt: Date; id: string } | undefined;
     for (;;) {

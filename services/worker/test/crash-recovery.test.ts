@@ -35,7 +35,7 @@ const db = createDatabase({ url: config.database.url });
 const images = new ImageRepository({ db });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
-const queue = new EmbedQueue(redis, prefix);
+const queue = new EmbedQueue({ connection: redis, prefix });
 const children: ChildProcess[] = [];
 
 afterAll(async () => {

@@ -33,7 +33,7 @@ const db = createDatabase({ url: config.database.url });
 const images = new ImageRepository({ db });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
-const queue = new EmbedQueue(redis, prefix);
+const queue = new EmbedQueue({ connection: redis, prefix });
 let clip: ClipModel;
 let running: EmbedWorker;
 const metrics = new WorkerMetrics();
@@ -179,7 +179,7 @@ describe('sweeper', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const retryQueue = new EmbedQueue(redis, `${prefix}-retry`);
+    const retryQueue = new EmbedQueue({ connection: redis, prefix: `${prefix}-retry` });
     const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip, metrics: new WorkerMetrics() });
     try {
       const key = `test/${randomUUID()}`;

@@ -45,3 +45,16 @@ export function requireScope(scope: Scope, options: { publicRead?: boolean } = {
     next(new ForbiddenError('insufficient_scope', `this needs the ${scope} scope; the key has ${principal.scopes.join(', ')}`));
   };
 }
+
+/**
+ * The original service's write guard, for its routes: the admin password (ADMIN_PW) or a key with
+ * the write scope. Any problem is the original's bare 401 "Unauthorized".
+ */
+export function requireLegacyWrite(authenticateRequest: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    authenticateRequest(req, res, (error?: unknown) => {
+      const scopes = req.principal?.scopes ?? [];
+      if (error || !(scopes.includes('write') || scopes.includes('admin'))) return next(new UnauthenticatedError('unauthorized', 'Unauthorized'));
+      next();
+    });
+}

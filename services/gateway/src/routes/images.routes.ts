@@ -4,16 +4,16 @@ import { parse } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { ImageService } from '../services/image.service.js';
-import type { SearchClient } from '../services/search.client.js';
+import type { SearchService } from '../services/search.service.js';
 
-export interface ImageRoutesDeps {
+export interface ImageRoutesOptions {
   images: ImageService;
-  search: SearchClient;
+  search: SearchService;
   canRead: RequestHandler;
   canWrite: RequestHandler;
 }
 
-export function imageRoutes({ images, search, canRead, canWrite }: ImageRoutesDeps): RouteGroup {
+export function imageRoutes({ images, search, canRead, canWrite }: ImageRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'Images';
@@ -62,9 +62,7 @@ export function imageRoutes({ images, search, canRead, canWrite }: ImageRoutesDe
     errors: [400, 401, 403, 404, 409, 503],
   });
   router.get('/v1/images/:id/similar', canRead, async (req, res) => {
-    const { id } = parse(IdParamsSchema, req.params, 'params');
-    const { limit } = parse(SimilarQuerySchema, req.query, 'query');
-    res.json(await images.withThumbnails(await search.search({ imageId: id, limit }, req.requestId)));
+    res.json(await search.similar(parse(IdParamsSchema, req.params, 'params').id, parse(SimilarQuerySchema, req.query, 'query').limit, req.requestId));
   });
 
   return { router, registry };

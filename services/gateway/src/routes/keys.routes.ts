@@ -5,7 +5,12 @@ import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { ApiKeyService } from '../services/api-key.service.js';
 
-export function keyRoutes({ keys, isAdmin }: { keys: ApiKeyService; isAdmin: RequestHandler }): RouteGroup {
+export interface KeyRoutesOptions {
+  keys: ApiKeyService;
+  isAdmin: RequestHandler;
+}
+
+export function keyRoutes({ keys, isAdmin }: KeyRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'API keys';

@@ -1,24 +1,22 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema, UnauthenticatedError, ValidationError } from '@sis/contracts';
-import { errorHandler, parse, receiveFile, type ErrorBodyFormat } from '@sis/http';
+import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema } from '@sis/contracts';
+import { errorHandler, parse, receivedFile, receiveFile, type ErrorBodyFormat } from '@sis/http';
 import type { Logger } from '@sis/config';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { document, type RouteGroup } from '../openapi.js';
 import type { LegacyService } from '../services/legacy.service.js';
 
-export interface LegacyRoutesDeps {
+export interface LegacyRoutesOptions {
   legacy: LegacyService;
-  /** Resolves the bearer token, as for /v1. */
-  authenticate: RequestHandler;
+  /** The original's write guard (requireLegacyWrite). */
+  canWrite: RequestHandler;
   maxUploadBytes: number;
   logger: Logger;
 }
 
 /** The original answered errors as {"detail": "..."} and missing form fields FastAPI's way (422). */
 const legacyBody: ErrorBodyFormat = (error) => (error.code === 'unprocessable' ? { detail: error.details } : { detail: error.message });
-
-const missingField = (field: string) => new ValidationError('unprocessable', `${field} is required`, [{ loc: ['body', field], msg: 'field required', type: 'value_error.missing' }]);
 
 const LegacyCreateSchema = z.object({
   image_name: z.string().meta({ description: 'Unique name of the image.' }),
@@ -29,17 +27,10 @@ const LegacyCreateSchema = z.object({
  * The original Python service's routes, same paths and shapes, for people migrating. Reads are
  * open, as they were; writes need the admin password (ADMIN_PW) or a key with the write scope.
  */
-export function legacyRoutes({ legacy, authenticate, maxUploadBytes, logger }: LegacyRoutesDeps): RouteGroup {
+export function legacyRoutes({ legacy, canWrite, maxUploadBytes, logger }: LegacyRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'Original API';
-  // The original answered any authentication problem with a bare 401 "Unauthorized".
-  const canWrite: RequestHandler = (req, _res, next) =>
-    authenticate(req, _res, (error?: unknown) => {
-      const scopes = req.principal?.scopes ?? [];
-      if (error || !(scopes.includes('write') || scopes.includes('admin'))) return next(new UnauthenticatedError('unauthorized', 'Unauthorized'));
-      next();
-    });
 
   document(registry, {
     method: 'get', path: '/images/', tag, scope: 'public', legacy: true,
@@ -73,11 +64,7 @@ export function legacyRoutes({ legacy, authenticate, maxUploadBytes, logger }: L
     errors: [400, 401, 413, 415, 422],
   });
   router.post('/images/', canWrite, receive, async (req, res) => {
-    const name = typeof req.body?.image_name === 'string' ? req.body.image_name.trim() : '';
-    if (!name) throw missingField('image_name');
-    if (!req.file) throw missingField('file');
-    if (name.length > 255) throw new ValidationError('name_too_long', 'image_name must be at most 255 characters');
-    res.status(201).json(await legacy.create(name, { bytes: req.file.buffer, filename: req.file.originalname || name }, req.requestId));
+    res.status(201).json(await legacy.create(req.body, receivedFile(req), req.requestId));
   });
 
   document(registry, {

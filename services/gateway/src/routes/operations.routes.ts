@@ -14,13 +14,13 @@ import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
 import type { OperationsService } from '../services/operations.service.js';
 
-export interface OperationsRoutesDeps {
+export interface OperationsRoutesOptions {
   operations: OperationsService;
   canRead: RequestHandler;
   isAdmin: RequestHandler;
 }
 
-export function operationsRoutes({ operations, canRead, isAdmin }: OperationsRoutesDeps): RouteGroup {
+export function operationsRoutes({ operations, canRead, isAdmin }: OperationsRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'Operations';

@@ -22,7 +22,14 @@ const withoutRemoteFonts: RequestHandler = (_req, res, next) => {
  * The web pages: the search page at `/`, the ops dashboard at `/dashboard` (they ask for a key
  * and call the API like any client), and Bull Board at `/admin/queues` behind admin auth.
  */
-export function pageRoutes({ queue, adminAuth }: { queue: EmbedQueue; adminAuth: RequestHandler }): Router {
+export interface PageRoutesOptions {
+  /** Shown in Bull Board. */
+  queue: EmbedQueue;
+  /** Guards Bull Board, which a browser opens directly. */
+  adminAuth: RequestHandler;
+}
+
+export function pageRoutes({ queue, adminAuth }: PageRoutesOptions): Router {
   const router = Router();
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');

@@ -3,10 +3,14 @@ import { SearchQuerySchema, SearchRequestSchema, SearchResponseSchema } from '@s
 import { parse } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { document, type RouteGroup } from '../openapi.js';
-import type { ImageService } from '../services/image.service.js';
-import type { SearchClient } from '../services/search.client.js';
+import type { SearchService } from '../services/search.service.js';
 
-export function searchRoutes({ search, images, canRead }: { search: SearchClient; images: ImageService; canRead: RequestHandler }): RouteGroup {
+export interface SearchRoutesOptions {
+  search: SearchService;
+  canRead: RequestHandler;
+}
+
+export function searchRoutes({ search, canRead }: SearchRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'Search';
@@ -19,7 +23,7 @@ export function searchRoutes({ search, images, canRead }: { search: SearchClient
     errors: [400, 401, 403, 503],
   });
   router.get('/v1/search', canRead, async (req, res) => {
-    res.json(await images.withThumbnails(await search.search(parse(SearchQuerySchema, req.query, 'query'), req.requestId)));
+    res.json(await search.search(parse(SearchQuerySchema, req.query, 'query'), req.requestId));
   });
 
   document(registry, {
@@ -30,7 +34,7 @@ export function searchRoutes({ search, images, canRead }: { search: SearchClient
     errors: [400, 401, 403, 404, 409, 503],
   });
   router.post('/v1/search', canRead, async (req, res) => {
-    res.json(await images.withThumbnails(await search.search(parse(SearchRequestSchema, req.body), req.requestId)));
+    res.json(await search.search(parse(SearchRequestSchema, req.body), req.requestId));
   });
 
   return { router, registry };

@@ -7,16 +7,14 @@ import {
   CreateUploadRequestSchema,
   CreateUploadResponseSchema,
   IdParamsSchema,
-  MetadataSchema,
-  ValidationError,
 } from '@sis/contracts';
-import { parse, receiveFile } from '@sis/http';
+import { parse, receivedFile, receiveFile } from '@sis/http';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { document, type RouteGroup } from '../openapi.js';
 import type { UploadService } from '../services/upload.service.js';
 
-export interface UploadRoutesDeps {
+export interface UploadRoutesOptions {
   uploads: UploadService;
   /** Guards for the write scope. */
   canWrite: RequestHandler;
@@ -28,7 +26,7 @@ const MultipartUploadSchema = z.object({
   metadata: z.string().optional().meta({ description: 'A JSON object kept with the image.' }),
 });
 
-export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutesDeps): RouteGroup {
+export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutesOptions): RouteGroup {
   const router = Router();
   const registry = new OpenAPIRegistry();
   const tag = 'Uploads';
@@ -94,19 +92,8 @@ export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutes
     errors: [400, 401, 403, 413, 415],
   });
   router.post('/v1/images', canWrite, receive, async (req, res) => {
-    if (!req.file) throw new ValidationError('validation_failed', 'file: is required', [{ field: 'file', message: 'is required' }]);
-    const metadata = req.body?.metadata === undefined ? undefined : parse(MetadataSchema, parseJsonField(req.body.metadata, 'metadata'), 'body');
-    const image = await uploads.uploadDirect({ bytes: req.file.buffer, filename: req.file.originalname || 'upload', metadata }, req.requestId);
-    res.status(202).json({ image });
+    res.status(202).json({ image: await uploads.uploadForm(req.body, receivedFile(req), req.requestId) });
   });
 
   return { router, registry };
-}
-
-function parseJsonField(value: unknown, field: string): unknown {
-  try {
-    return JSON.parse(String(value));
-  } catch {
-    throw new ValidationError('validation_failed', `${field}: must be a JSON object`, [{ field, message: 'must be a JSON object' }]);
-  }
 }

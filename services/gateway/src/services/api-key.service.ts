@@ -28,6 +28,12 @@ export function toApiKey(record: ApiKeyRecord): ApiKey {
   };
 }
 
+export interface ApiKeyServiceOptions {
+  keys: ApiKeyRepository;
+  /** The bootstrap admin token (ADMIN_TOKEN); without one, only keys with the admin scope are admins. */
+  adminToken: string | undefined;
+}
+
 /**
  * API keys: 32 random bytes, shown once, stored only as a SHA-256 hash (a key is random enough
  * that a plain hash cannot be brute-forced, and it can be looked up by that hash directly).
@@ -36,9 +42,9 @@ export class ApiKeyService {
   readonly #keys: ApiKeyRepository;
   readonly #adminTokenHash: Buffer | undefined;
 
-  constructor(keys: ApiKeyRepository, adminToken: string | undefined) {
-    this.#keys = keys;
-    this.#adminTokenHash = adminToken ? sha256(adminToken) : undefined;
+  constructor(options: ApiKeyServiceOptions) {
+    this.#keys = options.keys;
+    this.#adminTokenHash = options.adminToken ? sha256(options.adminToken) : undefined;
   }
 
   async create(name: string, scopes: Scope[]): Promise<{ key: ApiKey; secret: string }> {

@@ -8,7 +8,6 @@ import {
   type ImageUrls,
   type ListImagesQuery,
   type ListImagesResponse,
-  type SearchResponse,
 } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
@@ -18,7 +17,7 @@ import type { GatewayMetrics } from '../gateway-metrics.js';
 /** Lifetime of the download URLs put into image records, in seconds. */
 export const DOWNLOAD_URL_SECONDS = 900;
 
-export interface ImageServiceProps {
+export interface ImageServiceOptions {
   images: ImageRepository;
   storage: ObjectStorage;
   queue: EmbedQueue;
@@ -27,10 +26,10 @@ export interface ImageServiceProps {
 
 /** Reading and deleting images. */
 export class ImageService {
-  readonly #props: Readonly<ImageServiceProps>;
+  readonly #options: Readonly<ImageServiceOptions>;
 
-  constructor(props: ImageServiceProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: ImageServiceOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   async get(id: string): Promise<ImageDetail> {
@@ -46,28 +45,25 @@ export class ImageService {
     return toImageSummary(image, (await this.#urls(image)).thumbnailUrl);
   }
 
-  /** Adds thumbnail URLs to search results (the search service does not sign storage URLs). */
-  async withThumbnails(response: SearchResponse): Promise<SearchResponse> {
-    const results = await Promise.all(
-      response.results.map(async (result) => ({ ...result, image: { ...result.image, thumbnailUrl: await this.#sign(thumbnailKey(result.image.id)) } })),
-    );
-    return { ...response, results };
+  /** A short-lived URL of an image's preview; the worker makes it before marking the image ready. */
+  thumbnailUrl(id: string): Promise<string> {
+    return this.#sign(thumbnailKey(id));
   }
 
   /** The original once uploaded; the thumbnail once the worker has made it (it does so before marking ready). */
   async #urls(image: ImageRecord): Promise<ImageUrls> {
     return {
       url: image.status === 'pending_upload' ? null : await this.#sign(image.object_key),
-      thumbnailUrl: image.status === 'ready' ? await this.#sign(thumbnailKey(image.id)) : null,
+      thumbnailUrl: image.status === 'ready' ? await this.thumbnailUrl(image.id) : null,
     };
   }
 
   #sign(key: string): Promise<string> {
-    return this.#props.storage.presignGet(key, DOWNLOAD_URL_SECONDS);
+    return this.#options.storage.presignGet(key, DOWNLOAD_URL_SECONDS);
   }
 
   async list(query: ListImagesQuery): Promise<ListImagesResponse> {
-    const rows = await this.#props.images.list({ status: query.status, batchId: query.batchId, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+    const rows = await this.#options.images.list({ status: query.status, batchId: query.batchId, limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return { items: await Promise.all(page.map((row) => this.summary(row))), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
@@ -80,16 +76,16 @@ export class ImageService {
    */
   async delete(id: string): Promise<ImageRecord> {
     const image = await this.#find(id);
-    await this.#props.queue.remove(id).catch(() => false);
-    const deleted = await this.#props.images.delete(id);
+    await this.#options.queue.remove(id).catch(() => false);
+    const deleted = await this.#options.images.delete(id);
     if (!deleted) throw new NotFoundError('image_not_found', `no image with id ${id}`);
-    await Promise.all([this.#props.storage.delete(image.object_key), this.#props.storage.delete(thumbnailKey(image.id))]);
-    this.#props.metrics.imagesDeleted.inc();
+    await Promise.all([this.#options.storage.delete(image.object_key), this.#options.storage.delete(thumbnailKey(image.id))]);
+    this.#options.metrics.imagesDeleted.inc();
     return deleted;
   }
 
   async #find(id: string): Promise<ImageRecord> {
-    const image = await this.#props.images.findById(id);
+    const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('image_not_found', `no image with id ${id}`);
     return image;
   }

@@ -4,7 +4,7 @@ import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { ObjectStorage } from '@sis/storage';
 import { DOWNLOAD_URL_SECONDS, type ImageService } from './image.service.js';
 import type { SearchClient } from './search.client.js';
-import type { UploadService } from './upload.service.js';
+import type { FormFile, UploadService } from './upload.service.js';
 
 /**
  * Where the original service's EXIF names (the EXIF specification's, as Pillow spells them)
@@ -28,7 +28,9 @@ export function toOriginalExif(exif: Record<string, unknown> | null): Record<str
   return Object.fromEntries(Object.entries(exif).map(([name, value]) => [ORIGINAL_EXIF_NAMES[name] ?? name, value]));
 }
 
-export interface LegacyServiceProps {
+const missingField = (field: string) => new ValidationError('unprocessable', `${field} is required`, [{ loc: ['body', field], msg: 'field required', type: 'value_error.missing' }]);
+
+export interface LegacyServiceOptions {
   images: ImageRepository;
   storage: ObjectStorage;
   uploads: UploadService;
@@ -40,23 +42,23 @@ export interface LegacyServiceProps {
 
 /** The original Python service's behaviour, on top of the /v1 machinery. */
 export class LegacyService {
-  readonly #props: Readonly<LegacyServiceProps>;
+  readonly #options: Readonly<LegacyServiceOptions>;
 
-  constructor(props: LegacyServiceProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: LegacyServiceOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   /** Newest ready images first, or with `q`, the closest matches first. */
-  async list(options: { q?: string; limit: number; offset: number }, requestId: string): Promise<LegacyImage[]> {
-    const { images, search } = this.#props;
-    if (options.q) {
-      const limit = Math.min(options.offset + options.limit, 200);
-      const { results } = await search.search({ q: options.q, limit }, requestId);
-      const rows = await images.findByIds(results.slice(options.offset).map((r) => r.image.id));
+  async list(query: { q?: string; limit: number; offset: number }, requestId: string): Promise<LegacyImage[]> {
+    const { images, search } = this.#options;
+    if (query.q) {
+      const limit = Math.min(query.offset + query.limit, 200);
+      const { results } = await search.search({ q: query.q, limit }, requestId);
+      const rows = await images.findByIds(results.slice(query.offset).map((r) => r.image.id));
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return Promise.all(results.slice(options.offset).flatMap((r) => (byId.has(r.image.id) ? [this.#present(byId.get(r.image.id)!)] : [])));
+      return Promise.all(results.slice(query.offset).flatMap((r) => (byId.has(r.image.id) ? [this.#present(byId.get(r.image.id)!)] : [])));
     }
-    return Promise.all((await images.listByOffset({ status: 'ready', limit: options.limit, offset: options.offset })).map((row) => this.#present(row)));
+    return Promise.all((await images.listByOffset({ status: 'ready', limit: query.limit, offset: query.offset })).map((row) => this.#present(row)));
   }
 
   async get(name: string): Promise<LegacyImage> {
@@ -64,15 +66,20 @@ export class LegacyService {
   }
 
   /**
-   * Stores and embeds an image under a unique name, waiting for the worker like the original's
-   * synchronous handler did. An image the worker refuses is removed again, freeing the name.
+   * Stores and embeds an image under a unique name (the form's `image_name`), waiting for the
+   * worker like the original's synchronous handler did. An image the worker refuses is removed
+   * again, freeing the name. Missing fields are answered as FastAPI did: 422 with `loc` and `msg`.
    */
-  async create(name: string, file: { bytes: Buffer; filename: string }, requestId: string): Promise<LegacyImage> {
-    const { images, uploads, imageService, waitMs } = this.#props;
+  async create(fields: { image_name?: unknown } | undefined, file: FormFile | undefined, requestId: string): Promise<LegacyImage> {
+    const { images, uploads, imageService, waitMs } = this.#options;
+    const name = typeof fields?.image_name === 'string' ? fields.image_name.trim() : '';
+    if (!name) throw missingField('image_name');
+    if (!file) throw missingField('file');
+    if (name.length > 255) throw new ValidationError('name_too_long', 'image_name must be at most 255 characters');
     if (await images.findByName(name)) throw new ValidationError('name_taken', 'File name already taken');
     let created;
     try {
-      created = await uploads.uploadDirect({ bytes: file.bytes, filename: file.filename, name }, requestId);
+      created = await uploads.uploadDirect({ bytes: file.bytes, filename: file.filename || name, name }, requestId);
     } catch (error) {
       // Two requests racing for one name: the database's unique index decides.
       if ((error as { constraint?: string }).constraint === 'images_name_key') throw new ValidationError('name_taken', 'File name already taken');
@@ -89,11 +96,11 @@ export class LegacyService {
   }
 
   async delete(name: string): Promise<void> {
-    await this.#props.imageService.delete((await this.#find(name)).id);
+    await this.#options.imageService.delete((await this.#find(name)).id);
   }
 
   async #find(name: string): Promise<ImageRecord> {
-    const image = await this.#props.images.findByName(name);
+    const image = await this.#options.images.findByName(name);
     if (!image) throw new NotFoundError('file_not_found', 'File not found');
     return image;
   }
@@ -101,7 +108,7 @@ export class LegacyService {
   async #waitForWorker(id: string, waitMs: number): Promise<ImageRecord | undefined> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const image = await this.#props.images.findById(id);
+      const image = await this.#options.images.findById(id);
       if (!image || image.status === 'ready' || image.status === 'failed') return image;
       if (Date.now() >= deadline) return undefined;
       await new Promise((r) => setTimeout(r, 100));
@@ -113,7 +120,7 @@ export class LegacyService {
     return {
       id: row.id,
       name: row.name ?? filename,
-      aws_image_src: await this.#props.storage.presignGet(row.object_key, DOWNLOAD_URL_SECONDS),
+      aws_image_src: await this.#options.storage.presignGet(row.object_key, DOWNLOAD_URL_SECONDS),
       exif_data: toOriginalExif(exif),
       uploaded_at: row.created_at.toISOString(),
     };

@@ -8,7 +8,7 @@ export const BULK_LIMIT = 1000;
 /** Minutes of throughput the dashboard charts. */
 export const THROUGHPUT_MINUTES = 30;
 
-export interface OperationsServiceProps {
+export interface OperationsServiceOptions {
   images: ImageRepository;
   stats: ImageStatsRepository;
   batches: IngestBatchRepository;
@@ -21,16 +21,16 @@ const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null)
 
 /** What operators see and do: jobs, queue depth, batches, retries. */
 export class OperationsService {
-  readonly #props: Readonly<OperationsServiceProps>;
+  readonly #options: Readonly<OperationsServiceOptions>;
 
-  constructor(props: OperationsServiceProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: OperationsServiceOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   async job(id: string): Promise<JobResponse> {
-    const image = await this.#props.images.findById(id);
+    const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
-    const job = await this.#props.queue.getJob(id);
+    const job = await this.#options.queue.getJob(id);
     return {
       id,
       state: job ? await job.getState() : 'unknown',
@@ -45,23 +45,23 @@ export class OperationsService {
   }
 
   async queues(): Promise<QueuesResponse> {
-    const [counts, images] = await Promise.all([this.#props.queue.counts(), this.#props.stats.countByStatus()]);
+    const [counts, images] = await Promise.all([this.#options.queue.counts(), this.#options.stats.countByStatus()]);
     return { queues: [{ name: QUEUE_NAMES.embed, counts }], images };
   }
 
   async batch(id: string): Promise<BatchResponse> {
-    const batch = await this.#props.batches.findById(id);
+    const batch = await this.#options.batches.findById(id);
     if (!batch) throw new NotFoundError('batch_not_found', `no batch with id ${id}`);
     return toBatch(batch);
   }
 
   async recentBatches(limit: number): Promise<BatchResponse[]> {
-    return (await this.#props.batches.listRecent(limit)).map(toBatch);
+    return (await this.#options.batches.listRecent(limit)).map(toBatch);
   }
 
   /** Everything the ops dashboard shows, in one call it can poll. */
   async dashboard(): Promise<DashboardResponse> {
-    const { images, stats, queue, workers, imageService } = this.#props;
+    const { images, stats, queue, workers, imageService } = this.#options;
     const [counts, statuses, throughput, workerList, index, batches, failed] = await Promise.all([
       queue.counts(),
       stats.countByStatus(),
@@ -84,31 +84,31 @@ export class OperationsService {
 
   /** Deletes a failed image: its row, file and job. Only failed images can be discarded. */
   async discard(id: string): Promise<void> {
-    const image = await this.#props.images.findById(id);
+    const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
     if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be discarded`);
-    await this.#props.imageService.delete(id);
+    await this.#options.imageService.delete(id);
   }
 
   async retryAllFailed(requestId: string): Promise<number> {
-    const failed = await this.#props.images.list({ status: 'failed', limit: BULK_LIMIT });
+    const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
     for (const image of failed) await this.retry(image.id, requestId);
     return failed.length;
   }
 
   async discardAllFailed(): Promise<number> {
-    const failed = await this.#props.images.list({ status: 'failed', limit: BULK_LIMIT });
-    for (const image of failed) await this.#props.imageService.delete(image.id);
+    const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
+    for (const image of failed) await this.#options.imageService.delete(image.id);
     return failed.length;
   }
 
   /** Runs a failed image's job again; only failed images can be retried. */
   async retry(id: string, requestId: string): Promise<JobResponse> {
-    const image = await this.#props.images.findById(id);
+    const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
     if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be retried`);
-    await this.#props.images.transition(id, ['failed'], 'queued', { error: null });
-    await this.#props.queue.retry(id, requestId);
+    await this.#options.images.transition(id, ['failed'], 'queued', { error: null });
+    await this.#options.queue.retry(id, requestId);
     return this.job(id);
   }
 }

@@ -9,6 +9,15 @@ import {
 } from '@sis/contracts';
 import { Pool } from 'undici';
 
+export interface SearchClientOptions {
+  /** Where the search service answers (SEARCH_URL), path prefix included. */
+  url: string;
+  /** How long, in ms, a call may take before it is a 503. */
+  timeoutMs: number;
+  /** Keep-alive connections to the search service. @defaultValue 16 */
+  connections?: number;
+}
+
 /**
  * The gateway's side of the search service: one POST per search. Errors the search service
  * answered in the shared format come back as the same domain errors; an unreachable or slow
@@ -24,11 +33,11 @@ export class SearchClient {
   readonly #basePath: string;
   readonly #timeoutMs: number;
 
-  constructor(baseUrl: string, timeoutMs: number) {
-    const url = new URL(baseUrl);
-    this.#pool = new Pool(url.origin, { connections: 16 });
+  constructor(options: SearchClientOptions) {
+    const url = new URL(options.url);
+    this.#pool = new Pool(url.origin, { connections: options.connections ?? 16 });
     this.#basePath = url.pathname.replace(/\/$/, '');
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   async search(request: SearchRequest, requestId: string): Promise<SearchResponse> {

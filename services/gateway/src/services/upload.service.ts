@@ -6,6 +6,8 @@ import {
   ConflictError,
   CreateUploadRequestSchema,
   fieldIssues,
+  MetadataSchema,
+  validationError,
   NotFoundError,
   PayloadTooLargeError,
   toImageDetail,
@@ -29,7 +31,7 @@ import type { ImageService } from './image.service.js';
 /** Storage calls a batch completion makes at once. */
 const BATCH_COMPLETE_CONCURRENCY = 16;
 
-export interface UploadServiceProps {
+export interface UploadServiceOptions {
   images: ImageRepository;
   batches: IngestBatchRepository;
   storage: ObjectStorage;
@@ -41,10 +43,15 @@ export interface UploadServiceProps {
   logger: Logger;
 }
 
-/** A file that arrived through the gateway rather than a presigned PUT. */
-export interface DirectUpload {
+/** A file as a multipart form delivers it. */
+export interface FormFile {
   bytes: Buffer;
+  /** The name the client gave it; may be empty. */
   filename: string;
+}
+
+/** A file that arrived through the gateway rather than a presigned PUT. */
+export interface DirectUpload extends FormFile {
   metadata?: Record<string, unknown>;
   /** Unique name, for the original service's routes. */
   name?: string;
@@ -56,16 +63,16 @@ export interface DirectUpload {
  * S3; the gateway only signs for them and later checks what arrived.
  */
 export class UploadService {
-  readonly #props: Readonly<UploadServiceProps>;
+  readonly #options: Readonly<UploadServiceOptions>;
 
-  constructor(props: UploadServiceProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: UploadServiceOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   async createUpload(request: CreateUploadRequest): Promise<CreateUploadResponse> {
     this.#checkAcceptable(request);
     const [created] = await this.#createPending([request], null);
-    this.#props.metrics.uploadsCreated.inc();
+    this.#options.metrics.uploadsCreated.inc();
     return created!;
   }
 
@@ -77,7 +84,7 @@ export class UploadService {
    * is what makes a re-run of an ingest resume without uploading anything twice.
    */
   async createBatch(label: string | undefined, items: unknown[]): Promise<BatchUploadResponse> {
-    const { images, batches, imageService, metrics } = this.#props;
+    const { images, batches, imageService, metrics } = this.#options;
     const valid: { index: number; request: CreateUploadRequest }[] = [];
     const results: BatchUploadResponse['items'] = [];
     items.forEach((item, index) => {
@@ -133,21 +140,21 @@ export class UploadService {
    * @returns the image, and whether this call queued it.
    */
   async complete(id: string, requestId: string): Promise<{ image: ImageDetail; queuedNow: boolean }> {
-    const image = await this.#props.images.findById(id);
+    const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('image_not_found', `no image with id ${id}`);
     if (image.status !== 'pending_upload') return { image: await this.#detail(image), queuedNow: false };
     await this.#checkUploaded(image);
-    const queued = await this.#props.images.transition(id, ['pending_upload'], 'queued');
+    const queued = await this.#options.images.transition(id, ['pending_upload'], 'queued');
     // Someone completed it between our read and our write: theirs is the state to report.
-    if (!queued) return { image: await this.#detail((await this.#props.images.findById(id)) ?? image), queuedNow: false };
+    if (!queued) return { image: await this.#detail((await this.#options.images.findById(id)) ?? image), queuedNow: false };
     await this.#enqueue([queued], requestId);
-    this.#props.metrics.uploadsCompleted.inc();
+    this.#options.metrics.uploadsCompleted.inc();
     return { image: await this.#detail(queued), queuedNow: true };
   }
 
   /** Completes every upload of a batch still pending; the ones not (correctly) uploaded are listed. */
   async completeBatch(batchId: string, requestId: string): Promise<BatchCompleteResponse> {
-    const { images, batches } = this.#props;
+    const { images, batches } = this.#options;
     const batch = await batches.findById(batchId);
     if (!batch) throw new NotFoundError('batch_not_found', `no batch with id ${batchId}`);
     const pending = await images.listPendingInBatch(batchId);
@@ -170,8 +177,18 @@ export class UploadService {
       ),
     );
     await this.#enqueue(queued, requestId);
-    this.#props.metrics.uploadsCompleted.inc(queued.length);
+    this.#options.metrics.uploadsCompleted.inc(queued.length);
     return { batch: { id: batchId }, queued: queued.length, alreadyCompleted: batch.total - pending.length, missing };
+  }
+
+  /**
+   * `POST /v1/images`: a form with the `file` and, optionally, `metadata` as a JSON object.
+   * @throws ValidationError naming the field when the file is missing or the metadata is not a JSON object.
+   */
+  async uploadForm(fields: { metadata?: unknown } | undefined, file: FormFile | undefined, requestId: string): Promise<ImageDetail> {
+    if (!file) throw new ValidationError('validation_failed', 'file: is required', [{ field: 'file', message: 'is required' }]);
+    const metadata = fields?.metadata === undefined ? undefined : parseMetadataField(fields.metadata);
+    return this.uploadDirect({ bytes: file.bytes, filename: file.filename || 'upload', metadata }, requestId);
   }
 
   /**
@@ -181,7 +198,7 @@ export class UploadService {
   async uploadDirect(upload: DirectUpload, requestId: string): Promise<ImageDetail> {
     let contentType: string;
     try {
-      ({ contentType } = await inspectImage(upload.bytes, { maxPixels: this.#props.limits.maxPixels }));
+      ({ contentType } = await inspectImage(upload.bytes, { maxPixels: this.#options.limits.maxPixels }));
     } catch (error) {
       if (!(error instanceof InvalidImageError)) throw error;
       if (['empty', 'not_an_image', 'unsupported_type'].includes(error.reason)) throw new UnsupportedMediaTypeError('unsupported_image', `file: ${error.message}`);
@@ -191,8 +208,8 @@ export class UploadService {
     this.#checkAcceptable(request);
     const id = randomUUID();
     const objectKey = imageKey(id, contentType);
-    await this.#props.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
-    await this.#props.images.create({
+    await this.#options.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
+    await this.#options.images.create({
       id,
       name: upload.name ?? null,
       object_key: objectKey,
@@ -200,7 +217,7 @@ export class UploadService {
       declared_size: upload.bytes.length,
       metadata: { ...upload.metadata, filename: upload.filename },
     });
-    this.#props.metrics.uploadsCreated.inc();
+    this.#options.metrics.uploadsCreated.inc();
     return (await this.complete(id, requestId)).image;
   }
 
@@ -208,13 +225,13 @@ export class UploadService {
     if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(request.contentType)) {
       throw new UnsupportedMediaTypeError('unsupported_content_type', `contentType: ${request.contentType} is not accepted; use one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`);
     }
-    if (request.size > this.#props.limits.maxUploadBytes) {
-      throw new PayloadTooLargeError('file_too_large', `size: ${request.size} bytes is over the limit of ${this.#props.limits.maxUploadBytes}`);
+    if (request.size > this.#options.limits.maxUploadBytes) {
+      throw new PayloadTooLargeError('file_too_large', `size: ${request.size} bytes is over the limit of ${this.#options.limits.maxUploadBytes}`);
     }
   }
 
   async #createPending(requests: CreateUploadRequest[], batchId: string | null): Promise<CreateUploadResponse[]> {
-    const rows = await this.#props.images.createMany(
+    const rows = await this.#options.images.createMany(
       requests.map((request) => {
         const id = randomUUID();
         return {
@@ -232,16 +249,16 @@ export class UploadService {
   }
 
   async #presign(row: ImageRecord): Promise<PresignedUpload> {
-    const upload = await this.#props.storage.presignPut(row.object_key, {
+    const upload = await this.#options.storage.presignPut(row.object_key, {
       contentType: row.content_type,
       contentLength: row.declared_size,
-      expiresInSeconds: this.#props.limits.presignExpiresSeconds,
+      expiresInSeconds: this.#options.limits.presignExpiresSeconds,
     });
     return { ...upload, expiresAt: upload.expiresAt.toISOString() };
   }
 
   async #checkUploaded(image: ImageRecord): Promise<void> {
-    const head = await this.#props.storage.head(image.object_key);
+    const head = await this.#options.storage.head(image.object_key);
     if (!head) throw new ConflictError('upload_missing', 'nothing has been uploaded for this image yet; PUT the file to the upload URL first');
     if (head.size !== image.declared_size) {
       throw new ConflictError('size_mismatch', `the uploaded object is ${head.size} bytes, but ${image.declared_size} were declared`, { declared: image.declared_size, actual: head.size });
@@ -255,14 +272,27 @@ export class UploadService {
   async #enqueue(images: ImageRecord[], requestId: string): Promise<void> {
     if (images.length === 0) return;
     try {
-      await this.#props.queue.enqueueMany(images.map((image) => ({ imageId: image.id, requestId })));
+      await this.#options.queue.enqueueMany(images.map((image) => ({ imageId: image.id, requestId })));
     } catch (error) {
-      this.#props.logger.warn({ err: error, count: images.length, requestId }, 'enqueue failed; the sweeper will enqueue these images');
+      this.#options.logger.warn({ err: error, count: images.length, requestId }, 'enqueue failed; the sweeper will enqueue these images');
     }
   }
 
   #detail(image: ImageRecord): Promise<ImageDetail> {
-    return this.#props.imageService.detail(image);
+    return this.#options.imageService.detail(image);
   }
 }
 
+
+/** A form field holding a JSON object, checked against the metadata contract. */
+function parseMetadataField(value: unknown): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    throw new ValidationError('validation_failed', 'metadata: must be a JSON object', [{ field: 'metadata', message: 'must be a JSON object' }]);
+  }
+  const result = MetadataSchema.safeParse(parsed);
+  if (!result.success) throw validationError(result.error, parsed, 'metadata');
+  return result.data;
+}

@@ -5,7 +5,7 @@ import type { ImagePreprocessor } from '@sis/clip';
 import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '@sis/image';
 import type { Logger } from '@sis/config';
 import type { ImageRecord, ImageRepository } from '@sis/db';
-import type { EmbedJob } from '@sis/queue';
+import { JOB_NAMES, type EmbedJob, type JobHandler } from '@sis/queue';
 import { thumbnailKey, type ObjectStorage } from '@sis/storage';
 import type { EmbedBatcher } from '../embed-batcher.js';
 import type { WorkerMetrics } from '../worker-metrics.js';
@@ -13,13 +13,14 @@ import type { WorkerMetrics } from '../worker-metrics.js';
 /** What became of one job. */
 export type JobOutcome = 'success' | 'duplicate' | 'skipped';
 
-export interface EmbedImageHandlerProps {
+export interface EmbedImageHandlerOptions {
   images: ImageRepository;
   storage: ObjectStorage;
   batcher: EmbedBatcher;
   preprocessor: ImagePreprocessor;
   /** Recorded with every vector. */
   modelId: string;
+  /** Images with more pixels than this fail from their header, before decoding (MAX_PIXELS). */
   maxPixels: number;
   metrics: WorkerMetrics;
   logger: Logger;
@@ -32,11 +33,12 @@ export interface EmbedImageHandlerProps {
  * decoding. Idempotent: an image that is no longer queued or processing is skipped, and the
  * final write only lands on an image still processing.
  */
-export class EmbedImageHandler {
-  readonly #props: Readonly<EmbedImageHandlerProps>;
+export class EmbedImageHandler implements JobHandler<JobOutcome> {
+  readonly jobName = JOB_NAMES.embedImage;
+  readonly #options: Readonly<EmbedImageHandlerOptions>;
 
-  constructor(props: EmbedImageHandlerProps) {
-    this.#props = Object.freeze({ ...props });
+  constructor(options: EmbedImageHandlerOptions) {
+    this.#options = Object.freeze({ ...options });
   }
 
   /**
@@ -44,7 +46,7 @@ export class EmbedImageHandler {
    * the original error for a transient failure, which BullMQ retries with backoff.
    */
   async handle(job: EmbedJob): Promise<JobOutcome> {
-    const { images, logger } = this.#props;
+    const { images, logger } = this.#options;
     const { imageId, requestId } = job.data;
     const log = logger.child({ imageId, requestId, attempt: job.attemptsMade + 1 });
 
@@ -76,7 +78,7 @@ export class EmbedImageHandler {
   }
 
   async #embed(image: ImageRecord): Promise<JobOutcome> {
-    const { images, storage, batcher, preprocessor, modelId, maxPixels, metrics } = this.#props;
+    const { images, storage, batcher, preprocessor, modelId, maxPixels, metrics } = this.#options;
     const bytes = await metrics.time('fetch', () => this.#fetch(image, storage));
     const inspection = await metrics.time('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
