@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { MAX_PRESIGN_SECONDS, ObjectStorage } from '../src/index.js';
+import { MAX_PRESIGN_SECONDS, ObjectStorage, type ObjectStorageOptions } from '../src/index.js';
 
 const env = inject('stackEnv');
 const options = {
@@ -103,6 +105,40 @@ describe('presignGet', () => {
       const second = await storage.presignGet(key, 60);
       expect(second).not.toBe(first);
       expect(new URL(second).searchParams.get('X-Amz-Date')).not.toBe(new URL(first).searchParams.get('X-Amz-Date'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("signs exactly the URL the AWS SDK's presigner signs, for the same clock, keys and object", async () => {
+    // The local S3 server checks no signatures, so only this comparison can catch a wrong one.
+    const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+    const setups: { name: string; options: ObjectStorageOptions; sdk: ConstructorParameters<typeof S3Client>[0] }[] = [
+      { name: 'AWS, virtual-hosted', options: { bucket: 'sis-images', region: 'eu-west-1', credentials }, sdk: { region: 'eu-west-1' } },
+      { name: 'MinIO, path style', options: { bucket: 'sis-images', region: 'us-east-1', credentials, endpoint: 'http://minio:9000' }, sdk: { region: 'us-east-1', endpoint: 'http://minio:9000', forcePathStyle: true } },
+      {
+        name: 'a public endpoint',
+        options: { bucket: 'photos', region: 'us-east-1', credentials, endpoint: 'http://minio:9000', publicEndpoint: 'https://s3.photos.example:8443' },
+        sdk: { region: 'us-east-1', endpoint: 'https://s3.photos.example:8443', forcePathStyle: true },
+      },
+    ];
+    const keys = ['images/0b6f3c1e-8a52-4b8e-9d33-5d1f0f6c2a10.jpg', 'thumbnails/x.webp', "odd/a b+c&d=é!(x)*'~/z"];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const [i, { name, options: storageOptions, sdk }] of setups.entries()) {
+        const fast = new ObjectStorage(storageOptions);
+        // The same client settings ObjectStorage gives its own signer.
+        const reference = new S3Client({ ...sdk, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+        for (const [j, key] of keys.entries()) {
+          vi.setSystemTime(new Date(Date.UTC(2026, 10, 29, 12, i, j)));
+          for (const seconds of [60, 900]) {
+            const expected = await getSignedUrl(reference, new GetObjectCommand({ Bucket: storageOptions.bucket, Key: key }), { expiresIn: seconds });
+            expect(await fast.presignGet(key, seconds), `${name}: ${key}`).toBe(expected);
+          }
+        }
+        fast.destroy();
+        reference.destroy();
+      }
     } finally {
       vi.useRealTimers();
     }

@@ -3,9 +3,9 @@ export type BatchEmbedder = (batch: Float32Array[]) => Promise<Float32Array[]>;
 
 export interface EmbedBatcherOptions {
   embed: BatchEmbedder;
-  /** Most images per model call. */
+  /** Most images per model call (EMBED_BATCH). */
   maxBatch: number;
-  /** Longest time, in ms, the first image of a part-full batch waits for company. */
+  /** Longest time, in ms, the first image of a part-full batch waits for company (EMBED_BATCH_WAIT_MS). */
   maxWaitMs: number;
   /** Called after each model call, for metrics. */
   onBatch?: (size: number, seconds: number) => void;
@@ -23,7 +23,8 @@ interface Pending {
  * batches of up to `maxBatch`. A batch runs when it is full, or when its oldest image has waited
  * `maxWaitMs`. One model call runs at a time (it already uses every core); images that arrive
  * meanwhile form the next batch, so under load batches fill while the previous one runs, and the
- * jobs' fetching and decoding overlap with inference.
+ * jobs' fetching and decoding overlap with inference. When a batch fails, its images are tried
+ * one by one, so an error reaches only the images it belongs to.
  */
 export class EmbedBatcher {
   readonly #options: Readonly<EmbedBatcherOptions>;
@@ -66,16 +67,23 @@ export class EmbedBatcher {
   async #run(): Promise<void> {
     this.#running = true;
     const batch = this.#pending.splice(0, this.#options.maxBatch);
-    const started = performance.now();
     try {
-      const embeddings = await this.#options.embed(batch.map((p) => p.pixels));
-      this.#options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-      batch.forEach((p, i) => p.resolve(embeddings[i]!));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+      await this.#embedBatch(batch).catch(async (error: unknown) => {
+        if (batch.length === 1) return batch[0]!.reject(error);
+        // One bad input must not fail its neighbours: run each alone, so only the culprit fails.
+        for (const item of batch) await this.#embedBatch([item]).catch((itemError: unknown) => item.reject(itemError));
+      });
     } finally {
       this.#running = false;
       this.#schedule();
     }
+  }
+
+  async #embedBatch(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    const embeddings = await this.#options.embed(batch.map((p) => p.pixels));
+    if (embeddings.length !== batch.length) throw new Error(`the model returned ${embeddings.length} embeddings for ${batch.length} images`);
+    this.#options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+    batch.forEach((p, i) => p.resolve(embeddings[i]!));
   }
 }

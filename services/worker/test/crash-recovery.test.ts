@@ -1,34 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
-import { colourImage } from '@sis/image/testing';
+import { join } from 'node:path';
 import { loadConfig } from '@sis/config';
 import { createDatabase, ImageRepository } from '@sis/db';
+import { colourImage } from '@sis/image/testing';
+import { startService, type ServerProcess } from '@sis/local-stack';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 /**
- * The worker as it really runs (its compiled entry point, in a process of its own), killed with
- * SIGKILL or stopped with SIGTERM in the middle of work. script/test builds before testing.
+ * The worker as it really runs (its compiled entry point, in a process of its own; the test run
+ * builds first), killed with SIGKILL or stopped with SIGTERM in the middle of work.
  */
-const WORKER_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const prefix = `crash-${randomUUID().slice(0, 8)}`;
 const env = {
   ...inject('stackEnv'),
   DATABASE_URL: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'crash'),
-  CLIP_MODEL: TINY_CLIP_DIR,
-  ALLOW_REMOTE_MODELS: 'false',
   QUEUE_PREFIX: prefix,
   EMBED_BATCH: '2',
   WORKER_CONCURRENCY: '4',
   WORKER_LOCK_MS: '1500',
   SWEEP_INTERVAL_MS: '3600000',
   LOG_LEVEL: 'warn',
-  HOST: '127.0.0.1',
 };
 const config = loadConfig({ env, envFile: false });
 const db = createDatabase({ url: config.database.url });
@@ -36,28 +30,22 @@ const images = new ImageRepository({ db });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue({ connection: redis, prefix });
-const children: ChildProcess[] = [];
+const workers: ServerProcess[] = [];
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
   await queue.close();
   redis.disconnect();
   await db.destroy();
   storage.destroy();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env, WORKER_PORT: String(await freePort()) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
+/** A worker process, not waited for: it starts taking jobs as soon as its model is loaded. */
+async function startWorker(): Promise<ServerProcess> {
+  const logFile = join(inject('stackDataDir'), 'logs', `${prefix}-worker-${workers.length}.log`);
+  const { process } = await startService('worker', { env, logFile, waitUntilReady: false });
+  workers.push(process);
+  return process;
 }
 
 async function submitMany(count: number): Promise<string[]> {
@@ -78,8 +66,6 @@ async function statuses(ids: string[]) {
   return { rows, ready: rows.filter((r) => r.status === 'ready') };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
 describe('worker process', () => {
   it('after kill -9 mid-batch, a new worker finishes every image, writing each exactly once', async () => {
     const ids = await submitMany(40);
@@ -91,8 +77,7 @@ describe('worker process', () => {
         return ready.length > 0 && rows.filter((r) => r.status === 'processing').length >= 2;
       }, { timeout: 30_000, interval: 10 })
       .toBe(true);
-    first.kill('SIGKILL');
-    await exited(first);
+    await first.stop('SIGKILL');
     const before = await statuses(ids);
     const inFlight = before.rows.filter((r) => r.status === 'processing').map((r) => r.id);
     expect(inFlight.length, 'the kill should land mid-batch').toBeGreaterThan(0);
@@ -101,8 +86,7 @@ describe('worker process', () => {
 
     const second = await startWorker();
     await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 60_000, interval: 100 }).toBe(ids.length);
-    second.kill('SIGTERM');
-    await exited(second);
+    await second.stop('SIGTERM');
     const after = await statuses(ids);
     for (const row of after.rows) {
       expect(row.error).toBeNull();
@@ -117,8 +101,8 @@ describe('worker process', () => {
     const ids = await submitMany(24);
     const worker = await startWorker();
     await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
-    worker.kill('SIGTERM');
-    expect(await exited(worker)).toBe(0);
+    await worker.stop('SIGTERM');
+    expect(await worker.exited()).toBe(0);
     const { rows } = await statuses(ids);
     expect(rows.filter((r) => r.status === 'processing')).toEqual([]);
     expect(rows.every((r) => r.status === 'ready' || r.status === 'queued')).toBe(true);

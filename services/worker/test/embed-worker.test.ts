@@ -200,11 +200,15 @@ describe('sweeper', () => {
     await storage.put(key, Buffer.from('abandoned'), 'image/jpeg');
     const pending = await images.create({ object_key: key, content_type: 'image/jpeg', declared_size: 9 });
     const fresh = await images.create({ object_key: `test/${randomUUID()}`, content_type: 'image/jpeg', declared_size: 9 });
-    await new Promise((r) => setTimeout(r, 1100));
-    await images.transition(fresh.id, ['pending_upload'], 'pending_upload');
-    const result = await running.sweeper.sweep();
-    expect(result.expired).toBeGreaterThanOrEqual(1);
-    expect(await images.findById(pending.id)).toBeUndefined();
+    // Sweep until the abandoned upload (its URL lives 1 s here) has expired, touching the fresh
+    // one before each sweep so it never is.
+    await expect
+      .poll(async () => {
+        await images.transition(fresh.id, ['pending_upload'], 'pending_upload');
+        await running.sweeper.sweep();
+        return images.findById(pending.id);
+      }, { timeout: 10_000, interval: 100 })
+      .toBeUndefined();
     expect(await storage.head(key)).toBeUndefined();
     expect(await images.findById(fresh.id)).toBeDefined();
   });
