@@ -8,7 +8,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireLegacyWrite, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { buildOpenApiDocument, type Guards } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { healthDocs } from './routes/health.routes.js';
 import { imageRoutes } from './routes/images.routes.js';
@@ -37,13 +37,11 @@ export interface GatewayOptions {
   queue: EmbedQueue;
 }
 
-/** What the route groups are built from: the services, and the guards each route puts first. */
+/** What the route groups are built from: the services, and the guard each scope puts first. */
 interface RouteGroupsOptions {
-  canRead: RequestHandler;
-  canWrite: RequestHandler;
-  isAdmin: RequestHandler;
-  /** The original routes' own write guard. */
-  canWriteLegacy: RequestHandler;
+  guards: Guards;
+  /** The original routes' guards: their own write guard, the original's bare 401. */
+  legacyGuards: Guards;
   maxUploadBytes: number;
   logger: Logger;
   uploads: UploadService;
@@ -56,13 +54,14 @@ interface RouteGroupsOptions {
 
 /** Every documented route group. Building one only captures its dependencies; nothing is called. */
 function routeGroups(o: RouteGroupsOptions) {
+  const { guards } = o;
   return {
-    uploads: uploadRoutes({ uploads: o.uploads, canWrite: o.canWrite, maxUploadBytes: o.maxUploadBytes }),
-    images: imageRoutes({ images: o.images, search: o.search, canRead: o.canRead, canWrite: o.canWrite }),
-    search: searchRoutes({ search: o.search, canRead: o.canRead }),
-    operations: operationsRoutes({ operations: o.operations, canRead: o.canRead, isAdmin: o.isAdmin }),
-    keys: keyRoutes({ keys: o.keys, isAdmin: o.isAdmin }),
-    legacy: legacyRoutes({ legacy: o.legacy, canWrite: o.canWriteLegacy, maxUploadBytes: o.maxUploadBytes, logger: o.logger }),
+    uploads: uploadRoutes({ uploads: o.uploads, guards, maxUploadBytes: o.maxUploadBytes }),
+    images: imageRoutes({ images: o.images, search: o.search, guards }),
+    search: searchRoutes({ search: o.search, guards }),
+    operations: operationsRoutes({ operations: o.operations, guards }),
+    keys: keyRoutes({ keys: o.keys, guards }),
+    legacy: legacyRoutes({ legacy: o.legacy, guards: o.legacyGuards, maxUploadBytes: o.maxUploadBytes, logger: o.logger }),
   };
 }
 
@@ -78,9 +77,10 @@ export function describeApi(): object {
   const unused = undefined as never;
   // express checks that middleware are functions when a route is declared.
   const pass: RequestHandler = (_req, _res, next) => next();
+  const guards = { read: pass, write: pass, admin: pass };
   return openApiDocument(
     routeGroups({
-      canRead: pass, canWrite: pass, isAdmin: pass, canWriteLegacy: pass, maxUploadBytes: 1, logger: unused,
+      guards, legacyGuards: guards, maxUploadBytes: 1, logger: unused,
       uploads: unused, images: unused, search: unused, operations: unused, keys: unused, legacy: unused,
     }),
   );
@@ -99,10 +99,8 @@ export function createApp(options: GatewayOptions): Express {
   const uploads = new UploadService({ images: imageRecords, batches, storage, queue, imageService: images, limits: config.limits, metrics, logger });
   const workers = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
   const groups = routeGroups({
-    canRead: requireScope('read', { publicRead: config.http.publicRead }),
-    canWrite: requireScope('write'),
-    isAdmin: requireScope('admin'),
-    canWriteLegacy: requireLegacyWrite(authenticate(keys)),
+    guards: { read: requireScope('read', { publicRead: config.http.publicRead }), write: requireScope('write'), admin: requireScope('admin') },
+    legacyGuards: { write: requireLegacyWrite(authenticate(keys)) },
     maxUploadBytes: config.limits.maxUploadBytes,
     logger,
     uploads,

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorResponseSchema, LegacyErrorSchema, type Scope } from '@sis/contracts';
-import type { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
@@ -15,12 +15,6 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   429: 'Rate limit reached; see Retry-After.',
   503: 'A dependency is unavailable.',
 };
-
-/** A group of routes and the documentation of each, as every routes module returns it. */
-export interface RouteGroup {
-  router: Router;
-  registry: OpenAPIRegistry;
-}
 
 export interface RouteDoc {
   method: RouteConfig['method'];
@@ -64,6 +58,54 @@ export function document(registry: OpenAPIRegistry, doc: RouteDoc): void {
     ...(doc.request ? { request: doc.request } : {}),
     responses,
   });
+}
+
+export interface RouteGroupOptions {
+  /** The OpenAPI tag of every route in the group. */
+  tag: string;
+  /** What a route of each scope puts before its handlers; `public` routes get none. */
+  guards: Partial<Record<Scope, RequestHandler>>;
+  /** The original service's routes answer errors as `{"detail": ...}`. @defaultValue false */
+  legacy?: boolean;
+}
+
+/** The guard each scope puts before its routes' handlers. */
+export type Guards = RouteGroupOptions['guards'];
+
+/** What one route declares: its documentation, which also says where it is served and who may call it. */
+export type RouteSpec = Omit<RouteDoc, 'tag' | 'legacy'>;
+
+/**
+ * Routes and their documentation, declared together: each route is written once, so the path
+ * served and the path documented cannot drift apart, and its scope picks its guard.
+ *
+ * ### Examples
+ * ```ts
+ * new RouteGroup({ tag: 'Images', guards: { read: canRead } })
+ *   .route({ method: 'get', path: '/v1/images/{id}', scope: 'read', summary: 'Get one image', ... },
+ *     async (req, res) => { res.json(await images.get(parse(IdParamsSchema, req.params, 'params').id)); });
+ * ```
+ */
+export class RouteGroup {
+  readonly router: Router = Router();
+  readonly registry = new OpenAPIRegistry();
+  readonly #options: Readonly<RouteGroupOptions>;
+
+  constructor(options: RouteGroupOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** Documents a route and serves it: the guard of its scope, then `handlers`. */
+  route(spec: RouteSpec, ...handlers: RequestHandler[]): this {
+    const { tag, guards, legacy } = this.#options;
+    const guard = spec.scope === 'public' ? [] : [guards[spec.scope]];
+    if (guard[0] === undefined && spec.scope !== 'public') throw new Error(`${spec.method.toUpperCase()} ${spec.path}: the ${tag} routes have no guard for the ${spec.scope} scope`);
+    document(this.registry, { ...spec, tag, legacy });
+    // OpenAPI writes parameters as {id}, express as :id.
+    const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
+    this.router[spec.method as 'get'](path, ...(guard as RequestHandler[]), ...handlers);
+    return this;
+  }
 }
 
 /** Merges the route groups' registries into one OpenAPI 3.1 document. */

@@ -1,4 +1,3 @@
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   BatchCompleteResponseSchema,
   BatchUploadRequestSchema,
@@ -9,15 +8,13 @@ import {
   IdParamsSchema,
 } from '@sis/contracts';
 import { parse, receivedFile, receiveFile } from '@sis/http';
-import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { document, type RouteGroup } from '../openapi.js';
+import { RouteGroup, type Guards } from '../openapi.js';
 import type { UploadService } from '../services/upload.service.js';
 
 export interface UploadRoutesOptions {
   uploads: UploadService;
-  /** Guards for the write scope. */
-  canWrite: RequestHandler;
+  guards: Guards;
   maxUploadBytes: number;
 }
 
@@ -26,74 +23,82 @@ const MultipartUploadSchema = z.object({
   metadata: z.string().optional().meta({ description: 'A JSON object kept with the image.' }),
 });
 
-export function uploadRoutes({ uploads, canWrite, maxUploadBytes }: UploadRoutesOptions): RouteGroup {
-  const router = Router();
-  const registry = new OpenAPIRegistry();
-  const tag = 'Uploads';
+export function uploadRoutes({ uploads, maxUploadBytes, guards }: UploadRoutesOptions): RouteGroup {
+  const group = new RouteGroup({ tag: 'Uploads', guards });
 
-  document(registry, {
-    method: 'post', path: '/v1/uploads', tag, scope: 'write',
-    summary: 'Presign one upload',
-    description: 'Creates the image record and a URL to PUT the file to, bound to its key, content type and exact size, valid for up to 15 minutes. Then call complete.',
-    request: { body: { content: { 'application/json': { schema: CreateUploadRequestSchema } } } },
-    success: { status: 201, description: 'The pending image and where to upload it.', schema: CreateUploadResponseSchema },
-    errors: [400, 401, 403, 413, 415],
-  });
-  router.post('/v1/uploads', canWrite, async (req, res) => {
-    res.status(201).json(await uploads.createUpload(parse(CreateUploadRequestSchema, req.body)));
-  });
+  group.route(
+    {
+      method: 'post', path: '/v1/uploads', scope: 'write',
+      summary: 'Presign one upload',
+      description: 'Creates the image record and a URL to PUT the file to, bound to its key, content type and exact size, valid for up to 15 minutes. Then call complete.',
+      request: { body: { content: { 'application/json': { schema: CreateUploadRequestSchema } } } },
+      success: { status: 201, description: 'The pending image and where to upload it.', schema: CreateUploadResponseSchema },
+      errors: [400, 401, 403, 413, 415],
+    },
+    async (req, res) => {
+      res.status(201).json(await uploads.createUpload(parse(CreateUploadRequestSchema, req.body)));
+    },
+  );
 
-  document(registry, {
-    method: 'post', path: '/v1/uploads/batch', tag, scope: 'write',
-    summary: 'Presign up to 500 uploads as one batch',
-    description: 'Items are checked one by one: an invalid item is reported in its place and the others still get URLs.',
-    request: { body: { content: { 'application/json': { schema: BatchUploadRequestSchema } } } },
-    success: { status: 201, description: 'The batch and, per item, an upload or an error.', schema: BatchUploadResponseSchema },
-    errors: [400, 401, 403, 413],
-  });
-  router.post('/v1/uploads/batch', canWrite, async (req, res) => {
-    const { label, items } = parse(BatchUploadRequestSchema, req.body);
-    res.status(201).json(await uploads.createBatch(label, items));
-  });
+  group.route(
+    {
+      method: 'post', path: '/v1/uploads/batch', scope: 'write',
+      summary: 'Presign up to 500 uploads as one batch',
+      description: 'Items are checked one by one: an invalid item is reported in its place and the others still get URLs.',
+      request: { body: { content: { 'application/json': { schema: BatchUploadRequestSchema } } } },
+      success: { status: 201, description: 'The batch and, per item, an upload or an error.', schema: BatchUploadResponseSchema },
+      errors: [400, 401, 403, 413],
+    },
+    async (req, res) => {
+      const { label, items } = parse(BatchUploadRequestSchema, req.body);
+      res.status(201).json(await uploads.createBatch(label, items));
+    },
+  );
 
-  document(registry, {
-    method: 'post', path: '/v1/uploads/{id}/complete', tag, scope: 'write',
-    summary: 'Confirm an upload and queue it for embedding',
-    description: 'Checks that the object exists with the declared size, then queues the image. Safe to repeat: 202 when this call queued it, 200 with the current state otherwise.',
-    request: { params: IdParamsSchema },
-    success: { status: 202, description: 'Queued (200 when it already was).', schema: CompleteUploadResponseSchema },
-    errors: [400, 401, 403, 404, 409],
-  });
-  router.post('/v1/uploads/:id/complete', canWrite, async (req, res) => {
-    const { id } = parse(IdParamsSchema, req.params, 'params');
-    const { image, queuedNow } = await uploads.complete(id, req.requestId);
-    res.status(queuedNow ? 202 : 200).json({ image });
-  });
+  group.route(
+    {
+      method: 'post', path: '/v1/uploads/{id}/complete', scope: 'write',
+      summary: 'Confirm an upload and queue it for embedding',
+      description: 'Checks that the object exists with the declared size, then queues the image. Safe to repeat: 202 when this call queued it, 200 with the current state otherwise.',
+      request: { params: IdParamsSchema },
+      success: { status: 202, description: 'Queued (200 when it already was).', schema: CompleteUploadResponseSchema },
+      errors: [400, 401, 403, 404, 409],
+    },
+    async (req, res) => {
+      const { id } = parse(IdParamsSchema, req.params, 'params');
+      const { image, queuedNow } = await uploads.complete(id, req.requestId);
+      res.status(queuedNow ? 202 : 200).json({ image });
+    },
+  );
 
-  document(registry, {
-    method: 'post', path: '/v1/batches/{id}/complete', tag, scope: 'write',
-    summary: 'Confirm every upload of a batch',
-    request: { params: IdParamsSchema },
-    success: { status: 200, description: 'How many were queued, and which uploads were missing or wrong.', schema: BatchCompleteResponseSchema },
-    errors: [400, 401, 403, 404],
-  });
-  router.post('/v1/batches/:id/complete', canWrite, async (req, res) => {
-    const { id } = parse(IdParamsSchema, req.params, 'params');
-    res.json(await uploads.completeBatch(id, req.requestId));
-  });
+  group.route(
+    {
+      method: 'post', path: '/v1/batches/{id}/complete', scope: 'write',
+      summary: 'Confirm every upload of a batch',
+      request: { params: IdParamsSchema },
+      success: { status: 200, description: 'How many were queued, and which uploads were missing or wrong.', schema: BatchCompleteResponseSchema },
+      errors: [400, 401, 403, 404],
+    },
+    async (req, res) => {
+      const { id } = parse(IdParamsSchema, req.params, 'params');
+      res.json(await uploads.completeBatch(id, req.requestId));
+    },
+  );
 
-  const receive = receiveFile({ field: 'file', maxBytes: maxUploadBytes });
-  document(registry, {
-    method: 'post', path: '/v1/images', tag, scope: 'write',
-    summary: 'Upload a file through the gateway',
-    description: 'For clients that cannot PUT to S3. The type is read from the file itself. Prefer presigned uploads for anything large or many.',
-    request: { body: { content: { 'multipart/form-data': { schema: MultipartUploadSchema } } } },
-    success: { status: 202, description: 'Stored and queued.', schema: CompleteUploadResponseSchema },
-    errors: [400, 401, 403, 413, 415],
-  });
-  router.post('/v1/images', canWrite, receive, async (req, res) => {
-    res.status(202).json({ image: await uploads.uploadForm(req.body, receivedFile(req), req.requestId) });
-  });
+  group.route(
+    {
+      method: 'post', path: '/v1/images', scope: 'write',
+      summary: 'Upload a file through the gateway',
+      description: 'For clients that cannot PUT to S3. The type is read from the file itself. Prefer presigned uploads for anything large or many.',
+      request: { body: { content: { 'multipart/form-data': { schema: MultipartUploadSchema } } } },
+      success: { status: 202, description: 'Stored and queued.', schema: CompleteUploadResponseSchema },
+      errors: [400, 401, 403, 413, 415],
+    },
+    receiveFile({ field: 'file', maxBytes: maxUploadBytes }),
+    async (req, res) => {
+      res.status(202).json({ image: await uploads.uploadForm(req.body, receivedFile(req), req.requestId) });
+    },
+  );
 
-  return { router, registry };
+  return group;
 }
