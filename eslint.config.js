@@ -22,6 +22,7 @@ const FORBIDDEN = {
   sql: { group: ['kysely', 'kysely/*', 'pg', 'pg-copy-streams'], message: 'SQL lives in @sis/db only' },
   s3: { group: ['@aws-sdk/*'], message: 'S3 lives in @sis/storage only' },
   model: { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-common'], message: 'model code lives in @sis/clip only' },
+  http: { group: ['express', 'multer', 'cors', 'pino-http', 'express-rate-limit', 'rate-limit-redis', '@sis/http'], message: '@sis/contracts is schemas and domain errors only: HTTP lives in @sis/http' },
 };
 const F = FORBIDDEN;
 const areas = [
@@ -29,6 +30,7 @@ const areas = [
   { files: ['packages/db/**'], forbid: [F.anyService, F.s3, F.model] },
   { files: ['packages/storage/**'], forbid: [F.anyService, F.sql, F.model] },
   { files: ['packages/clip/**'], forbid: [F.anyService, F.clipToStores, F.sql, F.s3] },
+  { files: ['packages/contracts/**'], forbid: [F.anyService, F.http, F.sql, F.s3, F.model] },
   { files: ['packages/image/**'], forbid: [F.anyService, F.imageToClip, F.sql, F.s3, F.model] },
   { files: ['packages/cli/**'], forbid: [F.anyService, F.db, F.sql, F.s3, F.model] },
   { files: ['services/gateway/**'], forbid: [F.services('gateway'), F.clip, F.sql, F.s3, F.model] },

@@ -25,7 +25,7 @@ export default defineConfig({
       include: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'infra/*/src/**/*.ts'],
       // Generated client types, and entry points that only run as their own processes (tests
       // start them that way, where in-process coverage cannot see them).
-      exclude: ['**/*.d.ts', '**/generated/**', '**/src/main.ts', '**/src/bin.ts'],
+      exclude: ['**/*.d.ts', '**/generated/**', '**/src/main.ts', '**/src/bin.ts', '**/src/bin/**'],
       reporter: ['text-summary', 'text'],
       reportsDirectory: 'coverage',
     },

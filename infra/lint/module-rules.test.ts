@@ -30,6 +30,7 @@ const forbidden: [where: string, file: string, source: string, reason: RegExp][]
   ["the gateway's tests importing clip fixtures", 'services/gateway/test/probe.ts', "import { used } from '@sis/clip/fixtures';", /the gateway never loads model code/],
   ['the CLI importing the database', 'packages/cli/src/probe.ts', "import { used } from '@sis/db';", /the CLI is an API client/],
   ["the CLI's tests importing the database", 'packages/cli/test/probe.ts', "import { used } from '@sis/db/benchmark';", /the CLI is an API client/],
+  ['contracts importing express', 'packages/contracts/src/probe.ts', "import { Router as used } from 'express';", /@sis\/contracts is schemas and domain errors only/],
   ['image importing clip', 'packages/image/src/probe.ts', "import { used } from '@sis/clip';", /@sis\/image sits below @sis\/clip/],
   ['SQL outside @sis/db', 'services/search/src/probe.ts', "import { sql as used } from 'kysely';", /SQL lives in @sis\/db only/],
   ['the S3 SDK outside @sis/storage', 'services/worker/src/probe.ts', "import { S3Client as used } from '@aws-sdk/client-s3';", /S3 lives in @sis\/storage only/],

@@ -24,8 +24,6 @@ export interface LocalStackOptions {
   bucket?: string;
   /** false trades crash safety for speed (fsync off), for throwaway test stacks. @defaultValue true */
   durable?: boolean;
-  /** Create the database and run migrations (@sis/db's migrate command) once PostgreSQL is up. @defaultValue true */
-  migrate?: boolean;
 }
 
 /**
@@ -46,6 +44,7 @@ export class LocalStack {
   readonly #postgres: PostgresServer | undefined;
   readonly #redis: RedisServer | undefined;
   readonly #s3: S3Server | undefined;
+  #migrations: string | undefined;
 
   private constructor(parts: { postgres?: PostgresServer; redis?: RedisServer; s3?: S3Server; bucket: string }) {
     this.#postgres = parts.postgres;
@@ -89,12 +88,18 @@ export class LocalStack {
     const stack = new LocalStack({ postgres, redis, s3, bucket });
     try {
       await Promise.all([postgres?.start(), redis?.start(), s3?.start()]);
-      if (postgres && (options.migrate ?? true)) await migrateDatabase(postgres.url, { createDatabase: true });
+      // A new cluster has no sis database yet: create it, then migrate, with @sis/db's own command.
+      if (postgres) stack.#migrations = await migrateDatabase(postgres.url, { createDatabase: true });
     } catch (error) {
       await stack.stop();
       throw error;
     }
     return stack;
+  }
+
+  /** What the migrate command reported for the stack's own PostgreSQL; undefined when it runs none. */
+  get migrations(): string | undefined {
+    return this.#migrations;
   }
 
   /** Process ids of the servers running as child processes (s3rver runs in this process). */

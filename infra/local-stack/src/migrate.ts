@@ -13,9 +13,9 @@ export interface MigrateOptions {
 }
 
 /**
- * Runs @sis/db's own migrate command (`sis-migrate`) against `databaseUrl`, as docker compose and
- * a Kubernetes Job do, so that everything that starts sis migrates the same way and nothing else
- * needs the database code.
+ * Runs @sis/db's own migrate command (`sis-migrate`) against `databaseUrl`, as docker compose does,
+ * so that everything that starts sis (`sis up`, the benchmarks, the tests) migrates the same way,
+ * and the CLI, which starts the local stack, never loads database code itself.
  * @returns what the command printed: which migrations it applied, or that the database is up to date.
  * @throws Error with the command's own message when it fails.
  */

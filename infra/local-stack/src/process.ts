@@ -10,6 +10,8 @@ export interface ServerProcessOptions {
   logFile: string;
   /** Variables on top of this process's own environment. @defaultValue none */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The folder it runs in. @defaultValue this process's */
+  cwd?: string;
 }
 
 /** A server process the stack started, with its output going to a log file. */
@@ -21,7 +23,7 @@ export class ServerProcess {
   constructor(options: ServerProcessOptions) {
     this.name = options.name;
     const log = createWriteStream(options.logFile, { flags: 'a' });
-    this.#child = spawn(options.command, [...options.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    this.#child = spawn(options.command, [...options.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: options.cwd });
     this.#child.stdout!.pipe(log);
     this.#child.stderr!.pipe(log);
     this.#exited = new Promise((resolve) => {

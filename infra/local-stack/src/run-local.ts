@@ -42,7 +42,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const say = options.say ?? ((line: string) => console.log(line));
   const components = componentsToStart(env);
-  const stack = await LocalStack.start({ dataDir: options.dataDir, ports: options.ports, components, migrate: false });
+  const stack = await LocalStack.start({ dataDir: options.dataDir, ports: options.ports, components });
   try {
     const serviceEnv: Record<string, string> = {
       ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>),
@@ -61,9 +61,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     const config = loadConfig({ env: serviceEnv });
     // The gateway talks to the search service started here, on whatever port it was given.
     if (!env.SEARCH_URL?.trim()) serviceEnv.SEARCH_URL = `http://127.0.0.1:${config.http.searchPort}`;
-    // The local PostgreSQL starts empty; a database configured elsewhere is its owner's to create.
-    const migrated = await migrateDatabase(config.database.url, { createDatabase: components.includes('postgres') });
-    if (migrated.startsWith('migrations applied')) say(migrated);
+    // The local stack migrated its own PostgreSQL; a database configured elsewhere is migrated
+    // here (but not created: that is its owner's to do).
+    say(stack.migrations ?? (await migrateDatabase(config.database.url)));
     if (components.length) say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}`);
 
     const { result, commands } = concurrently(

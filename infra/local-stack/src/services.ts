@@ -49,6 +49,8 @@ export async function startService(service: ServiceName, options: StartServiceOp
     args: [serviceMain(service)],
     logFile: options.logFile,
     env: { ...options.env, HOST: '127.0.0.1', [PORT_SETTINGS[service]]: String(port) },
+    // Away from the caller's folder, so no .env there configures it: only `env` does.
+    cwd: dirname(options.logFile),
   });
   const url = `http://127.0.0.1:${port}`;
   if (options.waitUntilReady ?? true) {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createDatabase, ensureDatabaseExists, migrateToLatest, type ImageRecord, type ImageRepository } from '@sis/db';
+import type { ImageRecord, ImageRepository } from '@sis/db';
+import { migrateDatabase } from './migrate.js';
 
 /**
  * Creates and migrates a database of its own next to the one in `baseUrl`, so a test file sees
- * only its own rows. Test runs are throwaway clusters; nothing cleans these up.
+ * only its own rows, with the same migrate command production runs. Test runs are throwaway
+ * clusters; nothing cleans these up.
  * @returns the new database's URL.
  */
 export async function freshDatabase(baseUrl: string, label = 'test'): Promise<string> {
   const url = new URL(baseUrl);
   url.pathname = `/${label}_${randomUUID().slice(0, 8)}`;
-  await ensureDatabaseExists(url.toString());
-  const db = createDatabase({ url: url.toString(), poolSize: 1 });
-  await migrateToLatest(db).finally(() => db.destroy());
+  await migrateDatabase(url.toString(), { createDatabase: true });
   return url.toString();
 }
 

@@ -43,6 +43,7 @@ describe('LocalStack', () => {
       S3_ENDPOINT: `http://127.0.0.1:${p.s3}`,
       S3_BUCKET: 'sis-images',
     });
+    expect(first.migrations).toMatch(/^migrations applied: 0001-initial, /);
     const db = createDatabase({ url: first.env.DATABASE_URL! });
     const image = await new ImageRepository({ db }).create({ object_key: 'k/1', content_type: 'image/png', declared_size: 10 });
     await db.destroy();
@@ -59,6 +60,7 @@ describe('LocalStack', () => {
     for (const port of Object.values(p)) expect(await isPortFree(port)).toBe(true);
 
     const second = await LocalStack.start({ dataDir: dir, ports: p, durable: false });
+    expect(second.migrations).toBe('database is up to date');
     const db2 = createDatabase({ url: second.env.DATABASE_URL! });
     expect((await new ImageRepository({ db: db2 }).findById(image.id))?.object_key).toBe('k/1');
     await db2.destroy();

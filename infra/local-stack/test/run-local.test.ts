@@ -55,6 +55,7 @@ describe('runLocal', () => {
     });
     expect(await up).toBe(`sis is up: http://localhost:${ports.gateway}  (Ctrl-C stops everything)`);
     expect(lines).toContain(`local stack (postgres, s3) running with data in ${dataDir}`);
+    expect(lines).toContainEqual(expect.stringMatching(/^migrations applied: 0001-initial, /));
     for (const [service, port] of Object.entries(ports)) {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await response.json()).toEqual({ status: 'ok', service });

@@ -47,7 +47,7 @@ describe('inspectFile', () => {
       image: { path: join(dir, 'looks-like.txt'), name: 'looks-like.txt', size: png.length, contentType: 'image/png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), metadata: { note: 'sidecar by basename' } },
     });
     expect(await inspectFile({ path: join(dir, 'photo.jpg'), name: 'photo.jpg' })).toEqual({ skipped: expect.stringMatching(/not an image/) });
-    expect(await inspectFile({ path: join(dir, 'empty.jpg'), name: 'empty.jpg' })).toEqual({ skipped: 'empty' });
+    expect(await inspectFile({ path: join(dir, 'empty.jpg'), name: 'empty.jpg' })).toEqual({ skipped: 'the file is empty' });
     expect(await inspectFile({ path: join(dir, 'missing.jpg'), name: 'missing.jpg' })).toEqual({ problem: expect.stringMatching(/^cannot read: ENOENT/) });
   });
 });

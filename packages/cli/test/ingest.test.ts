@@ -75,6 +75,7 @@ describe('sis ingest', () => {
     // Every distinct file once: the copies were recognised by their hash and not stored again.
     const all = await allImages();
     expect(all).toHaveLength(UNIQUE + 1);
+    expect(new Set(all.map((image) => image.filename)).size).toBe(all.length);
     const withSidecar = all.find((image) => image.filename === 'year-2020/album-1/photo-21.jpg')!;
     const detail = await unwrap(api().GET('/v1/images/{id}', { params: { path: { id: withSidecar.id } } }));
     expect(detail.metadata).toMatchObject({ album: 'summer', people: ['Ana'] });
@@ -138,10 +139,13 @@ describe('interrupted and resumed', () => {
       env: env(),
       cwd: work,
       onStart: (child) => {
-        // Ctrl-C once some, but not all, of the images have reached the server.
+        // Ctrl-C once some, but not all, of the images have reached the server. Only once: polls
+        // overlap, and a second Ctrl-C quits at once without the summary.
+        let sent = false;
         const timer = setInterval(async () => {
           const now = (await stored()) - before;
-          if (now >= 30) {
+          if (now >= 30 && !sent) {
+            sent = true;
             clearInterval(timer);
             child.kill('SIGINT');
           }
@@ -158,6 +162,8 @@ describe('interrupted and resumed', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     // Exactly once each: nothing uploaded before the interruption was stored twice.
     expect((await stored()) - before).toBe(count);
+    const all = await allImages();
+    expect(new Set(all.map((image) => image.filename)).size, 'no file stored twice').toBe(all.length);
     expect(await statusCounts()).toEqual({ pending_upload: 0, queued: 0, processing: 0, ready: UNIQUE + count, failed: 1 });
   });
 });

@@ -65,7 +65,7 @@ export class ClipModel {
   readonly #text: PreTrainedModel | undefined;
   readonly #vision: PreTrainedModel | undefined;
 
-  private constructor(props: {
+  private constructor(parts: {
     modelId: string;
     dimension: number;
     preprocessor: ImagePreprocessor;
@@ -73,12 +73,12 @@ export class ClipModel {
     text?: PreTrainedModel;
     vision?: PreTrainedModel;
   }) {
-    this.modelId = props.modelId;
-    this.dimension = props.dimension;
-    this.preprocessor = props.preprocessor;
-    this.#tokenizer = props.tokenizer;
-    this.#text = props.text;
-    this.#vision = props.vision;
+    this.modelId = parts.modelId;
+    this.dimension = parts.dimension;
+    this.preprocessor = parts.preprocessor;
+    this.#tokenizer = parts.tokenizer;
+    this.#text = parts.text;
+    this.#vision = parts.vision;
   }
 
   /**

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { errorHandler, notFound } from './error-handler.js';
@@ -8,6 +8,8 @@ import { requestId } from './request-id.js';
 
 export interface ServiceAppOptions extends HealthRoutesOptions {
   logger: Logger;
+  /** Runs before the health routes and request timing (CORS, say, which answers preflights itself). @defaultValue none */
+  middleware?: readonly RequestHandler[];
   /** Mounts the service's own middleware and routes, after the shared ones and the health routes. */
   routes?: (app: Express) => void;
 }
@@ -25,6 +27,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.use(requestId());
   app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));
+  for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(requestMetrics(options.metrics));
   app.use(healthRoutes(options));
   options.routes?.(app);

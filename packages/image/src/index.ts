@@ -1,4 +1,4 @@
-export { detectImageType, SNIFF_BYTES } from './content-type.js';
+export { detectFileImageType, detectImageType, type DetectedImageType } from './content-type.js';
 export { decodeRgb, encodeThumbnail, THUMBNAIL_RESIZE, THUMBNAIL_SIZE, type DecodeOptions, type RgbImage } from './decode.js';
 export { readExif, type ExifTags } from './exif.js';
 export { inspectImage, type ImageInspection } from './inspect-image.js';

@@ -17,7 +17,7 @@ export interface ImageInspection {
  * @throws InvalidImageError saying what is wrong, in words fit for the uploader.
  */
 export async function inspectImage(bytes: Uint8Array, options: { maxPixels: number }): Promise<ImageInspection> {
-  const contentType = await detectImageType(bytes);
+  const { contentType, extension } = await detectImageType(bytes);
   let width: number | undefined;
   let height: number | undefined;
   try {
@@ -25,8 +25,7 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
     // with a message that gives the numbers.
     ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch (error) {
-    const format = contentType.slice('image/'.length).toUpperCase();
-    throw new InvalidImageError('unreadable', `the ${format} header cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new InvalidImageError('unreadable', `the ${extension.toUpperCase()} header cannot be read: ${(error as Error).message}`, { cause: error });
   }
   if (!width || !height) throw new InvalidImageError('unreadable', 'the image header gives no dimensions');
   if (width * height > options.maxPixels) {

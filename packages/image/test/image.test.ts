@@ -1,6 +1,9 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeRgb, detectImageType, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '../src/index.js';
+import { decodeRgb, detectFileImageType, detectImageType, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '../src/index.js';
 import { colourImage, pngClaimingSize, TEST_COLOURS } from '../src/testing/index.js';
 
 const reasonOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: unknown) => (error instanceof InvalidImageError ? error.reason : `other: ${String(error)}`));
@@ -8,13 +11,19 @@ const reasonOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (
 describe('detectImageType', () => {
   it('names every accepted type by its magic bytes, whatever the file is called', async () => {
     for (const format of ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const) {
-      expect(await detectImageType(await colourImage('red', { format, width: 8, height: 8 }))).toBe(`image/${format}`);
+      const { contentType } = await detectImageType(await colourImage('red', { format, width: 8, height: 8 }));
+      expect(contentType).toBe(`image/${format}`);
     }
   });
 
-  it('reads only the first bytes, so the first chunk of a stream is enough', async () => {
-    const jpeg = await colourImage('blue', { width: 300, height: 200 });
-    expect(await detectImageType(jpeg.subarray(0, 64 * 1024))).toBe('image/jpeg');
+  it('recognises a TIFF whose directory lies past its first kilobytes', async () => {
+    const tiff = await colourImage('blue', { format: 'tiff', width: 640, height: 480 });
+    expect(tiff.readUInt32LE(4), 'sharp writes the TIFF directory after the pixels').toBeGreaterThan(4100);
+    expect(await detectImageType(tiff)).toEqual({ contentType: 'image/tiff', extension: 'tif' });
+    expect(await inspectImage(tiff, { maxPixels: 1e6 })).toEqual({ contentType: 'image/tiff', width: 640, height: 480 });
+    const dir = await mkdtemp(join(tmpdir(), 'sis-image-'));
+    await writeFile(join(dir, 'scan.tif'), tiff);
+    expect(await detectFileImageType(join(dir, 'scan.tif'))).toEqual({ contentType: 'image/tiff', extension: 'tif' });
   });
 
   it('refuses empty files, unknown bytes and known types that are not accepted images, each with its reason', async () => {
@@ -24,6 +33,12 @@ describe('detectImageType', () => {
     const error = await detectImageType(pdf).catch((e: unknown) => e as InvalidImageError);
     expect(error).toBeInstanceOf(InvalidImageError);
     expect(error).toMatchObject({ reason: 'unsupported_type', message: expect.stringMatching(/^application\/pdf is not an accepted image type/) });
+    const dir = await mkdtemp(join(tmpdir(), 'sis-image-'));
+    await writeFile(join(dir, 'empty.jpg'), '');
+    await writeFile(join(dir, 'doc.pdf'), pdf);
+    expect(await reasonOf(detectFileImageType(join(dir, 'empty.jpg')))).toBe('empty');
+    expect(await reasonOf(detectFileImageType(join(dir, 'doc.pdf')))).toBe('unsupported_type');
+    await expect(detectFileImageType(join(dir, 'missing.jpg'))).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobName } from './names.js';
+import { JOB_NAMES, type JobName } from './names.js';
 
 /** Payload of an `embed-image` job. The image row in Postgres holds everything else. */
 export const embedImageJobSchema = z.object({
@@ -11,5 +11,5 @@ export type EmbedImageJob = z.infer<typeof embedImageJobSchema>;
 
 /** The payload schema of every job name: producers parse before enqueueing, the worker before handling. */
 export const JOB_PAYLOADS: Readonly<Record<JobName, z.ZodType>> = {
-  'embed-image': embedImageJobSchema,
+  [JOB_NAMES.embedImage]: embedImageJobSchema,
 };

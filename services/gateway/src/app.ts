@@ -117,15 +117,15 @@ export function createApp(options: GatewayOptions): Express {
     logger,
     metrics: metrics.registry,
     readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => searchClient.ping() },
+    middleware: [
+      cors({
+        origin: config.http.allowedOrigins.includes('*') ? true : config.http.allowedOrigins,
+        exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+        maxAge: 600,
+      }),
+    ],
     routes: (app) => {
       app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-      app.use(
-        cors({
-          origin: config.http.allowedOrigins.includes('*') ? true : config.http.allowedOrigins,
-          exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
-          maxAge: 600,
-        }),
-      );
       app.use(docsRoutes(document));
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 

@@ -17,7 +17,7 @@ export class GatewayMetrics {
   readonly uploadsCompleted = new Counter({ name: 'sis_uploads_completed_total', help: 'Uploads confirmed and queued.', registers: [this.registry] });
   readonly imagesDeleted = new Counter({ name: 'sis_images_deleted_total', help: 'Images deleted.', registers: [this.registry] });
 
-  constructor(sources: GatewayMetricsOptions) {
+  constructor(options: GatewayMetricsOptions) {
     // Read on scrape, so the numbers are Redis's and Postgres's own rather than a local tally.
     new Gauge({
       name: 'sis_queue_jobs',
@@ -25,7 +25,7 @@ export class GatewayMetrics {
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const counts = await sources.queue.counts();
+        const counts = await options.queue.counts();
         for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
       },
     });
@@ -35,7 +35,7 @@ export class GatewayMetrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const counts = await sources.stats.countByStatus();
+        const counts = await options.stats.countByStatus();
         for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });

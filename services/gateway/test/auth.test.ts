@@ -113,5 +113,8 @@ describe('CORS', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://photos.example');
     const other = await fetch(`${gw.base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    // The health routes too: a browser-based status page may read them.
+    const health = await fetch(`${gw.base}/healthz`, { headers: { origin: 'https://photos.example' } });
+    expect(health.headers.get('access-control-allow-origin')).toBe('https://photos.example');
   });
 });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createLogger, loadConfig, type Config } from '@sis/config';
 import { createDatabase, ImageRepository, type Database, type ImageRecord, type Kysely } from '@sis/db';
-import { startService, type RunningService } from '@sis/local-stack';
+import { startService } from '@sis/local-stack';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue, type Redis } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
@@ -36,8 +36,6 @@ export interface Gateway {
   storage: ObjectStorage;
   queue: EmbedQueue;
   redis: Redis;
-  /** The worker process, unless started without one. */
-  worker: RunningService | undefined;
   /** Calls the gateway; `key` defaults to the configured admin token, null sends none. */
   api<T = any>(method: string, path: string, options?: RequestOptions): Promise<Reply<T>>;
   /** Creates an API key with these scopes and returns its secret. */
@@ -109,7 +107,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   };
 
   const gateway: Gateway = {
-    base, config, db, images, storage, queue, redis, worker, api,
+    base, config, db, images, storage, queue, redis, api,
     async key(...scopes) {
       const { body } = await api('POST', '/v1/keys', { json: { name: `test ${scopes.join('+')}`, scopes } });
       return body.secret as string;

@@ -187,6 +187,15 @@ describe('multipart upload through the gateway', () => {
     expect((await gw.settled(response.body.image.id)).status).toBe('ready');
   });
 
+  it('takes a TIFF whose directory lies after its pixels, as TIFF writers put it', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([await colourImage('orange', { format: 'tiff', width: 640, height: 480 })]), 'scan.tif');
+    const response = await gw.api('POST', '/v1/images', { form });
+    expect(response.status).toBe(202);
+    expect(response.body.image.contentType).toBe('image/tiff');
+    expect(await gw.settled(response.body.image.id)).toMatchObject({ status: 'ready', width: 640, height: 480 });
+  });
+
   it.each([
     ['no file', () => new FormData(), 400, 'file: is required'],
     ['a text file', () => withFile(Buffer.from('plain words')), 415, 'file: the file is not an image (its first bytes match no known format)'],
@@ -195,6 +204,7 @@ describe('multipart upload through the gateway', () => {
     ['a PNG claiming 100000² pixels', () => withFile(pngClaimingSize(100_000, 100_000)), 400, 'file: the image is 100000×100000 = 10000000000 pixels, over the limit of 20000000'],
     ['a file over the size limit', () => withFile(Buffer.alloc(2 * 1024 * 1024 + 1)), 413, 'file: the file is larger than the upload limit'],
     ['metadata that is not JSON', () => withFile(Buffer.alloc(1), '{oops'), 400, 'metadata: must be a JSON object'],
+    ['metadata that is a JSON list', () => withFile(Buffer.alloc(1), '[1, 2]'), 400, 'metadata: Invalid input: expected record, received array'],
   ])('answers %s with %i', async (_what, form, status, message) => {
     const response = await gw.api('POST', '/v1/images', { form: await form() });
     expect(response.status).toBe(status);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { detectImageType } from '@sis/image/content-type';
+import { detectFileImageType, InvalidImageError } from '@sis/image/content-type';
 import type { SourceEntry } from './walk.js';
 
 /** A file known to be an accepted image, with what the server needs to presign it. */
@@ -17,33 +17,29 @@ export interface ImageFile {
 export type Inspection = { image: ImageFile } | { skipped: string } | { problem: string };
 
 /**
- * Reads a file once: its first bytes say whether it is an image (by content, never by name),
- * and every byte goes through SHA-256, which lets the server skip files it already holds.
+ * Reads a file once for its hash, after its type: the bytes say whether it is an image (by
+ * content, never by name), and every byte goes through SHA-256, which lets the server skip files
+ * it already holds.
  */
 export async function inspectFile(entry: SourceEntry): Promise<Inspection> {
   if (entry.problem) return { problem: entry.problem };
+  let contentType: string;
+  try {
+    ({ contentType } = await detectFileImageType(entry.path));
+  } catch (error) {
+    if (error instanceof InvalidImageError) return { skipped: error.message };
+    return { problem: `cannot read: ${(error as Error).message}` };
+  }
   const hash = createHash('sha256');
   let size = 0;
-  let contentType: string | undefined;
-  const stream = createReadStream(entry.path, { highWaterMark: 256 * 1024 });
   try {
-    for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      if (!contentType) {
-        try {
-          contentType = await detectImageType(bytes);
-        } catch (error) {
-          stream.destroy();
-          return { skipped: (error as Error).message };
-        }
-      }
-      hash.update(bytes);
-      size += bytes.length;
+    for await (const chunk of createReadStream(entry.path, { highWaterMark: 256 * 1024 })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
     }
   } catch (error) {
     return { problem: `cannot read: ${(error as Error).message}` };
   }
-  if (!contentType || size === 0) return { skipped: 'empty' };
   const metadata = { ...(await readSidecar(entry.path)), ...entry.metadata };
   return {
     image: {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `sis-migrate` (`pnpm migrate` at the repository root): brings the database named by DATABASE_URL
- * to the newest schema. Run by docker compose, the local stack, the benchmarks and, in Kubernetes,
- * a Job the services wait for. Safe to run repeatedly and from several places at once.
+ * to the newest schema. Run by docker compose, the local stack, the tests and the benchmarks.
+ * Safe to run repeatedly and from several places at once.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadDatabaseConfig } from '@sis/config';

@@ -1,5 +1,5 @@
 export * from './api-key.repository.js';
-export * from './embedding.repository.js';
+export { DEFAULT_EF_SEARCH, EmbeddingRepository, MAX_SCAN_TUPLES, type EmbeddingRepositoryOptions, type NearestOptions, type Neighbour, type SearchFilterOptions } from './embedding.repository.js';
 export { MAX_PAGE_SIZE, type ImageRecord } from './image-record.js';
 export * from './image-stats.repository.js';
 export * from './image.repository.js';

@@ -1,10 +1,11 @@
 import { readExif } from '@sis/image';
 import { NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
+import type { ReceivedFile } from '@sis/http';
 import type { ObjectStorage } from '@sis/storage';
 import { DOWNLOAD_URL_SECONDS, type ImageService } from './image.service.js';
 import type { SearchClient } from './search.client.js';
-import type { FormFile, UploadService } from './upload.service.js';
+import type { UploadService } from './upload.service.js';
 
 /**
  * Where the original service's EXIF names (the EXIF specification's, as Pillow spells them)
@@ -70,7 +71,7 @@ export class LegacyService {
    * worker like the original's synchronous handler did. An image the worker refuses is removed
    * again, freeing the name. Missing fields are answered as FastAPI did: 422 with `loc` and `msg`.
    */
-  async create(fields: { image_name?: unknown } | undefined, file: FormFile | undefined, requestId: string): Promise<LegacyImage> {
+  async create(fields: { image_name?: unknown } | undefined, file: ReceivedFile | undefined, requestId: string): Promise<LegacyImage> {
     const { images, uploads, imageService, waitMs } = this.#options;
     const name = typeof fields?.image_name === 'string' ? fields.image_name.trim() : '';
     if (!name) throw missingField('image_name');

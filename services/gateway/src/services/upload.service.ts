@@ -22,6 +22,7 @@ import {
   type PresignedUpload,
 } from '@sis/contracts';
 import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/db';
+import type { ReceivedFile } from '@sis/http';
 import type { EmbedQueue } from '@sis/queue';
 import { imageKey, type ObjectStorage } from '@sis/storage';
 import pLimit from 'p-limit';
@@ -43,15 +44,8 @@ export interface UploadServiceOptions {
   logger: Logger;
 }
 
-/** A file as a multipart form delivers it. */
-export interface FormFile {
-  bytes: Buffer;
-  /** The name the client gave it; may be empty. */
-  filename: string;
-}
-
 /** A file that arrived through the gateway rather than a presigned PUT. */
-export interface DirectUpload extends FormFile {
+export interface DirectUpload extends ReceivedFile {
   metadata?: Record<string, unknown>;
   /** Unique name, for the original service's routes. */
   name?: string;
@@ -185,7 +179,7 @@ export class UploadService {
    * `POST /v1/images`: a form with the `file` and, optionally, `metadata` as a JSON object.
    * @throws ValidationError naming the field when the file is missing or the metadata is not a JSON object.
    */
-  async uploadForm(fields: { metadata?: unknown } | undefined, file: FormFile | undefined, requestId: string): Promise<ImageDetail> {
+  async uploadForm(fields: { metadata?: unknown } | undefined, file: ReceivedFile | undefined, requestId: string): Promise<ImageDetail> {
     if (!file) throw new ValidationError('validation_failed', 'file: is required', [{ field: 'file', message: 'is required' }]);
     const metadata = fields?.metadata === undefined ? undefined : parseMetadataField(fields.metadata);
     return this.uploadDirect({ bytes: file.bytes, filename: file.filename || 'upload', metadata }, requestId);
