@@ -111,4 +111,23 @@ export class LocalStack {
   async stop(): Promise<void> {
     await Promise.allSettled([this.#postgres?.stop(), this.#redis?.stop(), this.#s3?.stop()]);
   }
+
+  /**
+   * Stops one component, as an outage would (its data is kept): for fault tests.
+   * @throws Error when this stack does not run that component.
+   */
+  async stopComponent(component: StackComponent): Promise<void> {
+    await this.#component(component).stop();
+  }
+
+  /** Starts a stopped component again on the same port and data, and waits until it answers. */
+  async startComponent(component: StackComponent): Promise<void> {
+    await this.#component(component).start();
+  }
+
+  #component(component: StackComponent): { start(): Promise<void>; stop(): Promise<void> } {
+    const server = { postgres: this.#postgres, redis: this.#redis, s3: this.#s3 }[component];
+    if (!server) throw new Error(`this stack does not run ${component}`);
+    return server;
+  }
 }

@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { guardDriver } from './unavailable.js';
 
 export interface DatabaseOptions {
   /** PostgreSQL connection URL. */
@@ -12,6 +13,23 @@ export interface DatabaseOptions {
    * need no transaction around them to set it (see EmbeddingRepository.nearest).
    */
   efSearch?: number;
+  /**
+   * How long, in ms, a query waits for a connection before the database counts as unavailable,
+   * so a request fails fast instead of hanging while PostgreSQL is away. @defaultValue 2000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Told about errors on idle pooled connections (PostgreSQL restarting, say), which the pool then
+   * replaces; without a listener such an error would end the process. @defaultValue ignored
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/** A PostgreSQL dialect whose driver reports an unreachable database as one domain error. */
+class GuardedPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return guardDriver(super.createDriver());
+  }
 }
 
 // int8 (bigint) columns hold byte sizes and counts, far below 2^53: read them as numbers.
@@ -29,9 +47,11 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     ...(options.efSearch ? { options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` } : {}),
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }) });
 }
 
 /** Resolves when the database answers a trivial query; for readiness checks. */

@@ -1,4 +1,5 @@
 export { createDatabase, pingDatabase, type DatabaseOptions } from './database.js';
+export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnreachable } from './unavailable.js';
 export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError } from './migrate.js';
 export * from './repositories/index.js';
 export { EMBEDDING_DIMENSION, IMAGE_STATUSES, type Database, type ImageStatus } from './schema.js';

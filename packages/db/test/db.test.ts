@@ -8,6 +8,8 @@ import {
   describeServer,
   ensureDatabaseExists,
   fromVectorLiteral,
+  isDatabaseUnreachable,
+  pingDatabase,
   ImageRepository,
   ImageStatsRepository,
   IngestBatchRepository,
@@ -237,5 +239,35 @@ describe('session ef_search', () => {
     } finally {
       await tuned.destroy();
     }
+  });
+});
+
+describe('an unreachable database', () => {
+  it('is one domain error, database_unavailable with a Retry-After, raised at once', async () => {
+    // Nothing listens on port 1: the connection is refused, as when PostgreSQL is stopped.
+    const away = createDatabase({ url: 'postgres://sis@127.0.0.1:1/sis', poolSize: 1 });
+    try {
+      const started = performance.now();
+      const error = await pingDatabase(away).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(error).toMatchObject({ name: 'ServiceUnavailableError', code: 'database_unavailable', details: { retryAfterSeconds: 5 } });
+      // Transactions too: the error comes from acquiring the connection, wherever that happens.
+      const inTransaction = await away.transaction().execute(async (trx) => sql`select 1`.execute(trx)).catch((e: unknown) => e);
+      expect(inTransaction).toMatchObject({ code: 'database_unavailable' });
+    } finally {
+      await away.destroy();
+    }
+  });
+
+  it('tells connection failures apart from failing queries', async () => {
+    expect(isDatabaseUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe(true);
+    expect(isDatabaseUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnreachable(Object.assign(new Error('duplicate key value'), { code: '23505' }))).toBe(false);
+    expect(isDatabaseUnreachable(Object.assign(new Error('database "x" does not exist'), { code: '3D000' }))).toBe(false);
+    // A failing query on a live database stays what it is.
+    const error = await sql`select * from no_such_table`.execute(db).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '42P01' });
   });
 });

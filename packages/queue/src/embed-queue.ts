@@ -63,13 +63,15 @@ export class EmbedQueue {
   }
 
   /**
-   * Runs a failed job again. A job that Redis no longer holds is enqueued afresh instead.
+   * Runs a failed job again, with all its attempts: a person asking for a retry means "try
+   * properly", not "try once more and give up". A job that Redis no longer holds is enqueued
+   * afresh instead.
    * @returns how the job was brought back.
    */
   async retry(imageId: string, requestId?: string): Promise<'retried' | 'enqueued'> {
     const job = await this.queue.getJob(imageId);
     if (job && (await job.getState()) === 'failed') {
-      await job.retry('failed');
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       return 'retried';
     }
     // A completed or orphaned job with this id would make the enqueue below a no-op.

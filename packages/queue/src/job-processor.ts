@@ -1,4 +1,5 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { ServiceUnavailableError } from '@sis/contracts';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JOB_NAMES, type JobName } from './names.js';
 import { JOB_PAYLOADS } from './payloads.js';
 
@@ -10,16 +11,36 @@ export interface JobHandler<Result = unknown> {
   handle(job: Job): Promise<Result>;
 }
 
-/** A BullMQ processor: what a Worker calls for every job it takes. */
-export type JobProcessor<Result = unknown> = (job: Job) => Promise<Result>;
+/** A BullMQ processor: what a Worker calls for every job it takes, with the lock token it holds. */
+export type JobProcessor<Result = unknown> = (job: Job, token?: string) => Promise<Result>;
+
+export interface JobProcessorOptions<Result> {
+  handlers: readonly JobHandler<Result>[];
+  /**
+   * How long, in ms, a job waits when a dependency it needs is away (a handler threw
+   * ServiceUnavailableError): it goes back to the queue without spending one of its attempts.
+   * @defaultValue 5000
+   */
+  outageDelayMs?: number;
+  /** Told of every job postponed that way, e.g. to pause fetching for a while. @defaultValue none */
+  onOutage?: (error: ServiceUnavailableError) => void;
+}
+
+/** How long, in ms, a job waits out a dependency's outage before it runs again. */
+export const OUTAGE_DELAY_MS = 5000;
 
 /**
  * The processor a worker runs: each job goes to the handler of its name, once its payload has
  * passed that name's schema. Built at start-up, so a job name with no handler (or two) stops the
  * worker before it takes a single job, rather than failing jobs one by one later.
+ *
+ * A job whose handler finds a dependency away (PostgreSQL, storage: ServiceUnavailableError) is
+ * postponed, not failed: an outage longer than the retry backoff must not use up the attempts
+ * meant for errors of the job itself.
  * @throws Error naming every job name without exactly one handler, and every handler for a name that is not a job.
  */
-export function jobProcessor<Result>(handlers: readonly JobHandler<Result>[]): JobProcessor<Result> {
+export function jobProcessor<Result>(options: JobProcessorOptions<Result>): JobProcessor<Result> {
+  const { handlers, outageDelayMs = OUTAGE_DELAY_MS } = options;
   const names: readonly string[] = Object.values(JOB_NAMES);
   const problems = [
     ...names.flatMap((name) => {
@@ -30,12 +51,20 @@ export function jobProcessor<Result>(handlers: readonly JobHandler<Result>[]): J
   ];
   if (problems.length) throw new Error(`every job name needs exactly one handler: ${problems.join('; ')}`);
   const byName = new Map(handlers.map((handler) => [handler.jobName as string, handler]));
-  return async (job) => {
+  return async (job, token) => {
     const handler = byName.get(job.name);
     // Another release's job, or a hand-written one: retrying cannot make it runnable.
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
     const payload = JOB_PAYLOADS[handler.jobName].safeParse(job.data);
     if (!payload.success) throw new UnrecoverableError(`job "${job.name}" has an invalid payload: ${payload.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ')}`);
-    return handler.handle(job);
+    try {
+      return await handler.handle(job);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError) || !token) throw error;
+      options.onOutage?.(error);
+      await job.moveToDelayed(Date.now() + outageDelayMs, token);
+      // BullMQ's signal that the job was moved, not failed: no attempt is counted.
+      throw new DelayedError();
+    }
   };
 }

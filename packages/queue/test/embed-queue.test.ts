@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ServiceUnavailableError } from '@sis/contracts';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRedisConnection, DEFAULT_JOB_OPTIONS, EmbedQueue, JOB_NAMES, jobProcessor, LeaderLock, QUEUE_NAMES, WorkerRegistry, type JobHandler } from '../src/index.js';
@@ -76,9 +77,9 @@ describe('jobProcessor', () => {
   const handler = (handle: (job: Job) => Promise<string> = async (job) => `done ${job.data.imageId}`): JobHandler<string> => ({ jobName: JOB_NAMES.embedImage, handle });
 
   it('refuses at start-up a job name with no handler, two handlers, or a handler for no job', () => {
-    expect(() => jobProcessor([])).toThrow('every job name needs exactly one handler: "embed-image" has 0 handlers');
-    expect(() => jobProcessor([handler(), handler()])).toThrow('"embed-image" has 2 handlers');
-    expect(() => jobProcessor([handler(), { jobName: 'resize-image' as never, handle: async () => 'x' }])).toThrow('"resize-image" is not a job name');
+    expect(() => jobProcessor({ handlers: [] })).toThrow('every job name needs exactly one handler: "embed-image" has 0 handlers');
+    expect(() => jobProcessor({ handlers: [handler(), handler()] })).toThrow('"embed-image" has 2 handlers');
+    expect(() => jobProcessor({ handlers: [handler(), { jobName: 'resize-image' as never, handle: async () => 'x' }] })).toThrow('"resize-image" is not a job name');
   });
 
   it('hands each job to its handler, and fails a job of no known name or with a bad payload for good', async () => {
@@ -86,7 +87,7 @@ describe('jobProcessor', () => {
     const queue = new EmbedQueue({ connection, prefix });
     queues.push(queue);
     const imageId = randomUUID();
-    const worker = new Worker(QUEUE_NAMES.embed, jobProcessor([handler()]), { connection: createRedisConnection(redisUrl), prefix });
+    const worker = new Worker(QUEUE_NAMES.embed, jobProcessor({ handlers: [handler()] }), { connection: createRedisConnection(redisUrl), prefix });
     try {
       const good = await queue.enqueue({ imageId });
       // Written past the producer's checks, as another release or a person at redis-cli might.
@@ -103,6 +104,61 @@ describe('jobProcessor', () => {
       const badJob = await settled(broken.id!);
       expect(badJob.failedReason).toMatch(/^job "embed-image" has an invalid payload: imageId: /);
       expect(badJob.attemptsMade).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('jobProcessor during an outage', () => {
+  it('postpones a job whose dependency is away without spending its attempts, then runs it', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const queue = new EmbedQueue({ connection, prefix });
+    queues.push(queue);
+    let calls = 0;
+    const outages: string[] = [];
+    const handler: JobHandler<string> = {
+      jobName: JOB_NAMES.embedImage,
+      handle: async () => {
+        if (++calls <= 3) throw new ServiceUnavailableError('database_unavailable', 'the database is not answering');
+        return 'done';
+      },
+    };
+    const processor = jobProcessor({ handlers: [handler], outageDelayMs: 50, onOutage: (error) => outages.push(error.code) });
+    const worker = new Worker(QUEUE_NAMES.embed, processor, { connection: createRedisConnection(redisUrl), prefix });
+    try {
+      const job = await queue.enqueue({ imageId: randomUUID() });
+      await expect.poll(() => queue.state(job.id!), { timeout: 10_000 }).toBe('completed');
+      const done = (await queue.getJob(job.id!))!;
+      expect(done.returnvalue).toBe('done');
+      // Five attempts are allowed; three outages spent none of them.
+      expect(done.attemptsMade).toBe(1);
+      expect(outages).toEqual(['database_unavailable', 'database_unavailable', 'database_unavailable']);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('EmbedQueue.retry', () => {
+  it('gives a job whose attempts ran out all of them again', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const queue = new EmbedQueue({ connection, prefix });
+    queues.push(queue);
+    let calls = 0;
+    // Fails three times, then works: two attempts run out, a retry with fresh attempts gets there.
+    const worker = new Worker(QUEUE_NAMES.embed, async () => {
+      if (++calls <= 3) throw new Error('storage hiccup');
+      return 'done';
+    }, { connection: createRedisConnection(redisUrl), prefix });
+    try {
+      const imageId = randomUUID();
+      await queue.queue.add(JOB_NAMES.embedImage, { imageId }, { jobId: imageId, attempts: 2 });
+      await expect.poll(() => queue.state(imageId), { timeout: 10_000 }).toBe('failed');
+      expect(calls).toBe(2);
+      expect(await queue.retry(imageId)).toBe('retried');
+      await expect.poll(() => queue.state(imageId), { timeout: 10_000 }).toBe('completed');
+      expect(calls).toBe(4);
     } finally {
       await worker.close();
     }

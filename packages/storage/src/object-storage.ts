@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { formatUrl } from '@aws-sdk/util-format-url';
+import { ServiceUnavailableError } from '@sis/contracts';
 import { LRUCache } from 'lru-cache';
 
 /** Presigned URLs never live longer than this: 15 minutes, in seconds. */
@@ -19,6 +20,10 @@ export const MAX_PRESIGN_SECONDS = 900;
 const READ_URL_CACHE_SIZE = 20_000;
 /** A key the read-URL template is learnt from; never read or written. */
 const PROBE_KEY = '__sis_url_probe__';
+/** What a client is told to wait before trying again while storage is away, in seconds. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+/** Socket errors that mean the server is not there, rather than that the request was wrong. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
 export interface ObjectStorageOptions {
   bucket: string;
@@ -68,6 +73,8 @@ export class ObjectStorage {
       // Checksums on every request are not understood by every S3-compatible server.
       requestChecksumCalculation: 'WHEN_REQUIRED' as const,
       responseChecksumValidation: 'WHEN_REQUIRED' as const,
+      // A storage server that is away must be a fast error, not a request hanging on a socket.
+      requestHandler: { connectionTimeout: 2000, requestTimeout: 30_000 },
     };
     this.bucket = options.bucket;
     this.#client = new S3Client({ ...base, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
@@ -78,16 +85,16 @@ export class ObjectStorage {
   /** Creates the bucket unless it exists. */
   async ensureBucket(): Promise<void> {
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.#call(() => this.#client.send(new HeadBucketCommand({ Bucket: this.bucket })));
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await this.#call(() => this.#client.send(new CreateBucketCommand({ Bucket: this.bucket })));
     }
   }
 
   /** Whether the bucket answers; for readiness checks. */
   async ping(): Promise<void> {
-    await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    await this.#call(() => this.#client.send(new HeadBucketCommand({ Bucket: this.bucket })));
   }
 
   /**
@@ -160,15 +167,14 @@ export class ObjectStorage {
   }
 
   async put(key: string, body: Uint8Array | Readable, contentType: string, contentLength?: number): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: contentLength }),
-    );
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: contentLength });
+    await this.#call(() => this.#client.send(command));
   }
 
   /** Size and type of an object, or undefined when there is none. */
   async head(key: string): Promise<ObjectHead | undefined> {
     try {
-      const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await this.#call(() => this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return { size: head.ContentLength ?? 0, contentType: head.ContentType };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -179,7 +185,7 @@ export class ObjectStorage {
   /** The object's bytes as a stream, or undefined when there is none. */
   async get(key: string): Promise<Readable | undefined> {
     try {
-      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const object = await this.#call(() => this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
       return object.Body as Readable;
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -189,7 +195,17 @@ export class ObjectStorage {
 
   /** Deletes an object; deleting one that does not exist is not an error. */
   async delete(key: string): Promise<void> {
-    await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.#call(() => this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  /** Runs one call to storage; storage being away becomes one domain error, `storage_unavailable`. */
+  async #call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      throw new ServiceUnavailableError('storage_unavailable', 'object storage is not answering; try again shortly', { retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS }, { cause: error });
+    }
   }
 
   destroy(): void {
@@ -201,6 +217,14 @@ export class ObjectStorage {
 /** RFC 3986 encoding of one path segment, as SigV4 signs it (encodeURIComponent leaves !'()* alone). */
 function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Whether an S3 error means "storage is not reachable" (network, timeout, a 5xx), not "this request failed". */
+function isUnreachable(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  if (e?.name === 'TimeoutError' || e?.name === 'RequestTimeout') return true;
+  return (e?.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -152,3 +152,23 @@ describe('presignGet', () => {
     publicStorage.destroy();
   });
 });
+
+describe('unreachable storage', () => {
+  it('is one domain error, storage_unavailable with a Retry-After, raised at once', async () => {
+    const away = new ObjectStorage({ ...options, endpoint: 'http://127.0.0.1:1', bucket: 'sis-images' });
+    try {
+      const started = performance.now();
+      for (const call of [() => away.head('a'), () => away.get('a'), () => away.put('a', Buffer.from('x'), 'text/plain'), () => away.delete('a'), () => away.ping()]) {
+        await expect(call()).rejects.toMatchObject({ name: 'ServiceUnavailableError', code: 'storage_unavailable', details: { retryAfterSeconds: 5 } });
+      }
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      away.destroy();
+    }
+  });
+
+  it('still reports a missing object as missing', async () => {
+    expect(await storage.head(`missing-${randomUUID()}`)).toBeUndefined();
+    expect(await storage.get(`missing-${randomUUID()}`)).toBeUndefined();
+  });
+});

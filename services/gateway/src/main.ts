@@ -8,7 +8,11 @@ const config = loadConfig();
 const logger = createLogger(config, 'gateway');
 if (!config.auth.adminToken) logger.warn('ADMIN_TOKEN is not set: nobody can create API keys or use admin routes');
 
-const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+const db = createDatabase({
+  url: config.database.url,
+  poolSize: config.database.poolSize,
+  onIdleError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+});
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });

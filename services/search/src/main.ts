@@ -17,7 +17,12 @@ try {
 }
 
 // Connections start at the configured ef_search, so ordinary queries need no transaction.
-const db = createDatabase({ url: config.database.url, poolSize: config.database.poolSize, efSearch: config.search.efSearch });
+const db = createDatabase({
+  url: config.database.url,
+  poolSize: config.database.poolSize,
+  efSearch: config.search.efSearch,
+  onIdleError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+});
 const search = new SearchService({
   images: new ImageRepository({ db }),
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),

@@ -4,7 +4,7 @@ import { Worker } from 'bullmq';
 import type { ClipModel } from '@sis/clip';
 import type { Config, Logger } from '@sis/config';
 import { ImageRepository, ImageStatsRepository, type Database, type Kysely } from '@sis/db';
-import { jobProcessor, LeaderLock, QUEUE_NAMES, WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
+import { jobProcessor, LeaderLock, OUTAGE_DELAY_MS, QUEUE_NAMES, WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import { EmbedBatcher } from './embed-batcher.js';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
@@ -51,7 +51,7 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
     new EmbedImageHandler({ images, storage: options.storage, batcher, preprocessor: clip.preprocessor, modelId: clip.modelId, maxPixels: config.limits.maxPixels, metrics, logger }),
   ];
   // Checks that every job name has exactly one handler before a job is taken.
-  const processor = jobProcessor<JobOutcome>(handlers);
+  const processor = jobProcessor<JobOutcome>({ handlers, onOutage: (error) => pauseForOutage(error) });
   const worker = new Worker(QUEUE_NAMES.embed, processor, {
     connection: redis,
     concurrency: config.worker.concurrency,
@@ -63,6 +63,17 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
   worker.on('completed', (_job, outcome: JobOutcome) => metrics.jobs.inc({ outcome }));
   worker.on('failed', () => metrics.jobs.inc({ outcome: 'failed' }));
   worker.on('error', (error) => logger.error({ err: error }, 'queue connection error'));
+  // While a dependency is away, take no new jobs for a while: each would only be postponed too.
+  let outageTimer: NodeJS.Timeout | undefined;
+  const pauseForOutage = (error: Error) => {
+    if (outageTimer) return;
+    logger.warn({ err: error }, `a dependency is unavailable; jobs wait ${OUTAGE_DELAY_MS / 1000} s without spending attempts`);
+    worker.pause(true);
+    outageTimer = setTimeout(() => {
+      outageTimer = undefined;
+      if (!worker.closing) worker.resume();
+    }, OUTAGE_DELAY_MS);
+  };
 
   const sweeper = new Sweeper({
     images,
@@ -94,6 +105,7 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
     sweeper,
     async close() {
       clearInterval(heartbeat);
+      clearTimeout(outageTimer);
       await sweeper.stop();
       await worker.close();
       await registry.remove(self.id).catch(() => undefined);

@@ -70,7 +70,9 @@ export class Sweeper {
     const result: SweepResult = { requeued: 0, failed: 0, expired: 0 };
     if (await this.#redisMayHaveLostJobs()) await this.#recoverJobs(result);
 
-    const expired = await images.listStale({ statuses: ['pending_upload'], before: new Date(Date.now() - pendingExpirySeconds * 1000), limit: SWEEP_PAGE });
+    // Never expire uploads while storage is away: the row would go and the object stay behind.
+    const storageUp = await storage.ping().then(() => true, () => false);
+    const expired = storageUp ? await images.listStale({ statuses: ['pending_upload'], before: new Date(Date.now() - pendingExpirySeconds * 1000), limit: SWEEP_PAGE }) : [];
     for (const image of expired) {
       // Delete the row first: if the client completes at this very moment, one of the two wins.
       if (await images.delete(image.id, ['pending_upload'])) {

@@ -161,8 +161,10 @@ export class UploadService {
           try {
             await this.#checkUploaded(image);
           } catch (error) {
-            const e = error as AppError;
-            missing.push({ id: image.id, error: { code: e.code, message: e.message } });
+            // Only what is wrong with this upload is reported per item; storage being away fails
+            // the whole call (503 storage_unavailable), so no upload is called missing wrongly.
+            if (!(error instanceof ConflictError)) throw error;
+            missing.push({ id: image.id, error: { code: error.code, message: error.message } });
             return;
           }
           const moved = await images.transition(image.id, ['pending_upload'], 'queued');

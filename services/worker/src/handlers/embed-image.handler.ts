@@ -4,6 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { ImagePreprocessor } from '@sis/clip';
 import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '@sis/image';
 import type { Logger } from '@sis/config';
+import { ServiceUnavailableError } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import { JOB_NAMES, type EmbedJob, type JobHandler } from '@sis/queue';
 import { thumbnailKey, type ObjectStorage } from '@sis/storage';
@@ -60,6 +61,9 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       log.info({ outcome }, 'embedded');
       return outcome;
     } catch (error) {
+      // A dependency is away: the job processor postpones the job without spending an attempt,
+      // and the row, still processing, is claimed again when the job comes back.
+      if (error instanceof ServiceUnavailableError) throw error;
       if (error instanceof InvalidImageError) {
         await images.markFailed(imageId, error.message);
         log.warn({ reason: error.message }, 'rejected image');

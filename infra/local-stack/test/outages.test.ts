@@ -1,0 +1,127 @@
+import { colourImage } from '@sis/image/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { msUntil, startFaultStack, type FaultStack } from './fault-stack.js';
+
+/**
+ * Dependencies really going away under a running sis: the PostgreSQL and S3 servers of a stack of
+ * its own are stopped and started again while all three services run as processes. Every request
+ * must be answered quickly (503 naming the dependency, never a hang or a crash), every service must
+ * recover by itself, and no image may be lost or fail because of the outage.
+ */
+let sis: FaultStack;
+beforeAll(async () => {
+  // Abandoned uploads expire 3 s after their 1 s URL, so the sweeper's restraint during a storage
+  // outage can be seen within the test.
+  sis = await startFaultStack({ SWEEP_INTERVAL_MS: '500', SWEEP_GRACE_MS: '1000', PRESIGN_EXPIRES_SECONDS: '1', UPLOAD_EXPIRY_MARGIN_SECONDS: '3' });
+}, 120_000);
+afterAll(async () => {
+  await sis?.stop();
+});
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown'];
+const photo = (i: number) => colourImage(COLOURS[i % COLOURS.length]!, { width: 160 + i, height: 120 });
+
+/** Every service process is still the one started at the beginning, and still running. */
+function allAlive(): boolean {
+  return Object.values(sis.services).every((service) => service.process.running);
+}
+
+async function statuses(ids: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const id of ids) {
+    const { body } = await sis.api('GET', `/v1/images/${id}`);
+    counts[body.status] = (counts[body.status] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('PostgreSQL stopped, then back', () => {
+  it('answers 503 database_unavailable at once, says so in /readyz, recovers, and loses no image', async () => {
+    const before = await Promise.all([0, 1, 2].map(async (i) => sis.upload(await photo(i))));
+    await msUntil(async () => (await statuses(before)).ready === 3);
+    // Uploads the worker is still busy with when the database goes.
+    const inFlight: string[] = [];
+    for (let i = 3; i < 23; i++) inFlight.push(await sis.upload(await photo(i)));
+
+    await sis.stack.stopComponent('postgres');
+    try {
+      for (const path of ['/v1/images', '/v1/search?q=red', `/v1/images/${before[0]}`]) {
+        const reply = await sis.api('GET', path);
+        expect(reply.status, path).toBe(503);
+        expect(reply.body.error.code, path).toBe('database_unavailable');
+        expect(Number(reply.headers.get('retry-after')), path).toBeGreaterThan(0);
+        expect(reply.ms, `${path} answered in ${Math.round(reply.ms)} ms`).toBeLessThan(2000);
+      }
+      for (const service of ['gateway', 'search', 'worker'] as const) {
+        const readiness = await sis.readiness(service);
+        expect(readiness.status, service).toBe(503);
+        expect(readiness.body.checks.postgres.ok, service).toBe(false);
+      }
+      expect((await sis.readiness('gateway')).body.checks.redis.ok).toBe(true);
+      // An outage longer than the worker's whole retry backoff (1 + 2 + 4 + 8 s).
+      await new Promise((resolve) => setTimeout(resolve, 16_000));
+      expect(allAlive()).toBe(true);
+    } finally {
+      await sis.stack.startComponent('postgres');
+    }
+
+    const recoveryMs = await msUntil(async () => (await sis.api('GET', '/v1/images')).status === 200);
+    console.log(`PostgreSQL back: the gateway answered again after ${recoveryMs} ms`);
+    expect(recoveryMs).toBeLessThan(10_000);
+    await msUntil(async () => (await sis.readiness('worker')).status === 200);
+    await msUntil(async () => (await statuses(inFlight)).ready === inFlight.length, 60_000);
+    expect(await statuses([...before, ...inFlight])).toEqual({ ready: 23 });
+    expect((await sis.api('GET', '/v1/search?q=red&limit=1')).status).toBe(200);
+    expect(allAlive()).toBe(true);
+  });
+});
+
+describe('S3 stopped, then back', () => {
+  it('answers 503 storage_unavailable instead of calling uploads missing, keeps abandoned uploads, and recovers', async () => {
+    // Presigned and never uploaded: the sweeper may delete it once storage answers, not before.
+    const abandoned = await sis.api('POST', '/v1/uploads', { json: { filename: 'never.jpg', contentType: 'image/jpeg', size: 100 } });
+    // Uploaded before the outage, completed during it.
+    const single = await sis.api('POST', '/v1/uploads', { json: { filename: 'a.jpg', contentType: 'image/jpeg', size: (await photo(30)).length } });
+    await fetch(single.body.upload.url, { method: 'PUT', headers: single.body.upload.headers, body: await photo(30) });
+    const files = await Promise.all([31, 32, 33].map(photo));
+    const batch = await sis.api('POST', '/v1/uploads/batch', { json: { items: files.map((bytes, i) => ({ filename: `b${i}.jpg`, contentType: 'image/jpeg', size: bytes.length })) } });
+    await Promise.all(batch.body.items.map((item: any, i: number) => fetch(item.upload.url, { method: 'PUT', headers: item.upload.headers, body: files[i] })));
+    const queuedBefore = await sis.upload(await photo(34));
+
+    await sis.stack.stopComponent('s3');
+    try {
+      const completed = await sis.api('POST', `/v1/uploads/${single.body.image.id}/complete`);
+      expect(completed.status).toBe(503);
+      expect(completed.body.error.code).toBe('storage_unavailable');
+      expect(Number(completed.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(completed.ms).toBeLessThan(2000);
+      const batchCompleted = await sis.api('POST', `/v1/batches/${batch.body.batch.id}/complete`);
+      expect(batchCompleted.status).toBe(503);
+      expect(batchCompleted.body.error.code).toBe('storage_unavailable');
+      expect((await sis.readiness('gateway')).body.checks.storage.ok).toBe(false);
+      expect((await sis.readiness('worker')).body.checks.storage.ok).toBe(false);
+      // Well past the abandoned upload's expiry, with the sweeper running every 0.5 s.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect((await sis.api('GET', `/v1/images/${abandoned.body.image.id}`)).status).toBe(200);
+      expect(allAlive()).toBe(true);
+    } finally {
+      await sis.stack.startComponent('s3');
+    }
+
+    const recoveryMs = await msUntil(async () => (await sis.readiness('gateway')).status === 200);
+    console.log(`S3 back: the gateway was ready again after ${recoveryMs} ms`);
+    // The uploads left pending through the outage are abandoned by now (their URLs expired); what
+    // counts is that completion works again, and reports per item only what is wrong with an item.
+    const fresh = await Promise.all([35, 36].map(photo));
+    const retry = await sis.api('POST', '/v1/uploads/batch', { json: { items: fresh.map((bytes, i) => ({ filename: `c${i}.jpg`, contentType: 'image/jpeg', size: bytes.length })) } });
+    await fetch(retry.body.items[0].upload.url, { method: 'PUT', headers: retry.body.items[0].upload.headers, body: fresh[0] });
+    const partly = await sis.api('POST', `/v1/batches/${retry.body.batch.id}/complete`);
+    expect(partly.status).toBe(200);
+    expect(partly.body).toMatchObject({ queued: 1, missing: [{ id: retry.body.items[1].image.id, error: { code: 'upload_missing' } }] });
+    const ids = [queuedBefore, retry.body.items[0].image.id];
+    await msUntil(async () => (await statuses(ids)).ready === ids.length, 60_000);
+    // Now that storage answers, the abandoned upload goes, row and all.
+    await msUntil(async () => (await sis.api('GET', `/v1/images/${abandoned.body.image.id}`)).status === 404);
+    expect(allAlive()).toBe(true);
+  });
+});
