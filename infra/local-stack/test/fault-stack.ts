@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LocalStack, startService, type RunningService, type ServiceName } from '../src/index.js';
@@ -21,6 +21,8 @@ export interface Reply {
  */
 export interface FaultStack {
   stack: LocalStack;
+  /** What a service has logged so far. */
+  log(service: ServiceName): Promise<string>;
   services: Record<ServiceName, RunningService>;
   /** Calls the gateway as the admin; a request never waits longer than `timeoutMs`. */
   api(method: string, path: string, options?: { json?: unknown; timeoutMs?: number }): Promise<Reply>;
@@ -40,7 +42,8 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
     CLIP_MODEL: inject('stackEnv').CLIP_MODEL,
     ALLOW_REMOTE_MODELS: 'false',
     ADMIN_TOKEN,
-    RATE_LIMIT_PER_MINUTE: '0',
+    // On, so the limiter's own behaviour during an outage is part of what is tested.
+    RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
     ...settings,
   };
@@ -70,6 +73,7 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
 
   return {
     stack,
+    log: (service) => readFile(logFile(service), 'utf8'),
     services,
     api,
     readiness: (service) => call(`${services[service].url}/readyz`, 'GET'),
@@ -83,6 +87,10 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
       return created.body.image.id as string;
     },
     async stop() {
+      // A service that died on its own is the story of a failing test: show how it ended.
+      for (const [name, service] of Object.entries(services)) {
+        if (!service.process.running) console.error(`${name} had stopped (exit ${await service.process.exited()}); the end of its log:\n${(await readFile(logFile(name), 'utf8')).slice(-4000)}`);
+      }
       await Promise.all(Object.values(services).map((service) => service.process.stop('SIGTERM')));
       await stack.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -19,10 +19,11 @@ export interface DatabaseOptions {
    */
   connectTimeoutMs?: number;
   /**
-   * Told about errors on idle pooled connections (PostgreSQL restarting, say), which the pool then
-   * replaces; without a listener such an error would end the process. @defaultValue ignored
+   * Told about errors of pooled connections, idle or in use (PostgreSQL restarting, say); the pool
+   * replaces a broken connection. Without a listener such an error ends the process.
+   * @defaultValue ignored
    */
-  onIdleError?: (error: Error) => void;
+  onConnectionError?: (error: Error) => void;
 }
 
 /** A PostgreSQL dialect whose driver reports an unreachable database as one domain error. */
@@ -50,7 +51,11 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     ...(options.efSearch ? { options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` } : {}),
   });
-  pool.on('error', (error) => options.onIdleError?.(error));
+  // pg-pool listens on idle connections only; one that errors while checked out (the server
+  // ending it between two queries) would emit an unhandled 'error' and take the process down.
+  const onError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
   return new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }) });
 }
 

@@ -1,11 +1,17 @@
 import { RateLimitedError } from '@sis/contracts';
 import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 
 /** What the limiter needs of a Redis client: one raw command at a time (ioredis's `call`). */
 export interface RedisCommander {
   call(command: string, ...args: string[]): Promise<unknown>;
+}
+
+/** What the limiter needs of a logger: a line when it falls back, one when it is back. */
+interface WarnLogger {
+  warn(object: object, message: string): void;
+  info(object: object, message: string): void;
 }
 
 export interface RateLimitOptions {
@@ -17,11 +23,14 @@ export interface RateLimitOptions {
   prefix: string;
   /** The caller's identity, when a key was sent; anonymous calls are counted by address. */
   principalId: (req: Parameters<RequestHandler>[0]) => string | undefined;
+  logger: WarnLogger;
+  /** How long, in ms, a Redis call may take before this replica counts on its own. @defaultValue 500 */
+  redisTimeoutMs?: number;
 }
 
 /** Requests per minute per caller, counted in Redis; over the budget, a 429 with Retry-After. */
 export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
-  const { perMinute, redis, prefix, principalId } = options;
+  const { perMinute, principalId } = options;
   if (perMinute === 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: 60_000,
@@ -32,13 +41,82 @@ export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    store: new RedisStore({
-      prefix: `${prefix}:ratelimit:`,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as never,
-    }),
+    store: new FallbackStore(options),
     handler: (_req, res, next) => {
       const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
       next(new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
     },
   });
+}
+
+/** How long, in ms, the limiter counts in-process before it tries Redis again. */
+const RETRY_REDIS_AFTER_MS = 1000;
+
+/**
+ * Counts in Redis while Redis answers, and in this process while it does not: a request never
+ * waits on Redis for longer than `redisTimeoutMs`, and never fails because of it. The in-process
+ * budget is per replica, which is the best that can be done without the shared counter.
+ */
+class FallbackStore implements Store {
+  readonly #options: Readonly<RateLimitOptions>;
+  readonly #memory = new MemoryStore();
+  #limiterOptions: Options | undefined;
+  #redis: Promise<RedisStore> | undefined;
+  /** When Redis was last found away; 0 while it answers. */
+  #downSince = 0;
+
+  constructor(options: RateLimitOptions) {
+    this.#options = options;
+  }
+
+  init(options: Options): void {
+    this.#limiterOptions = options;
+    this.#memory.init(options);
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    if (this.#downSince && Date.now() - this.#downSince < RETRY_REDIS_AFTER_MS) return this.#memory.increment(key);
+    try {
+      const result = await this.#withTimeout(this.#store().then((store) => store.increment(key)));
+      if (this.#downSince) this.#options.logger.info({ downMs: Date.now() - this.#downSince }, 'rate limiter: Redis answers again; counting there');
+      this.#downSince = 0;
+      return result;
+    } catch (error) {
+      if (!this.#downSince) this.#options.logger.warn({ err: error }, 'rate limiter: Redis is not answering; counting in this process until it is back');
+      this.#downSince = Date.now();
+      // A store whose script never loaded stays broken: the next try starts a fresh one.
+      this.#redis = undefined;
+      return this.#memory.increment(key);
+    }
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.#memory.decrement(key);
+    if (!this.#downSince) await this.#withTimeout(this.#store().then((store) => store.decrement(key))).catch(() => undefined);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.#memory.resetKey(key);
+    if (!this.#downSince) await this.#withTimeout(this.#store().then((store) => store.resetKey(key))).catch(() => undefined);
+  }
+
+  #store(): Promise<RedisStore> {
+    this.#redis ??= (async () => {
+      const { redis, prefix } = this.#options;
+      const store = new RedisStore({ prefix: `${prefix}:ratelimit:`, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as never });
+      await store.init(this.#limiterOptions!);
+      return store;
+    })();
+    return this.#redis;
+  }
+
+  async #withTimeout<T>(work: Promise<T>): Promise<T> {
+    const timeoutMs = this.#options.redisTimeoutMs ?? 500;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_OPTIONS } from './defaults.js';
 import { JOB_NAMES, QUEUE_NAMES } from './names.js';
+import { callRedis } from './unavailable.js';
 import { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
 
 /** An embed job as the queue and the worker see it; the worker's result is its outcome. */
@@ -31,25 +32,24 @@ export class EmbedQueue {
   /** Enqueues one image; a no-op when a job for it already exists. */
   async enqueue(payload: EmbedImageJob): Promise<EmbedJob> {
     const data = embedImageJobSchema.parse(payload);
-    return this.queue.add(JOB_NAMES.embedImage, data, { jobId: data.imageId });
+    return callRedis(() => this.queue.add(JOB_NAMES.embedImage, data, { jobId: data.imageId }));
   }
 
   /** Enqueues many images in one round trip; existing jobs are left alone. */
   async enqueueMany(payloads: readonly EmbedImageJob[]): Promise<EmbedJob[]> {
-    return this.queue.addBulk(
-      payloads.map((payload) => {
-        const data = embedImageJobSchema.parse(payload);
-        return { name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } };
-      }),
-    );
+    const jobs = payloads.map((payload) => {
+      const data = embedImageJobSchema.parse(payload);
+      return { name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } };
+    });
+    return callRedis(() => this.queue.addBulk(jobs));
   }
 
   async getJob(imageId: string): Promise<EmbedJob | undefined> {
-    return this.queue.getJob(imageId);
+    return callRedis(() => this.queue.getJob(imageId));
   }
 
   async state(imageId: string): Promise<JobState | 'unknown'> {
-    return this.queue.getJobState(imageId);
+    return callRedis(() => this.queue.getJobState(imageId));
   }
 
   /**
@@ -58,8 +58,8 @@ export class EmbedQueue {
    */
   async remove(imageId: string): Promise<boolean> {
     // Queue.remove answers 1 for a job that never existed, so look first.
-    if (!(await this.queue.getJob(imageId))) return false;
-    return (await this.queue.remove(imageId)) === 1;
+    if (!(await this.getJob(imageId))) return false;
+    return (await callRedis(() => this.queue.remove(imageId))) === 1;
   }
 
   /**
@@ -69,19 +69,19 @@ export class EmbedQueue {
    * @returns how the job was brought back.
    */
   async retry(imageId: string, requestId?: string): Promise<'retried' | 'enqueued'> {
-    const job = await this.queue.getJob(imageId);
-    if (job && (await job.getState()) === 'failed') {
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    const job = await this.getJob(imageId);
+    if (job && (await callRedis(() => job.getState())) === 'failed') {
+      await callRedis(() => job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }));
       return 'retried';
     }
     // A completed or orphaned job with this id would make the enqueue below a no-op.
-    if (job) await job.remove();
+    if (job) await callRedis(() => job.remove());
     await this.enqueue({ imageId, ...(requestId ? { requestId } : {}) });
     return 'enqueued';
   }
 
   async counts(): Promise<QueueCounts> {
-    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized');
+    const counts = await callRedis(() => this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized'));
     return counts as QueueCounts;
   }
 

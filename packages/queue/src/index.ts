@@ -1,4 +1,5 @@
-export { createRedisConnection } from './connection.js';
+export { createRedisConnection, createRequestConnection, REDIS_COMMAND_TIMEOUT_MS } from './connection.js';
+export { callRedis, isRedisUnreachable, QUEUE_RETRY_AFTER_SECONDS } from './unavailable.js';
 export { DEFAULT_JOB_OPTIONS } from './defaults.js';
 export { EmbedQueue, type EmbedJob, type EmbedQueueOptions, type QueueCounts } from './embed-queue.js';
 export { JOB_NAMES, QUEUE_NAMES, type JobName, type QueueName } from './names.js';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { callRedis } from './unavailable.js';
 
 /** What a worker says about itself, refreshed every few seconds while it runs. */
 export interface WorkerInfo {
@@ -40,14 +41,18 @@ export class WorkerRegistry {
   }
 
   async announce(info: WorkerInfo): Promise<void> {
-    await this.#redis.set(this.#prefix + info.id, JSON.stringify(info), 'PX', this.#ttlMs);
+    await callRedis(() => this.#redis.set(this.#prefix + info.id, JSON.stringify(info), 'PX', this.#ttlMs));
   }
 
   async remove(id: string): Promise<void> {
-    await this.#redis.del(this.#prefix + id);
+    await callRedis(() => this.#redis.del(this.#prefix + id));
   }
 
   async list(): Promise<WorkerInfo[]> {
+    return callRedis(() => this.#list());
+  }
+
+  async #list(): Promise<WorkerInfo[]> {
     const keys: string[] = [];
     let cursor = '0';
     do {

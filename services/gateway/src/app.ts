@@ -132,7 +132,7 @@ export function createApp(options: GatewayOptions): Express {
       app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
       app.use('/v1', authenticate(keys));
       const perMinute = config.limits.rateLimitPerMinute;
-      app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id }));
+      app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id, logger }));
       for (const group of Object.values(groups)) app.use(group.router);
     },
   });

@@ -25,8 +25,10 @@ export class GatewayMetrics {
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const counts = await options.queue.counts();
-        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        // With Redis away, no sample rather than a stale one; the rest of /metrics still answers.
+        const counts = await options.queue.counts().catch(() => undefined);
+        this.reset();
+        for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
       },
     });
     new Gauge({
@@ -35,8 +37,9 @@ export class GatewayMetrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const counts = await options.stats.countByStatus();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+        const counts = await options.stats.countByStatus().catch(() => undefined);
+        this.reset();
+        for (const [status, count] of Object.entries(counts ?? {})) this.set({ status }, count);
       },
     });
   }

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase } from '@sis/db';
-import { createRedisConnection, EmbedQueue } from '@sis/queue';
+import { createRequestConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { createApp } from './app.js';
 
@@ -11,10 +11,13 @@ if (!config.auth.adminToken) logger.warn('ADMIN_TOKEN is not set: nobody can cre
 const db = createDatabase({
   url: config.database.url,
   poolSize: config.database.poolSize,
-  onIdleError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+  onConnectionError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
 });
 const storage = new ObjectStorage(config.s3);
-const redis = createRedisConnection(config.redis.url);
+// Request paths must not wait on a Redis that is away: commands fail at once, and the rate
+// limiter, enqueueing and operations each decide what that means.
+const redis = createRequestConnection(config.redis.url);
+redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
 const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
 const server = createApp({ config, logger, db, storage, redis, queue }).listen(config.http.gatewayPort, config.http.host, () => {
   logger.info({ port: config.http.gatewayPort, host: config.http.host }, 'gateway listening');

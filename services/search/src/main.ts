@@ -21,7 +21,7 @@ const db = createDatabase({
   url: config.database.url,
   poolSize: config.database.poolSize,
   efSearch: config.search.efSearch,
-  onIdleError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+  onConnectionError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
 });
 const search = new SearchService({
   images: new ImageRepository({ db }),

@@ -12,10 +12,11 @@ const logger = createLogger(config, 'worker');
 const db = createDatabase({
   url: config.database.url,
   poolSize: config.database.poolSize,
-  onIdleError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+  onConnectionError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
 });
 const storage = new ObjectStorage(config.s3);
 const redis = createRedisConnection(config.redis.url);
+redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
 const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
 const metrics = new WorkerMetrics();
 let embedWorker: EmbedWorker | undefined;

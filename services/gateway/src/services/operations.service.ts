@@ -33,7 +33,7 @@ export class OperationsService {
     const job = await this.#options.queue.getJob(id);
     return {
       id,
-      state: job ? await job.getState() : 'unknown',
+      state: job ? await this.#options.queue.state(id) : 'unknown',
       imageStatus: image.status,
       attemptsMade: job?.attemptsMade ?? 0,
       failedReason: job?.failedReason || image.error,

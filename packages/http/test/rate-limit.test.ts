@@ -1,0 +1,92 @@
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { errorHandler, rateLimitPerMinute, type RedisCommander } from '../src/index.js';
+
+const redis = new Redis(inject('stackEnv').REDIS_URL!);
+afterAll(() => redis.disconnect());
+
+/** Real Redis that can be made to refuse every command, or to never answer, as when it is away. */
+function switchableRedis(): RedisCommander & { mode: 'up' | 'down' | 'hung' } {
+  const commander = {
+    mode: 'up' as 'up' | 'down' | 'hung',
+    call(command: string, ...args: string[]): Promise<unknown> {
+      if (commander.mode === 'down') return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+      if (commander.mode === 'hung') return new Promise(() => undefined);
+      return redis.call(command, ...args);
+    },
+  };
+  return commander;
+}
+
+async function limitedApp(commander: RedisCommander, lines: string[], prefix = `test-${randomUUID().slice(0, 8)}`) {
+  const logger = { warn: (_: object, message: string) => lines.push(`warn ${message}`), info: (_: object, message: string) => lines.push(`info ${message}`) };
+  const app = express();
+  app.use(rateLimitPerMinute({ perMinute: 3, redis: commander, prefix, principalId: () => undefined, logger }));
+  app.get('/', (_req, res) => res.json({ ok: true }));
+  app.use(errorHandler(logger as never));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const hit = async () => {
+    const started = performance.now();
+    const response = await fetch(base);
+    return { status: response.status, ms: performance.now() - started };
+  };
+  return { hit, close: () => server.close() };
+}
+
+describe('the rate limiter', () => {
+  it('counts in Redis, falls back to counting in-process while Redis is away, and goes back', async () => {
+    const commander = switchableRedis();
+    const lines: string[] = [];
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const app = await limitedApp(commander, lines, prefix);
+    const redisCount = async () => Number(await redis.get((await redis.keys(`${prefix}:ratelimit:*`))[0]!));
+    try {
+      expect((await Promise.all([app.hit(), app.hit(), app.hit()])).map((r) => r.status)).toEqual([200, 200, 200]);
+      expect((await app.hit()).status).toBe(429);
+      expect(await redisCount()).toBe(4);
+
+      commander.mode = 'down';
+      // The in-process budget starts afresh, and is enforced just the same.
+      const during = [];
+      for (let i = 0; i < 4; i++) during.push((await app.hit()).status);
+      expect(during).toEqual([200, 200, 200, 429]);
+      expect(lines.filter((line) => line.startsWith('warn'))).toEqual(['warn rate limiter: Redis is not answering; counting in this process until it is back']);
+
+      commander.mode = 'up';
+      // After a second of counting alone it asks Redis again, and says so.
+      await expect
+        .poll(async () => {
+          await app.hit();
+          return lines.includes('info rate limiter: Redis answers again; counting there');
+        }, { timeout: 5000, interval: 200 })
+        .toBe(true);
+      // Counting in Redis again: its count moves with each request, and is over the budget.
+      const before = await redisCount();
+      expect((await app.hit()).status).toBe(429);
+      expect(await redisCount()).toBe(before + 1);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('never lets a request wait on a Redis that does not answer', async () => {
+    const commander = switchableRedis();
+    commander.mode = 'hung';
+    const app = await limitedApp(commander, []);
+    try {
+      const first = await app.hit();
+      expect(first.status).toBe(200);
+      expect(first.ms).toBeLessThan(1500);
+      // Meanwhile it does not ask Redis at all.
+      const second = await app.hit();
+      expect(second.ms).toBeLessThan(200);
+    } finally {
+      app.close();
+    }
+  });
+});
