@@ -55,7 +55,8 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     if (!env.ADMIN_TOKEN?.trim() && !env.ADMIN_PW?.trim()) {
       const file = join(resolve(options.dataDir ?? '.data'), 'admin-token');
       serviceEnv.ADMIN_TOKEN = localAdminToken(file);
-      say(`admin token (ADMIN_TOKEN was not set): ${serviceEnv.ADMIN_TOKEN}  — kept in ${file}`);
+      // Where, not what: a terminal's scrollback and CI logs are no place for a secret.
+      say(`admin token (ADMIN_TOKEN was not set): kept in ${file} (cat it to use it; sis reads it from there)`);
     }
     // Validate every setting before starting anything, so a mistake is one clear message.
     const config = loadConfig({ env: serviceEnv });

@@ -27,9 +27,13 @@ export function createProgram(): Command {
   const program = new Command('sis')
     .description('sis: semantic image search. Upload images, search them in plain language.')
     .option('--url <url>', 'the sis server (env SIS_URL)', process.env.SIS_URL ?? 'http://localhost:8000')
-    .option('--key <key>', 'API key (env SIS_API_KEY; locally, the admin token in .data/admin-token)', process.env.SIS_API_KEY || localAdminToken())
+    // No default value here: commander prints defaults in --help, and a key must never be printed.
+    .option('--key <key>', 'API key (default: env SIS_API_KEY; locally, the admin token in .data/admin-token)')
     .showHelpAfterError();
-  const options = () => program.opts<GlobalOptions>();
+  const options = (): GlobalOptions => {
+    const given = program.opts<GlobalOptions>();
+    return { ...given, key: given.key ?? (process.env.SIS_API_KEY || localAdminToken()) };
+  };
   const client = (): ApiClient => createApiClient(options());
   return program
     .addCommand(ingestCommand(() => ({ ...options(), client: client() })))

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectFile } from '../src/ingest/inspect-file.js';
 import { linesView, type IngestCounts } from '../src/ingest/progress.js';
 import { walkSource } from '../src/ingest/walk.js';
+import { sis } from './harness.js';
 
 describe('walkSource', () => {
   it('walks folders depth first, skipping hidden ones, and reads globs and single files', async () => {
@@ -63,5 +64,20 @@ describe('linesView', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^found 10\+ · uploaded 3\/7 \(\d+\.\d\/s\) · embedded 2\/3/);
     expect(lines[1]).toMatch(/^found 10 · uploaded 7\/7/);
+  });
+});
+
+describe('sis --help', () => {
+  it('says where the key comes from, and never shows the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sis-help-'));
+    await mkdir(join(dir, '.data'));
+    await writeFile(join(dir, '.data', 'admin-token'), 'local-admin-token-0123456789abcdef\n');
+    for (const args of [['--help'], ['ingest', '--help'], ['search', '--help']]) {
+      const run = await sis(args, { cwd: dir, env: { SIS_API_KEY: 'sis_the-key-from-the-environment-000000' } });
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toContain('the-key-from-the-environment');
+      expect(run.stdout).not.toContain('local-admin-token');
+    }
+    expect((await sis(['--help'], { cwd: dir })).stdout).toMatch(/--key <key> +API key \(default: env SIS_API_KEY; locally, the\s+admin token in \.data\/admin-token\)/);
   });
 });

@@ -1,14 +1,38 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 
-/** A pino logger for one service, at the configured level, every line tagged with the service. */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, service: string): Logger {
-  const pretty = config.logFormat === 'pretty';
-  return pino({
+/** Headers that carry credentials, wherever a request or response is logged. */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'set-cookie'];
+const REDACT_PATHS = SECRET_HEADERS.flatMap((name) => [`req.headers["${name}"]`, `res.headers["${name}"]`, `headers["${name}"]`]);
+/**
+ * The last line of defence, applied to every line written: presigned URL signatures and
+ * credentials, and anything shaped like an API key, whatever field they ended up in.
+ */
+const SECRET_PATTERNS = [/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&"\s]+/gi, /\bsis_[A-Za-z0-9_-]{20,}/g];
+const REDACTED = '[redacted]';
+
+/**
+ * A pino logger for one service, at the configured level, every line tagged with the service.
+ * Secrets never reach it: credential headers are redacted, and the admin token, the S3 secret,
+ * API keys and presigned-URL signatures are scrubbed from every line.
+ */
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'> & Partial<Pick<Config, 'auth' | 's3'>>, service: string, destination?: DestinationStream): Logger {
+  const pretty = config.logFormat === 'pretty' && !destination;
+  const secrets = [config.auth?.adminToken, config.s3?.credentials?.secretAccessKey].filter((s): s is string => Boolean(s));
+  const scrub = (line: string) => {
+    let text = line;
+    for (const secret of secrets) text = text.split(secret).join(REDACTED);
+    for (const pattern of SECRET_PATTERNS) text = text.replace(pattern, (_match, prefix: string | number) => (typeof prefix === 'string' ? `${prefix}${REDACTED}` : REDACTED));
+    return text;
+  };
+  const options = {
     level: config.logLevel,
     base: pretty ? {} : { service },
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    hooks: { streamWrite: scrub },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger, loadConfig, type Config } from '@sis/config';
 import { createDatabase, ImageRepository, type Database, type ImageRecord, type Kysely } from '@sis/db';
@@ -44,6 +45,10 @@ export interface Gateway {
   upload(bytes: Buffer, contentType: string, filename?: string): Promise<string>;
   /** Waits until an image is ready or failed. */
   settled(id: string, timeoutMs?: number): Promise<ImageRecord>;
+  /** Everything the gateway logged, when started with `captureLogs`. */
+  logs(): string;
+  /** What the search service or the worker process has logged so far. */
+  serviceLog(service: 'search' | 'worker'): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +62,7 @@ const listen = async (server: Server) => {
  * with its own key prefix, the S3 server, and the search service and embed worker as processes
  * of their own (their compiled entry points, as production runs them), on tiny-clip.
  */
-export async function startGateway(settings: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(settings: Record<string, string> = {}, options: { worker?: boolean; captureLogs?: boolean } = {}): Promise<Gateway> {
   const databaseUrl = await freshDatabase(inject('stackEnv').DATABASE_URL!, 'gateway');
   const prefix = `gw-${randomUUID().slice(0, 8)}`;
   const env = {
@@ -78,7 +83,9 @@ export async function startGateway(settings: Record<string, string> = {}, option
     options.worker === false ? undefined : startService('worker', { env, logFile: logFile('worker') }),
   ]);
   const config = loadConfig({ envFile: false, env: { ...env, ...(search ? { SEARCH_URL: search.url } : {}) } });
-  const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'test');
+  // The gateway's own logger, as main.ts makes it (secrets scrubbed), written here when asked for.
+  const lines: string[] = [];
+  const logger = createLogger({ ...config, logLevel: options.captureLogs ? 'debug' : 'silent', logFormat: 'json' }, 'gateway', { write: (line: string) => void lines.push(line) });
   const db = createDatabase({ url: databaseUrl, poolSize: 10 });
   const images = new ImageRepository({ db });
   const storage = new ObjectStorage(config.s3);
@@ -108,6 +115,8 @@ export async function startGateway(settings: Record<string, string> = {}, option
 
   const gateway: Gateway = {
     base, config, db, images, storage, queue, redis, api,
+    logs: () => lines.join(''),
+    serviceLog: (service) => readFile(logFile(service), 'utf8'),
     async key(...scopes) {
       const { body } = await api('POST', '/v1/keys', { json: { name: `test ${scopes.join('+')}`, scopes } });
       return body.secret as string;
