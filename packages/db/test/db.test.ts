@@ -88,7 +88,7 @@ describe('ImageRepository', () => {
   it('rejects a non-positive declared size and duplicate names', async () => {
     await expect(images().create(newImage(0, { declared_size: 0 }))).rejects.toThrow(/declared_size/);
     await images().create(newImage(2, { name: 'unique-name' }));
-    await expect(images().create(newImage(3, { name: 'unique-name' }))).rejects.toThrow(/images_name_key/);
+    await expect(images().create(newImage(3, { name: 'unique-name' }))).rejects.toMatchObject({ name: 'ConflictError', code: 'name_taken' });
     expect((await images().findByName('unique-name'))?.declared_size).toBe(1002);
   });
 

@@ -1,6 +1,7 @@
 // Consumers read the file as `req.file`, which multer's types add to express's Request.
 /// <reference types="multer" preserve="true" />
 import type { Request, RequestHandler } from 'express';
+import { ValidationError } from '@sis/contracts';
 import multer from 'multer';
 
 export interface ReceiveFileOptions {
@@ -19,7 +20,15 @@ export interface ReceiveFileOptions {
  */
 export function receiveFile(options: ReceiveFileOptions): RequestHandler {
   const limits = { fileSize: options.maxBytes, files: 1, fields: 5, fieldSize: options.maxFieldBytes ?? 64 * 1024 };
-  return multer({ storage: multer.memoryStorage(), limits }).single(options.field);
+  // Browsers and fetch send file names as UTF-8; busboy's default would read them as latin1.
+  const receive = multer({ storage: multer.memoryStorage(), limits, defParamCharset: 'utf8' }).single(options.field);
+  return (req, res, next) =>
+    receive(req, res, (error?: unknown) => {
+      // Limits are multer's own errors (413 or 400 in the error handler); anything else is a body
+      // busboy could not parse, which is the client's mistake, not a 500.
+      if (!error || error instanceof multer.MulterError) return next(error);
+      next(new ValidationError('invalid_multipart', `the multipart body cannot be read: ${(error as Error).message}`));
+    });
 }
 
 /** A file received from a form: its bytes and the name the client gave it. */

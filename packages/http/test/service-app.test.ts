@@ -85,7 +85,7 @@ describe('errors', () => {
       throw new TypeError('internal detail that must not leak');
     });
     a.post('/upload', receiveFile({ field: 'file', maxBytes: 10 }), (req, res) => {
-      res.json({ bytes: req.file?.size ?? 0 });
+      res.json({ bytes: req.file?.size ?? 0, name: req.file?.originalname });
     });
   };
 
@@ -140,6 +140,22 @@ describe('errors', () => {
     expect(JSON.parse(text).error.code).toBe('internal_error');
   });
 
+  it('answers a multipart body it cannot parse with 400 invalid_multipart, not 500', async () => {
+    const base = await serve(app({ routes }));
+    for (const payload of ['garbage without any boundary', '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nno end']) {
+      const response = await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: payload });
+      expect(response.status).toBe(400);
+      expect((await body(response)).error).toMatchObject({ code: 'invalid_multipart', message: expect.stringMatching(/^the multipart body cannot be read: /) });
+    }
+  });
+
+  it('reads file names as UTF-8', async () => {
+    const base = await serve(app({ routes }));
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.alloc(3)]), 'café – 写真.png');
+    expect(await body(await fetch(`${base}/upload`, { method: 'POST', body: form }))).toEqual({ bytes: 3, name: 'café – 写真.png' });
+  });
+
   it('takes a file within the limit and answers 413 for a larger one', async () => {
     const base = await serve(app({ routes }));
     const upload = (bytes: number) => {
@@ -147,7 +163,7 @@ describe('errors', () => {
       form.append('file', new Blob([Buffer.alloc(bytes)]), 'f.bin');
       return fetch(`${base}/upload`, { method: 'POST', body: form });
     };
-    expect(await body(await upload(10))).toEqual({ bytes: 10 });
+    expect(await body(await upload(10))).toEqual({ bytes: 10, name: 'f.bin' });
     const large = await upload(11);
     expect(large.status).toBe(413);
     expect((await body(large)).error).toMatchObject({ code: 'file_too_large', message: 'file: the file is larger than the upload limit' });

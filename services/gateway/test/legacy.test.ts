@@ -42,6 +42,14 @@ describe("the original service's routes", () => {
     expect(response.body).toEqual({ detail: 'File name already taken' });
   });
 
+  it('gives a name to one of two requests racing for it, and answers the other 400', async () => {
+    const [a, b] = await Promise.all([colourImage('pink', { width: 90 }), colourImage('pink', { width: 91 })]);
+    const replies = await Promise.all([a, b].map((bytes) => gw.api('POST', '/images/', { ...admin, form: form('contested', bytes) })));
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 400]);
+    expect(replies.find((r) => r.status === 400)!.body).toEqual({ detail: 'File name already taken' });
+    expect((await gw.api('DELETE', '/images/contested', admin)).status).toBe(200);
+  });
+
   it('answers 401 {"detail": "Unauthorized"} without the admin password or with a wrong one', async () => {
     for (const key of [null, 'wrong-password', ADMIN_TOKEN]) {
       const response = await gw.api('POST', '/images/', { key, form: form('nope', await colourImage('green')) });

@@ -187,6 +187,27 @@ describe('multipart upload through the gateway', () => {
     expect((await gw.settled(response.body.image.id)).status).toBe('ready');
   });
 
+  it('answers a body that is not multipart at all with 400 invalid_multipart, here and on the original route', async () => {
+    for (const path of ['/v1/images', '/images/']) {
+      const response = await fetch(`${gw.base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gw.config.auth.adminToken}`, 'content-type': 'multipart/form-data; boundary=xyz' },
+        body: 'this is not a multipart body',
+      });
+      expect(response.status, path).toBe(400);
+      const body: any = await response.json();
+      expect(JSON.stringify(body), path).toMatch(/the multipart body cannot be read/);
+    }
+  });
+
+  it('keeps a UTF-8 file name as it was sent', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([await colourImage('green', { width: 20, height: 20 })]), 'café – 写真.jpg');
+    const response = await gw.api('POST', '/v1/images', { form });
+    expect(response.status).toBe(202);
+    expect(response.body.image.filename).toBe('café – 写真.jpg');
+  });
+
   it('takes a TIFF whose directory lies after its pixels, as TIFF writers put it', async () => {
     const form = new FormData();
     form.append('file', new Blob([await colourImage('orange', { format: 'tiff', width: 640, height: 480 })]), 'scan.tif');

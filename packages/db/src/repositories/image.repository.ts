@@ -1,3 +1,4 @@
+import { ConflictError } from '@sis/contracts';
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import type { Database, ImagesTable, ImageStatus } from '../schema.js';
 import { toVectorLiteral } from '../vector.js';
@@ -47,8 +48,15 @@ export class ImageRepository {
     this.#db = options.db;
   }
 
+  /** @throws ConflictError `name_taken` when another image already has this name. */
   async create(image: NewImage): Promise<ImageRecord> {
-    return this.#db.insertInto('images').values(insertable(image)).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
+    try {
+      return await this.#db.insertInto('images').values(insertable(image)).returning(RECORD_COLUMNS).executeTakeFirstOrThrow();
+    } catch (error) {
+      // Names are unique by index, which settles two requests racing for one name.
+      if ((error as { constraint?: string }).constraint === 'images_name_key') throw new ConflictError('name_taken', `an image named "${image.name}" exists already`, undefined, { cause: error });
+      throw error;
+    }
   }
 
   /** Inserts many images in one statement; rows come back in the order given. */

@@ -1,5 +1,5 @@
 import { readExif } from '@sis/image';
-import { NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
+import { ConflictError, NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { ReceivedFile } from '@sis/http';
 import type { ObjectStorage } from '@sis/storage';
@@ -82,8 +82,9 @@ export class LegacyService {
     try {
       created = await uploads.uploadDirect({ bytes: file.bytes, filename: file.filename || name, name }, requestId);
     } catch (error) {
-      // Two requests racing for one name: the database's unique index decides.
-      if ((error as { constraint?: string }).constraint === 'images_name_key') throw new ValidationError('name_taken', 'File name already taken');
+      // Two requests racing for one name: the database's unique index decides, and the original
+      // answered that with a 400.
+      if (error instanceof ConflictError && error.code === 'name_taken') throw new ValidationError('name_taken', 'File name already taken');
       throw error;
     }
     const settled = await this.#waitForWorker(created.id, waitMs);

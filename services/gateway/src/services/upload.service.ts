@@ -204,7 +204,8 @@ export class UploadService {
     this.#checkAcceptable(request);
     const id = randomUUID();
     const objectKey = imageKey(id, contentType);
-    await this.#options.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
+    // The row first: if it cannot be written (a name taken, the database away) no object is left
+    // behind; if the object cannot be, the row is still pending and the sweeper expires it.
     await this.#options.images.create({
       id,
       name: upload.name ?? null,
@@ -213,6 +214,7 @@ export class UploadService {
       declared_size: upload.bytes.length,
       metadata: { ...upload.metadata, filename: upload.filename },
     });
+    await this.#options.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
     this.#options.metrics.uploadsCreated.inc();
     return (await this.complete(id, requestId)).image;
   }
