@@ -10,7 +10,7 @@ import { parse } from 'yaml';
  * passes the same validation the services run at start-up.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const hostEnv: Record<string, string> = { ADMIN_TOKEN: 'compose-test-token' };
+const hostEnv: Record<string, string> = { ADMIN_TOKEN: 'compose-test-token-0123456789abcdef0123' };
 
 /** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` against hostEnv. */
 function interpolate(value: unknown): unknown {
@@ -91,13 +91,13 @@ describe('docker-compose.yml', () => {
       expect(config.database.url).toBe('postgres://sis:sis@postgres:5432/sis');
       expect(config.s3).toMatchObject({ endpoint: 'http://minio:9000', publicEndpoint: 'http://localhost:9000', forcePathStyle: true });
       expect(config.http.searchUrl).toBe('http://search:8001');
-      expect(config.auth.adminToken).toBe('compose-test-token');
+      expect(config.auth.adminToken).toBe('compose-test-token-0123456789abcdef0123');
     }
   });
 
   it('refuses to start without an admin token', () => {
     delete hostEnv.ADMIN_TOKEN;
     expect(() => interpolate(services.gateway!.environment!.ADMIN_TOKEN)).toThrow(/compose needs ADMIN_TOKEN/);
-    hostEnv.ADMIN_TOKEN = 'compose-test-token';
+    hostEnv.ADMIN_TOKEN = 'compose-test-token-0123456789abcdef0123';
   });
 });

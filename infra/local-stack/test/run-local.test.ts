@@ -35,7 +35,7 @@ describe('runLocal', () => {
       LOG_LEVEL: 'warn',
       CLIP_MODEL: fileURLToPath(new URL('../../../packages/clip/fixtures/tiny-clip', import.meta.url)),
       ALLOW_REMOTE_MODELS: 'false',
-      ADMIN_TOKEN: 'run-local-test-token',
+      ADMIN_TOKEN: 'run-local-test-token-0123456789abcdef',
     };
     const lines: string[] = [];
     const stop = new AbortController();

@@ -18,6 +18,8 @@ export interface Config {
     searchUrl: string;
     allowedOrigins: string[];
     publicRead: boolean;
+    /** express's `trust proxy` setting. */
+    trustProxy: boolean | number | string;
   };
   database: { url: string; poolSize: number };
   redis: { url: string; queuePrefix: string };
@@ -29,7 +31,7 @@ export interface Config {
     credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
     forcePathStyle: boolean;
   };
-  auth: { adminToken: string | undefined };
+  auth: { adminToken: string | undefined; failuresPerMinute: number };
   clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined };
   worker: {
     embedBatch: number;
@@ -79,6 +81,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       searchUrl: s.SEARCH_URL,
       allowedOrigins: s.ALLOWED_ORIGINS,
       publicRead: s.PUBLIC_READ,
+      trustProxy: s.TRUST_PROXY,
     },
     database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE },
     redis: { url: s.REDIS_URL, queuePrefix: s.QUEUE_PREFIX },
@@ -91,7 +94,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
         s.S3_ACCESS_KEY_ID && s.S3_SECRET_ACCESS_KEY ? { accessKeyId: s.S3_ACCESS_KEY_ID, secretAccessKey: s.S3_SECRET_ACCESS_KEY } : undefined,
       forcePathStyle: s.S3_FORCE_PATH_STYLE ?? s.S3_ENDPOINT !== undefined,
     },
-    auth: { adminToken: s.ADMIN_TOKEN },
+    auth: { adminToken: s.ADMIN_TOKEN, failuresPerMinute: s.AUTH_FAILURES_PER_MINUTE },
     clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS },
     worker: {
       embedBatch: s.EMBED_BATCH,

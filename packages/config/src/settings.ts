@@ -62,6 +62,17 @@ const originList = z
       .filter(Boolean);
   });
 
+/** express's `trust proxy`: false, true, a hop count, or a comma list of addresses and subnets. */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string => {
+  const text = value.trim().toLowerCase();
+  if (['', 'false', 'no', 'off', '0'].includes(text)) return false;
+  if (['true', 'yes', 'on'].includes(text)) return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^[\w.:/,\s-]+$/.test(text)) return text;
+  ctx.addIssue({ code: 'custom', message: 'expected false, true, a number of hops, or a comma list of addresses and subnets' });
+  return z.NEVER;
+});
+
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
@@ -82,7 +93,15 @@ export const settingsSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().trim().min(1).optional().describe('S3 access key; unset uses the AWS default credential chain.'),
   S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional().describe('S3 secret key, set together with S3_ACCESS_KEY_ID.'),
   S3_FORCE_PATH_STYLE: bool().optional().describe('Path-style bucket URLs (needed by MinIO and local servers). Defaults to true when S3_ENDPOINT is set.'),
-  ADMIN_TOKEN: z.string().min(8, { message: 'must be at least 8 characters' }).optional().describe('Bootstrap admin API key (Bearer token). Unset disables admin access until a key exists.'),
+  ADMIN_TOKEN: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters, so it cannot be guessed (make one with: openssl rand -base64 32)' })
+    .optional()
+    .describe('Bootstrap admin API key (Bearer token), at least 32 characters. Unset disables admin access until a key exists; `sis up` makes one.'),
+  TRUST_PROXY: trustProxy
+    .default(false)
+    .describe('Which peers may set X-Forwarded-For (the client address rate limits count by): `false` none, `true` any, a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). Set it only behind a proxy you run.'),
+  AUTH_FAILURES_PER_MINUTE: int(0, 100_000).default(20).describe('Failed authentications (wrong API keys, wrong Basic passwords) per minute per client address before it gets 429; 0 turns the limit off.'),
   PUBLIC_READ: bool().default(false).describe('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.'),
   ALLOWED_ORIGINS: originList.default([]).describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.'),
   CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),

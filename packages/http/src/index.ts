@@ -2,7 +2,7 @@ export { errorHandler, notFound, v1ErrorBody, type ErrorBodyFormat, type ErrorHa
 export { healthRoutes, type HealthRoutesOptions } from './health.js';
 export { createMetricsRegistry, requestMetrics } from './metrics.js';
 export { parse } from './parse.js';
-export { rateLimitPerMinute, type RateLimitOptions, type RedisCommander } from './rate-limit.js';
+export { limitAuthFailures, rateLimitPerMinute, type AuthFailureLimitOptions, type RateLimitOptions, type RedisCommander } from './rate-limit.js';
 export { checkReadiness, READINESS_TIMEOUT_MS, type ReadinessChecks } from './readiness.js';
 export { requestId } from './request-id.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';

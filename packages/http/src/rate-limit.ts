@@ -41,10 +41,36 @@ export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    store: new FallbackStore(options),
+    store: new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }),
     handler: (_req, res, next) => {
       const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
       next(new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
+    },
+  });
+}
+
+export type AuthFailureLimitOptions = Omit<RateLimitOptions, 'principalId'>;
+
+/**
+ * Failed authentications (answers 401) per minute per client address; past the budget, every
+ * request from that address is a 429 until the minute is over, so keys and passwords cannot be
+ * guessed at speed. Successful requests cost nothing. Mount it before authentication.
+ */
+export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHandler {
+  const { perMinute } = options;
+  if (perMinute === 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? '')}`,
+    store: new FallbackStore({ ...options, prefix: `${options.prefix}:authfail:` }),
+    handler: (_req, res, next) => {
+      const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
+      next(new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
     },
   });
 }
@@ -58,14 +84,15 @@ const RETRY_REDIS_AFTER_MS = 1000;
  * budget is per replica, which is the best that can be done without the shared counter.
  */
 class FallbackStore implements Store {
-  readonly #options: Readonly<RateLimitOptions>;
+  readonly #options: Readonly<AuthFailureLimitOptions>;
   readonly #memory = new MemoryStore();
   #limiterOptions: Options | undefined;
   #redis: Promise<RedisStore> | undefined;
   /** When Redis was last found away; 0 while it answers. */
   #downSince = 0;
 
-  constructor(options: RateLimitOptions) {
+  /** @param options.prefix the whole prefix of the counters' Redis keys */
+  constructor(options: AuthFailureLimitOptions) {
     this.#options = options;
   }
 
@@ -103,7 +130,7 @@ class FallbackStore implements Store {
   #store(): Promise<RedisStore> {
     this.#redis ??= (async () => {
       const { redis, prefix } = this.#options;
-      const store = new RedisStore({ prefix: `${prefix}:ratelimit:`, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as never });
+      const store = new RedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as never });
       await store.init(this.#limiterOptions!);
       return store;
     })();

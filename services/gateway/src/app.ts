@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
-import { createServiceApp, rateLimitPerMinute } from '@sis/http';
+import { createServiceApp, limitAuthFailures, rateLimitPerMinute } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
@@ -125,11 +125,16 @@ export function createApp(options: GatewayOptions): Express {
       }),
     ],
     routes: (app) => {
-      app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+      // Only the proxies the operator names may say who the client is (X-Forwarded-For): from
+      // anyone else it would be a fresh rate-limit budget per made-up address.
+      app.set('trust proxy', config.http.trustProxy);
       app.use(docsRoutes(document));
+      const authFailures = limitAuthFailures({ perMinute: config.auth.failuresPerMinute, redis, prefix: config.redis.queuePrefix, logger });
+      app.use('/admin/queues', authFailures);
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
       app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
+      app.use(['/v1', '/images'], authFailures);
       app.use('/v1', authenticate(keys));
       const perMinute = config.limits.rateLimitPerMinute;
       app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id, logger }));

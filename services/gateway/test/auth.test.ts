@@ -107,6 +107,65 @@ describe('rate limiting', () => {
   });
 });
 
+describe('client addresses', () => {
+  const anonymous = (gateway: Gateway, forwardedFor: string) => fetch(`${gateway.base}/v1/queues`, { headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('ignore X-Forwarded-For from a peer that is not a configured proxy, so a made-up address is no fresh budget', async () => {
+    const limited = await startGateway({ RATE_LIMIT_PER_MINUTE: '3' }, { worker: false });
+    try {
+      const statuses = [];
+      for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) statuses.push((await anonymous(limited, address)).status);
+      // 401 (no key) until this one address's budget is spent, whatever each request claimed.
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('take X-Forwarded-For from a proxy named in TRUST_PROXY', async () => {
+    const proxied = await startGateway({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'loopback' }, { worker: false });
+    try {
+      const statuses = [];
+      for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) statuses.push((await anonymous(proxied, address)).status);
+      expect(statuses).toEqual([401, 401, 401, 401]);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
+describe('failed authentications', () => {
+  it('answer the 21st wrong key in a minute with 429, and Basic logins count too', async () => {
+    const guarded = await startGateway({ AUTH_FAILURES_PER_MINUTE: '20' }, { worker: false });
+    try {
+      const wrong = (i: number) => guarded.api('GET', '/v1/images', { key: `sis_guess-${i}-${'x'.repeat(30)}` });
+      const statuses = [];
+      for (let i = 0; i < 15; i++) statuses.push((await wrong(i)).status);
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${guarded.base}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from(`admin:guess-${i}`).toString('base64')}` } })).status);
+      expect(statuses).toEqual(Array(20).fill(401));
+      const refused = await wrong(21);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('too_many_failed_authentications');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Until the minute is over, the address is refused whatever it sends.
+      expect((await guarded.api('GET', '/v1/images')).status).toBe(429);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('cost nothing when they succeed', async () => {
+    const guarded = await startGateway({ AUTH_FAILURES_PER_MINUTE: '3' }, { worker: false });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 10; i++) statuses.push((await guarded.api('GET', '/v1/images?limit=1')).status);
+      expect(statuses).toEqual(Array(10).fill(200));
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
 describe('CORS', () => {
   it('allows the configured origins only', async () => {
     const allowed = await fetch(`${gw.base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'https://photos.example', 'access-control-request-method': 'POST' } });

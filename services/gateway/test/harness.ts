@@ -12,7 +12,7 @@ import { ObjectStorage } from '@sis/storage';
 import { inject } from 'vitest';
 import { createApp } from '../src/app.js';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123';
 
 export interface Reply<T = any> {
   status: number;
@@ -71,6 +71,8 @@ export async function startGateway(settings: Record<string, string> = {}, option
     QUEUE_PREFIX: prefix,
     ADMIN_TOKEN,
     RATE_LIMIT_PER_MINUTE: '0',
+    // Tests send wrong keys on purpose; the limit on that is tested on its own.
+    AUTH_FAILURES_PER_MINUTE: '0',
     LEGACY_WAIT_MS: '15000',
     SWEEP_INTERVAL_MS: '3600000',
     LOG_LEVEL: 'warn',

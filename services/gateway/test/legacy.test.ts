@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, startGateway, type Gateway } from './harness.js';
 
 let gw: Gateway;
 beforeAll(async () => {
-  gw = await startGateway({ ADMIN_TOKEN: 'original-admin-pw', ADMIN_PW: 'ignored' });
+  gw = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', ADMIN_PW: 'ignored' });
 });
 afterAll(() => gw?.stop());
 
@@ -15,7 +15,7 @@ const form = (name: string | undefined, bytes: Buffer | undefined) => {
   if (bytes) data.append('file', new Blob([bytes]), `${name ?? 'file'}.jpg`);
   return data;
 };
-const admin = { key: 'original-admin-pw' };
+const admin = { key: 'original-admin-password-0123456789abcdef' };
 
 describe("the original service's routes", () => {
   it('POST /images/ stores, embeds and answers with the original shape and EXIF names', async () => {
