@@ -4,3 +4,4 @@ export { freePort, isPortFree, PortInUseError } from './ports.js';
 export { componentsToStart, runLocal, type RunLocalOptions } from './run-local.js';
 export { SERVICES, serviceMain, startService, type RunningService, type ServiceName, type StartServiceOptions } from './services.js';
 export { ServerProcess, type ServerProcessOptions } from './process.js';
+export { Supervisor, type SupervisedProcess, type SupervisorOptions, type SupervisorOutcome } from './supervisor.js';

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { concurrently } from 'concurrently';
 import { loadConfig } from '@sis/config';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
 import { migrateDatabase } from './migrate.js';
 import { SERVICES, serviceMain } from './services.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'ports'> {
   /** The caller's environment; settings given here replace the matching local server. @defaultValue process.env */
@@ -17,6 +16,8 @@ export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'po
   signal?: AbortSignal;
   /** Keep the services' output out of this terminal (benchmarks print their own report). */
   quiet?: boolean;
+  /** How crashed services are restarted. @defaultValue the supervisor's: 1 s doubling to 30 s, giving up after 5 crashes in a row */
+  restart?: Pick<SupervisorOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxCrashes' | 'healthyAfterMs'>;
 }
 
 /**
@@ -35,8 +36,9 @@ export function componentsToStart(env: Readonly<Record<string, string | undefine
 /**
  * Runs all of sis on this machine: the local stack for whatever the environment does not
  * provide, migrations, then the three services with their logs interleaved and prefixed in this
- * terminal. Returns after Ctrl-C (or SIGTERM) once everything it started has stopped.
- * @returns the exit code for the process: 0 after a requested stop, 1 when a service ended by itself.
+ * terminal, each restarted with backoff when it crashes. Returns after Ctrl-C (or SIGTERM) once
+ * everything it started has stopped.
+ * @returns the exit code for the process: 0 after a requested stop, 1 when a service kept crashing as it started.
  */
 export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -67,29 +69,17 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     say(stack.migrations ?? (await migrateDatabase(config.database.url)));
     if (components.length) say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}`);
 
-    const { result, commands } = concurrently(
-      SERVICES.map((name) => ({ name, command: `node ${serviceMain(name)}`, env: serviceEnv })),
-      {
-        prefix: '[{name}]',
-        padPrefix: true,
-        killSignal: 'SIGTERM',
-        killOthersOn: ['failure'],
-        handleInput: false,
-        ...(options.quiet ? { raw: true, hide: [...SERVICES], outputStream: new PassThrough().resume() } : {}),
-      },
-    );
-    // A service ending while nobody asked anything to stop is a failure; concurrently forwards
-    // Ctrl-C to the services itself, so here it only needs noting.
-    let stopRequested = false;
-    const requestStop = () => {
-      stopRequested = true;
-    };
+    const supervisor = new Supervisor({
+      processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env: serviceEnv })),
+      write: options.quiet ? () => undefined : (line) => process.stdout.write(`${line}\n`),
+      ...options.restart,
+    });
+    // Ctrl-C reaches the services too (they share this terminal's process group); stopping them
+    // here as well covers SIGTERM and an abort from a caller.
+    const requestStop = () => void supervisor.stop();
     process.once('SIGINT', requestStop);
     process.once('SIGTERM', requestStop);
-    options.signal?.addEventListener('abort', () => {
-      requestStop();
-      for (const command of commands) command.kill('SIGTERM');
-    });
+    options.signal?.addEventListener('abort', requestStop);
     const watching = new AbortController();
     // "Up" means every service is ready, not just listening: the worker loads its model after it
     // starts listening, and the gateway is ready only once it reaches the search service.
@@ -98,12 +88,12 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       (up) => up.every(Boolean) && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
       () => undefined,
     );
-    await result.catch(() => undefined);
+    const outcome = await supervisor.done();
     watching.abort();
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
-    if (!stopRequested) say('a service stopped on its own (see its log above), so everything was stopped');
-    return stopRequested ? 0 : 1;
+    if (!outcome.stopped) say(`the ${outcome.gaveUp} service kept crashing as it started (see its log above), so everything was stopped`);
+    return outcome.stopped ? 0 : 1;
   } finally {
     await stack.stop();
   }

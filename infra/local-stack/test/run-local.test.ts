@@ -66,8 +66,46 @@ describe('runLocal', () => {
     expect(await ready.json()).toMatchObject({ checks: { search: { ok: true } } });
     expect(await isPortFree(stackPorts.redis)).toBe(true);
 
+    // A service that crashes is started again, and the others carry on.
+    const workerPids = async () => {
+      const reply = await fetch(`http://127.0.0.1:${ports.gateway}/v1/dashboard`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
+      return ((await reply.json()) as { workers: { pid: number }[] }).workers.map((w) => w.pid);
+    };
+    await expect.poll(workerPids, { timeout: 10_000 }).toHaveLength(1);
+    const [crashed] = await workerPids();
+    process.kill(crashed!, 'SIGKILL');
+    await expect.poll(async () => (await workerPids()).some((pid) => pid !== crashed), { timeout: 30_000, interval: 250 }).toBe(true);
+    await expect.poll(() => fetch(`http://127.0.0.1:${ports.worker}/readyz`).then((r) => r.status, () => 0), { timeout: 30_000 }).toBe(200);
+
     stop.abort();
     expect(await running).toBe(0);
+    for (const port of [...Object.values(ports), stackPorts.postgres, stackPorts.s3]) expect(await isPortFree(port), `port ${port}`).toBe(true);
+  });
+
+  it('gives up, stops everything and says why, when a service keeps crashing as it starts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sis-up-'));
+    await chmod(dataDir, 0o755);
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    const ports = { gateway: await freePort(), search: await freePort(), worker: await freePort() };
+    const env = {
+      PATH: process.env.PATH,
+      REDIS_URL: inject('stackEnv').REDIS_URL,
+      QUEUE_PREFIX: `up-${Date.now()}`,
+      GATEWAY_PORT: String(ports.gateway),
+      SEARCH_PORT: String(ports.search),
+      WORKER_PORT: String(ports.worker),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      // The search service and the worker cannot load this, and stop at once, every time.
+      CLIP_MODEL: join(dataDir, 'no-such-model'),
+      ALLOW_REMOTE_MODELS: 'false',
+      ADMIN_TOKEN: 'run-local-test-token-0123456789abcdef',
+    };
+    const lines: string[] = [];
+    const stackPorts = { postgres: await freePort(), redis: await freePort(), s3: await freePort() };
+    const code = await runLocal({ dataDir, ports: stackPorts, env, quiet: true, say: (line) => lines.push(line), restart: { initialDelayMs: 50, maxCrashes: 3 } });
+    expect(code).toBe(1);
+    expect(lines).toContainEqual(expect.stringMatching(/^the (search|worker) service kept crashing as it started \(see its log above\), so everything was stopped$/));
     for (const port of [...Object.values(ports), stackPorts.postgres, stackPorts.s3]) expect(await isPortFree(port), `port ${port}`).toBe(true);
   });
 });
