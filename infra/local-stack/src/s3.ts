@@ -43,8 +43,15 @@ export class S3Server {
     await this.#server.run();
   }
 
+  /** Stops at once, as a crashed server would: open connections (keep-alive ones included) are cut. */
   async stop(): Promise<void> {
-    await this.#server?.close();
+    const server = this.#server;
     this.#server = undefined;
+    if (!server) return;
+    const closing = server.close();
+    // close() alone waits for every open connection to end, which a client's keep-alive pool may
+    // never do.
+    server.httpServer?.closeAllConnections();
+    await closing;
   }
 }

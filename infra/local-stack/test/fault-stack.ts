@@ -80,7 +80,7 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
     async upload(bytes, contentType = 'image/jpeg') {
       const created = await api('POST', '/v1/uploads', { json: { filename: 'photo.jpg', contentType, size: bytes.length } });
       if (created.status !== 201) throw new Error(`presign failed: ${JSON.stringify(created.body)}`);
-      const put = await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: bytes });
+      const put = await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: bytes, signal: AbortSignal.timeout(30_000) });
       if (!put.ok) throw new Error(`PUT failed: ${put.status}`);
       const completed = await api('POST', `/v1/uploads/${created.body.image.id}/complete`);
       if (completed.status !== 202) throw new Error(`complete failed: ${JSON.stringify(completed.body)}`);
