@@ -1,4 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { errorHandler, notFound } from './error-handler.js';
@@ -10,6 +11,11 @@ export interface ServiceAppOptions extends HealthRoutesOptions {
   logger: Logger;
   /** Runs before the health routes and request timing (CORS, say, which answers preflights itself). @defaultValue none */
   middleware?: readonly RequestHandler[];
+  /**
+   * Origins besides this one that pages may show images from and send requests to (object
+   * storage, which thumbnails and uploads go to directly). @defaultValue none
+   */
+  trustedOrigins?: readonly string[];
   /** Mounts the service's own middleware and routes, after the shared ones and the health routes. */
   routes?: (app: Express) => void;
 }
@@ -25,6 +31,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders(options.trustedOrigins ?? []));
   app.use(requestId());
   app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));
   for (const middleware of options.middleware ?? []) app.use(middleware);
@@ -34,4 +41,31 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(notFound());
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/**
+ * helmet's headers, with a content security policy that allows no inline script and no framing;
+ * inline styles are allowed (Swagger UI and Bull Board set them), and images and requests may go
+ * to `trustedOrigins` besides this origin.
+ */
+function securityHeaders(trustedOrigins: readonly string[]): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:', ...trustedOrigins],
+        connectSrc: ["'self'", ...trustedOrigins],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+  });
 }

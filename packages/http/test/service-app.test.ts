@@ -23,8 +23,8 @@ async function serve(app: Express): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function app(options: { readiness?: ReadinessChecks; routes?: (app: Express) => void } = {}): Express {
-  return createServiceApp({ service: 'worker', logger, metrics: createMetricsRegistry('test'), readiness: options.readiness ?? {}, routes: options.routes });
+function app(options: { readiness?: ReadinessChecks; routes?: (app: Express) => void; trustedOrigins?: string[] } = {}): Express {
+  return createServiceApp({ service: 'worker', logger, metrics: createMetricsRegistry('test'), readiness: options.readiness ?? {}, routes: options.routes, trustedOrigins: options.trustedOrigins });
 }
 
 describe('health routes', () => {
@@ -66,6 +66,26 @@ describe('health routes', () => {
     expect(text).toMatch(/^sis_test_process_max_rss_bytes \d+/m);
     expect(text).toMatch(/^sis_test_process_cpu_seconds_total /m);
     expect(text).toMatch(/^sis_http_request_seconds_count\{method="GET",route="\/things\/:id",status="200"\} 1$/m);
+  });
+});
+
+describe('security headers', () => {
+  it('forbid inline script and framing, sniffing and leaking the referrer, and say nothing of express', async () => {
+    const base = await serve(app({ trustedOrigins: ['https://bucket.s3.example'] }));
+    for (const path of ['/healthz', '/nope']) {
+      const { headers } = await fetch(`${base}${path}`);
+      const csp = Object.fromEntries(headers.get('content-security-policy')!.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+      expect(csp['script-src']).toEqual(["'self'"]);
+      expect(csp['default-src']).toEqual(["'self'"]);
+      expect(csp['frame-ancestors']).toEqual(["'none'"]);
+      expect(csp['object-src']).toEqual(["'none'"]);
+      expect(csp['img-src']).toContain('https://bucket.s3.example');
+      expect(csp['connect-src']).toEqual(["'self'", 'https://bucket.s3.example']);
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('x-frame-options')).toBe('DENY');
+      expect(headers.get('referrer-policy')).toBe('same-origin');
+      expect(headers.get('x-powered-by')).toBeNull();
+    }
   });
 });
 

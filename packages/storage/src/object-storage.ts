@@ -58,6 +58,8 @@ export interface ObjectHead {
  */
 export class ObjectStorage {
   readonly bucket: string;
+  /** The origin of the URLs this signs for clients, which pages must be allowed to reach (CSP). */
+  readonly urlOrigin: string;
   readonly #client: S3Client;
   /** Signs URLs for clients; differs from #client only when a public endpoint is configured. */
   readonly #signer: S3Client;
@@ -77,6 +79,13 @@ export class ObjectStorage {
       requestHandler: { connectionTimeout: 2000, requestTimeout: 30_000 },
     };
     this.bucket = options.bucket;
+    const signedEndpoint = options.publicEndpoint ?? options.endpoint;
+    if (signedEndpoint) {
+      const url = new URL(signedEndpoint);
+      this.urlOrigin = forcePathStyle ? url.origin : `${url.protocol}//${options.bucket}.${url.host}`;
+    } else {
+      this.urlOrigin = `https://${options.bucket}.s3.${options.region}.amazonaws.com`;
+    }
     this.#client = new S3Client({ ...base, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
     const publicEndpoint = options.publicEndpoint ?? options.endpoint;
     this.#signer = publicEndpoint === options.endpoint ? this.#client : new S3Client({ ...base, endpoint: publicEndpoint });

@@ -134,6 +134,7 @@ describe('presignGet', () => {
           for (const seconds of [60, 900]) {
             const expected = await getSignedUrl(reference, new GetObjectCommand({ Bucket: storageOptions.bucket, Key: key }), { expiresIn: seconds });
             expect(await fast.presignGet(key, seconds), `${name}: ${key}`).toBe(expected);
+            expect(new URL(expected).origin, name).toBe(fast.urlOrigin);
           }
         }
         fast.destroy();

@@ -117,6 +117,8 @@ export function createApp(options: GatewayOptions): Express {
     logger,
     metrics: metrics.registry,
     readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => searchClient.ping() },
+    // Thumbnails and uploads go straight to storage, so the pages must be allowed to reach it.
+    trustedOrigins: [storage.urlOrigin],
     middleware: [
       cors({
         origin: config.http.allowedOrigins.includes('*') ? true : config.http.allowedOrigins,

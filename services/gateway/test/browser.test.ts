@@ -17,6 +17,8 @@ let gw: Gateway;
 let browser: Browser;
 let shots: string;
 const requested: string[] = [];
+/** What Chromium refused under the pages' content security policy: nothing, or the pages are broken. */
+const violations: string[] = [];
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -35,6 +37,7 @@ afterAll(async () => {
   // Every request any page made went to this machine: no CDN, no telemetry.
   const hosts = new Set(requested.map((url) => new URL(url).hostname));
   expect([...hosts].filter((host) => host !== '127.0.0.1' && host !== 'localhost')).toEqual([]);
+  expect(violations).toEqual([]);
 });
 
 /** A browser context that already holds an API key, as after the key prompt. */
@@ -43,19 +46,25 @@ async function pageWithKey(key: string | undefined, options: Parameters<Browser[
   if (key) await context.addInitScript(`localStorage.setItem('sis.apiKey', ${JSON.stringify(key)})`);
   const page = await context.newPage();
   page.on('request', (request) => requested.push(request.url()));
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
   return { context, page };
 }
 
 describe('search page', () => {
   it('shows ranked thumbnails for a colour query, and an image with "more like this"', async () => {
     const { context, page } = await pageWithKey(await gw.key('read', 'write'));
-    await page.goto(`${gw.base}/`);
+    const served = await page.goto(`${gw.base}/`);
+    // Thumbnails come from storage, so its origin, and only it, is allowed besides this one.
+    expect(served?.headers()['content-security-policy']).toContain(`img-src 'self' data: blob: ${gw.storage.urlOrigin}`);
     await page.fill('input[name=q]', 'a red picture');
     await page.click('button[type=submit]');
-    await page.waitForFunction(`document.querySelector('#summary').textContent.includes('results for')`);
+    // Waits poll from here: the pages' policy forbids the eval that waitForFunction uses in the page.
+    await page.locator('#summary', { hasText: 'results for' }).waitFor();
     const cards = page.locator('#results .card');
     expect(await cards.first().getAttribute('data-id')).toBe(ids.red);
-    await page.waitForFunction(`[...document.querySelectorAll('#results .card img')].every((img) => img.complete && img.naturalWidth > 0)`);
+    await expect.poll(() => page.evaluate(`[...document.querySelectorAll('#results .card img')].every((img) => img.complete && img.naturalWidth > 0)`)).toBe(true);
     expect(await page.locator('#results .card .score').first().textContent()).toMatch(/^0\.\d{3}$/);
     await page.screenshot({ path: join(shots, 'search.png') });
 
@@ -63,7 +72,7 @@ describe('search page', () => {
     await page.waitForSelector('#detail[open] img');
     await expect(page.locator('#detail').textContent()).resolves.toMatch(/640 × 480/);
     await page.click('#detail button.primary');
-    await page.waitForFunction(`document.querySelector('#summary').textContent === 'More like this'`);
+    await expect.poll(() => page.textContent('#summary')).toBe('More like this');
     expect(await page.locator('#results .card').count()).toBe(9);
     await context.close();
   });
@@ -90,7 +99,7 @@ describe('search page', () => {
     await page.waitForSelector('#key-dialog[open]');
     await page.fill('#key-dialog input', await gw.key('read'));
     await page.click('#key-dialog button[value=save]');
-    await page.waitForFunction(`document.querySelectorAll('#results .card').length > 0`);
+    await page.locator('#results .card').first().waitFor();
     expect(await page.evaluate(`localStorage.getItem('sis.apiKey')`)).toMatch(/^sis_/);
     await context.close();
   });
@@ -127,8 +136,16 @@ describe('dashboard', () => {
     await gw.storage.put(imageKey(id, 'image/jpeg'), good, 'image/jpeg');
     await row.locator('[data-action="retry"]').click();
     await row.waitFor({ state: 'detached', timeout: 20_000 });
-    await page.waitForFunction(`Number(document.querySelector('[data-metric="images-ready"] .value').textContent.replace(/,/g, '')) > ${before}`, undefined, { timeout: 20_000 });
+    await expect.poll(async () => Number((await page.textContent('[data-metric="images-ready"] .value'))!.replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(before);
     expect((await gw.images.findById(id))?.status).toBe('ready');
+    await context.close();
+  });
+
+  it('shows the API documentation under the same policy', async () => {
+    const { context, page } = await pageWithKey(undefined);
+    await page.goto(`${gw.base}/docs/`);
+    await page.locator('.swagger-ui .info', { hasText: 'sis — semantic image search' }).waitFor({ timeout: 15_000 });
+    await page.locator('.opblock-summary-path', { hasText: '/v1/search' }).first().waitFor();
     await context.close();
   });
 
@@ -141,6 +158,9 @@ describe('dashboard', () => {
     const admin = await pageWithKey(undefined, { httpCredentials: { username: 'admin', password: gw.config.auth.adminToken! } });
     const board = await admin.page.goto(`${gw.base}/admin/queues`);
     expect(board?.status()).toBe(200);
+    // Under the same policy as every page, and with nothing naming the framework.
+    expect(board?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(board?.headers()['x-powered-by']).toBeUndefined();
     await admin.page.waitForSelector('text=sis-embed', { timeout: 15_000 });
     await admin.context.close();
   });

@@ -33,6 +33,8 @@ export function pageRoutes({ queue, adminAuth }: PageRoutesOptions): Router {
   const router = Router();
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
+  // Bull Board runs an express app of its own, which would announce itself in X-Powered-By.
+  board.getRouter().disable('x-powered-by');
   createBullBoard({ queues: [new BullMQAdapter(queue.queue)], serverAdapter: board, options: { uiConfig: { boardTitle: 'sis queues' } } });
   router.use('/admin/queues', adminAuth, withoutRemoteFonts, board.getRouter());
 
