@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
-import { createServiceApp, limitAuthFailures, rateLimitPerMinute } from '@sis/http';
+import { createServiceApp, limitAuthFailures, rateLimitPerMinute, sameOriginWrites } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
@@ -133,6 +133,9 @@ export function createApp(options: GatewayOptions): Express {
       app.use(docsRoutes(document));
       const authFailures = limitAuthFailures({ perMinute: config.auth.failuresPerMinute, redis, prefix: config.redis.queuePrefix, logger });
       app.use('/admin/queues', authFailures);
+      // The browser sends Bull Board's Basic credentials by itself, so another site could make it
+      // add or remove jobs: its writes must come from its own pages.
+      app.use('/admin/queues', sameOriginWrites());
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
       app.use(['/v1', '/images'], express.json({ limit: '1mb' }));

@@ -166,6 +166,34 @@ describe('failed authentications', () => {
   });
 });
 
+describe('Bull Board', () => {
+  const basic = () => `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
+  const addJob = (headers: Record<string, string>) =>
+    fetch(`${gw.base}/admin/queues/api/queues/sis-embed/add`, {
+      method: 'POST',
+      // A form a page of another site can post without a preflight, the browser adding cached Basic credentials.
+      headers: { authorization: basic(), 'content-type': 'text/plain', ...headers },
+      body: JSON.stringify({ name: 'embed-image', data: { imageId: randomUUID() } }),
+    });
+
+  it('refuses a write another site makes the browser send, with its cached Basic credentials', async () => {
+    const before = await gw.queue.counts();
+    for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, {}] as Record<string, string>[]) {
+      const response = await addJob(headers);
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(((await response.json()) as any).error.code).toBe('cross_origin_refused');
+    }
+    expect(await gw.queue.counts()).toEqual(before);
+  });
+
+  it('lets its own pages write, and anyone with the password read', async () => {
+    const own = await fetch(`${gw.base}/admin/queues/api/queues/pause`, { method: 'PUT', headers: { authorization: basic(), origin: gw.base } });
+    expect(own.status).toBe(200);
+    await fetch(`${gw.base}/admin/queues/api/queues/resume`, { method: 'PUT', headers: { authorization: basic(), origin: gw.base } });
+    expect((await fetch(`${gw.base}/admin/queues/api/queues`, { headers: { authorization: basic(), origin: 'https://elsewhere.example' } })).status).toBe(200);
+  });
+});
+
 describe('CORS', () => {
   it('allows the configured origins only', async () => {
     const allowed = await fetch(`${gw.base}/v1/uploads`, { method: 'OPTIONS', headers: { origin: 'https://photos.example', 'access-control-request-method': 'POST' } });
