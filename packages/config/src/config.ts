@@ -18,6 +18,8 @@ export interface Config {
     searchUrl: string;
     allowedOrigins: string[];
     publicRead: boolean;
+    /** Whether the original routes' reads need no key. */
+    legacyPublicRead: boolean;
     /** express's `trust proxy` setting. */
     trustProxy: boolean | number | string;
   };
@@ -81,6 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       searchUrl: s.SEARCH_URL,
       allowedOrigins: s.ALLOWED_ORIGINS,
       publicRead: s.PUBLIC_READ,
+      legacyPublicRead: s.LEGACY_PUBLIC_READ,
       trustProxy: s.TRUST_PROXY,
     },
     database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE },

@@ -102,6 +102,9 @@ export const settingsSchema = z.object({
     .default(false)
     .describe('Which peers may set X-Forwarded-For (the client address rate limits count by): `false` none, `true` any, a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). Set it only behind a proxy you run.'),
   AUTH_FAILURES_PER_MINUTE: int(0, 100_000).default(20).describe('Failed authentications (wrong API keys, wrong Basic passwords) per minute per client address before it gets 429; 0 turns the limit off.'),
+  LEGACY_PUBLIC_READ: bool()
+    .default(true)
+    .describe("Let the original service's reads (`GET /images/`, `GET /images/{name}`) through without a key, as the original did. `false` asks for a key with the read scope (or ADMIN_PW)."),
   PUBLIC_READ: bool().default(false).describe('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.'),
   ALLOWED_ORIGINS: originList.default([]).describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.'),
   CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),

@@ -6,7 +6,7 @@ import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { authenticate, requireLegacyWrite, requireScope } from './middleware/auth.middleware.js';
+import { authenticate, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
 import { buildOpenApiDocument, type Guards } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
@@ -40,7 +40,7 @@ export interface GatewayOptions {
 /** What the route groups are built from: the services, and the guard each scope puts first. */
 interface RouteGroupsOptions {
   guards: Guards;
-  /** The original routes' guards: their own write guard, the original's bare 401. */
+  /** The original routes' guards: their own, answering the original's bare 401. */
   legacyGuards: Guards;
   maxUploadBytes: number;
   logger: Logger;
@@ -100,7 +100,11 @@ export function createApp(options: GatewayOptions): Express {
   const workers = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
   const groups = routeGroups({
     guards: { read: requireScope('read', { publicRead: config.http.publicRead }), write: requireScope('write'), admin: requireScope('admin') },
-    legacyGuards: { write: requireLegacyWrite(authenticate(keys)) },
+    legacyGuards: {
+      // The original listed every image to anyone; LEGACY_PUBLIC_READ=false asks for a key.
+      read: config.http.legacyPublicRead ? (_req, _res, next) => next() : requireLegacyScope('read', authenticate(keys)),
+      write: requireLegacyScope('write', authenticate(keys)),
+    },
     maxUploadBytes: config.limits.maxUploadBytes,
     logger,
     uploads,

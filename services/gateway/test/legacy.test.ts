@@ -114,3 +114,37 @@ describe("the original service's routes", () => {
     expect((await gw.api('DELETE', '/images/plain', admin)).body).toEqual({ detail: 'File not found' });
   });
 });
+
+describe('names of images uploaded through /v1', () => {
+  it('find the image by the name the list shows: its file name, the newest when several share it', async () => {
+    const older = await gw.upload(await colourImage('orange', { width: 70 }), 'image/jpeg', 'holiday.jpg');
+    const newer = await gw.upload(await colourImage('orange', { width: 71 }), 'image/jpeg', 'holiday.jpg');
+    await gw.settled(older);
+    await gw.settled(newer);
+    const listed = (await gw.api('GET', '/images/?limit=200', { key: null })).body.filter((image: any) => image.name === 'holiday.jpg');
+    expect(listed.map((image: any) => image.id)).toEqual([newer, older]);
+    const found = await gw.api('GET', '/images/holiday.jpg', { key: null });
+    expect(found.status).toBe(200);
+    expect(found.body.id).toBe(newer);
+    expect((await gw.api('DELETE', '/images/holiday.jpg', admin)).status).toBe(200);
+    expect((await gw.api('GET', '/images/holiday.jpg', { key: null })).body.id).toBe(older);
+  });
+});
+
+describe('LEGACY_PUBLIC_READ=false', () => {
+  it('asks for a key with the read scope, or the admin password, to read the original routes', async () => {
+    const closed = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', LEGACY_PUBLIC_READ: 'false' }, { worker: false });
+    try {
+      for (const path of ['/images/', '/images/anything']) {
+        const anonymous = await closed.api('GET', path, { key: null });
+        expect(anonymous.status, path).toBe(401);
+        expect(anonymous.body).toEqual({ detail: 'Unauthorized' });
+      }
+      expect((await closed.api('GET', '/images/', { key: await closed.key('read') })).status).toBe(200);
+      expect((await closed.api('GET', '/images/', admin)).status).toBe(200);
+      expect((await closed.api('GET', '/images/', { key: await closed.key('write') })).status).toBe(401);
+    } finally {
+      await closed.stop();
+    }
+  });
+});

@@ -2004,7 +2004,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List images (q runs a semantic search) */
+        /**
+         * List images (q runs a semantic search)
+         * @description Open to anyone, as the original was, unless LEGACY_PUBLIC_READ=false.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2029,6 +2032,15 @@ export interface paths {
                 };
                 /** @description Invalid input; `details` lists the failing fields. */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
+                /** @description No API key, or one that is not valid. */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2157,7 +2169,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an image by name */
+        /**
+         * Get an image by name
+         * @description The name the list shows: the unique name it was created with here, or the file name of an image uploaded through /v1 (the newest, when several share it). Open to anyone unless LEGACY_PUBLIC_READ=false.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2176,6 +2191,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["LegacyImage"];
+                    };
+                };
+                /** @description No API key, or one that is not valid. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
                     };
                 };
                 /** @description Not found. */

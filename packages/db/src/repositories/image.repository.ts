@@ -75,6 +75,25 @@ export class ImageRepository {
     return this.#db.selectFrom('images').select(RECORD_COLUMNS).where('name', '=', name).executeTakeFirst();
   }
 
+  /**
+   * The image the original service's routes call `name`: its unique name, or else the file name
+   * of an image that has none (a /v1 upload), the newest first, as their listing shows it.
+   */
+  async findByLegacyName(name: string): Promise<ImageRecord | undefined> {
+    return (
+      (await this.findByName(name)) ??
+      this.#db
+        .selectFrom('images')
+        .select(RECORD_COLUMNS)
+        .where('name', 'is', null)
+        .where(sql<string>`metadata->>'filename'`, '=', name)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+    );
+  }
+
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(options: ImageListOptions): Promise<ImageRecord[]> {
     assertLimit(options.limit);

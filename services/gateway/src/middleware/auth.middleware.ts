@@ -47,14 +47,14 @@ export function requireScope(scope: Scope, options: { publicRead?: boolean } = {
 }
 
 /**
- * The original service's write guard, for its routes: the admin password (ADMIN_PW) or a key with
- * the write scope. Any problem is the original's bare 401 "Unauthorized".
+ * The original service's guard, for its routes: the admin password (ADMIN_PW) or a key with the
+ * scope. Any problem is the original's bare 401 "Unauthorized".
  */
-export function requireLegacyWrite(authenticateRequest: RequestHandler): RequestHandler {
+export function requireLegacyScope(scope: Scope, authenticateRequest: RequestHandler): RequestHandler {
   return (req, res, next) =>
     authenticateRequest(req, res, (error?: unknown) => {
       const scopes = req.principal?.scopes ?? [];
-      if (error || !(scopes.includes('write') || scopes.includes('admin'))) return next(new UnauthenticatedError('unauthorized', 'Unauthorized'));
+      if (error || !(scopes.includes(scope) || scopes.includes('admin'))) return next(new UnauthenticatedError('unauthorized', 'Unauthorized'));
       next();
     });
 }

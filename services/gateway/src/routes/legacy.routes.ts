@@ -7,7 +7,7 @@ import type { LegacyService } from '../services/legacy.service.js';
 
 export interface LegacyRoutesOptions {
   legacy: LegacyService;
-  /** The original's write guard (requireLegacyWrite) for `write`. */
+  /** The original's guards (requireLegacyScope), reads open unless LEGACY_PUBLIC_READ=false. */
   guards: Guards;
   maxUploadBytes: number;
   logger: Logger;
@@ -23,18 +23,20 @@ const LegacyCreateSchema = z.object({
 
 /**
  * The original Python service's routes, same paths and shapes, for people migrating. Reads are
- * open, as they were; writes need the admin password (ADMIN_PW) or a key with the write scope.
+ * open, as they were, unless LEGACY_PUBLIC_READ=false; writes need the admin password (ADMIN_PW)
+ * or a key with the write scope.
  */
 export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyRoutesOptions): RouteGroup {
   const group = new RouteGroup({ tag: 'Original API', guards, legacy: true });
 
   group.route(
     {
-      method: 'get', path: '/images/', scope: 'public',
+      method: 'get', path: '/images/', scope: 'read',
       summary: 'List images (q runs a semantic search)',
+      description: 'Open to anyone, as the original was, unless LEGACY_PUBLIC_READ=false.',
       request: { query: LegacyListQuerySchema },
       success: { status: 200, description: 'Images, newest first or best match first.', schema: z.array(LegacyImageSchema) },
-      errors: [400, 503],
+      errors: [400, 401, 503],
     },
     async (req, res) => {
       res.json(await legacy.list(parse(LegacyListQuerySchema, req.query, 'query'), req.requestId));
@@ -43,11 +45,12 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
 
   group.route(
     {
-      method: 'get', path: '/images/{name}', scope: 'public',
+      method: 'get', path: '/images/{name}', scope: 'read',
       summary: 'Get an image by name',
+      description: 'The name the list shows: the unique name it was created with here, or the file name of an image uploaded through /v1 (the newest, when several share it). Open to anyone unless LEGACY_PUBLIC_READ=false.',
       request: { params: LegacyNameParamsSchema },
       success: { status: 200, description: 'The image.', schema: LegacyImageSchema },
-      errors: [404],
+      errors: [401, 404],
     },
     async (req, res) => {
       res.json(await legacy.get(parse(LegacyNameParamsSchema, req.params, 'params').name));

@@ -102,7 +102,7 @@ export class LegacyService {
   }
 
   async #find(name: string): Promise<ImageRecord> {
-    const image = await this.#options.images.findByName(name);
+    const image = await this.#options.images.findByLegacyName(name);
     if (!image) throw new NotFoundError('file_not_found', 'File not found');
     return image;
   }
