@@ -10,7 +10,7 @@ import { parse } from 'yaml';
  * passes the same validation the services run at start-up.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const hostEnv: Record<string, string> = { ADMIN_TOKEN: 'compose-test-token-0123456789abcdef0123' };
+const hostEnv: Record<string, string> = { ADMIN_TOKEN: 'compose-test-token-0123456789abcdef0123', INTERNAL_TOKEN: 'compose-internal-token-0123456789abcdef' };
 
 /** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?error}` against hostEnv. */
 function interpolate(value: unknown): unknown {

@@ -48,7 +48,7 @@ export async function startService(service: ServiceName, options: StartServiceOp
     command: process.execPath,
     args: [serviceMain(service)],
     logFile: options.logFile,
-    env: { ...options.env, HOST: '127.0.0.1', [PORT_SETTINGS[service]]: String(port) },
+    env: { ...options.env, HOST: '127.0.0.1', INTERNAL_HOST: options.env.INTERNAL_HOST ?? '127.0.0.1', [PORT_SETTINGS[service]]: String(port) },
     // Away from the caller's folder, so no .env there configures it: only `env` does.
     cwd: dirname(options.logFile),
   });

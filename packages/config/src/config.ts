@@ -11,7 +11,12 @@ export interface Config {
   logLevel: Settings['LOG_LEVEL'];
   logFormat: Settings['LOG_FORMAT'];
   http: {
+    /** Where the gateway listens. */
     host: string;
+    /** Where the search service and the worker listen. */
+    internalHost: string;
+    /** What the gateway shows the search service, and the search service asks for; none on loopback. */
+    internalToken: string | undefined;
     gatewayPort: number;
     searchPort: number;
     workerPort: number;
@@ -66,6 +71,9 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const s = readSettings(settingsSchema, options);
+  if (!isLoopback(s.INTERNAL_HOST) && !s.INTERNAL_TOKEN) {
+    throw new ConfigError([{ variable: 'INTERNAL_TOKEN', message: `missing; the search service would listen beyond this machine (INTERNAL_HOST=${s.INTERNAL_HOST}) and answer anyone` }]);
+  }
   if (Boolean(s.S3_ACCESS_KEY_ID) !== Boolean(s.S3_SECRET_ACCESS_KEY)) {
     const missing = s.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
     throw new ConfigError([{ variable: missing, message: 'missing; S3 credentials need both the access key and the secret key' }]);
@@ -77,6 +85,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     logFormat: s.LOG_FORMAT,
     http: {
       host: s.HOST,
+      internalHost: s.INTERNAL_HOST,
+      internalToken: s.INTERNAL_TOKEN,
       gatewayPort: s.GATEWAY_PORT,
       searchPort: s.SEARCH_PORT,
       workerPort: s.WORKER_PORT,
@@ -155,6 +165,11 @@ function readSettings<S extends z.ZodObject>(schema: S, options: LoadConfigOptio
       };
     }),
   );
+}
+
+/** Whether a listen address reaches this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function aliasHint(variable: string): string {

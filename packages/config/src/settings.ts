@@ -77,7 +77,17 @@ export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json').describe('`json` lines for machines, or `pretty` for people at a terminal (script/server picks pretty on a TTY).'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP servers listen on.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe("Interface the gateway (the public API) listens on."),
+  INTERNAL_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface the search service and the worker listen on: this machine only, unless set (to `0.0.0.0` in containers), which then needs INTERNAL_TOKEN.'),
+  INTERNAL_TOKEN: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters (make one with: openssl rand -base64 32)' })
+    .optional()
+    .describe('Shared secret the gateway shows the search service; required when INTERNAL_HOST is not loopback.'),
   GATEWAY_PORT: int(1, 65535).default(8000).describe('Port of the public gateway (REST API, docs, web pages).'),
   SEARCH_PORT: int(1, 65535).default(8001).describe('Port of the search service (internal).'),
   WORKER_PORT: int(1, 65535).default(8002).describe("Port of the worker's health and metrics endpoint."),

@@ -118,6 +118,16 @@ describe('loadConfig', () => {
   });
 });
 
+describe('internal services', () => {
+  it('listen on loopback by default, and need INTERNAL_TOKEN to listen anywhere else', () => {
+    expect(loadConfig({ envFile: false, env: REQUIRED }).http).toMatchObject({ internalHost: '127.0.0.1', internalToken: undefined });
+    expect(problemsOf({ ...REQUIRED, INTERNAL_HOST: '0.0.0.0' }).INTERNAL_TOKEN).toMatch(/^missing; the search service would listen beyond this machine \(INTERNAL_HOST=0\.0\.0\.0\)/);
+    const token = 'a-shared-internal-secret-0123456789abcdef';
+    expect(loadConfig({ envFile: false, env: { ...REQUIRED, INTERNAL_HOST: '0.0.0.0', INTERNAL_TOKEN: token } }).http.internalToken).toBe(token);
+    expect(loadConfig({ envFile: false, env: { ...REQUIRED, INTERNAL_HOST: '127.0.0.5' } }).http.internalHost).toBe('127.0.0.5');
+  });
+});
+
 describe('loadDatabaseConfig', () => {
   it('needs only the database settings, read the same way as every other', () => {
     expect(loadDatabaseConfig({ envFile: false, env: { SQLALCHEMY_DATABASE_URI: 'postgresql+psycopg2://u@db:5432/sis', DATABASE_POOL_SIZE: '3' } })).toEqual({

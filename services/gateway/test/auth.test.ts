@@ -166,6 +166,22 @@ describe('failed authentications', () => {
   });
 });
 
+describe('the search service, opened beyond loopback', () => {
+  it('is reached by the gateway with the internal token', async () => {
+    const opened = await startGateway({ INTERNAL_HOST: '0.0.0.0', INTERNAL_TOKEN: `internal-${randomUUID()}` }, { worker: false });
+    try {
+      const search = await opened.api('GET', '/v1/search?q=red');
+      expect(search.status).toBe(200);
+      expect(search.body.results).toEqual([]);
+      // Straight to the search service without it: refused.
+      const direct = await fetch(`${opened.config.http.searchUrl}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":"red"}' });
+      expect(direct.status).toBe(401);
+    } finally {
+      await opened.stop();
+    }
+  });
+});
+
 describe('Bull Board', () => {
   const basic = () => `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
   const addJob = (headers: Record<string, string>) =>

@@ -1,5 +1,5 @@
 import type { Logger } from '@sis/config';
-import { createMetricsRegistry, createServiceApp, type ReadinessChecks } from '@sis/http';
+import { createMetricsRegistry, createServiceApp, requireInternalToken, type ReadinessChecks } from '@sis/http';
 import express, { type Express } from 'express';
 import { searchRoutes } from './routes/search.routes.js';
 import type { SearchService } from './services/search.service.js';
@@ -9,6 +9,8 @@ export interface SearchAppOptions {
   search: SearchService;
   /** What /readyz checks. */
   readiness: ReadinessChecks;
+  /** The secret the gateway must show (INTERNAL_TOKEN); none needed when unset (loopback only). */
+  internalToken?: string;
 }
 
 /** Builds the search service's express app from its dependencies; no module-level state. */
@@ -19,6 +21,7 @@ export function createApp(options: SearchAppOptions): Express {
     metrics: createMetricsRegistry('search'),
     readiness: options.readiness,
     routes: (app) => {
+      if (options.internalToken) app.use('/search', requireInternalToken(options.internalToken));
       app.use(express.json({ limit: '64kb' }));
       app.use(searchRoutes(options.search));
     },

@@ -29,8 +29,8 @@ const search = new SearchService({
   encoder: new QueryEncoder({ model: clip, cacheSize: config.search.cacheSize }),
   efSearch: config.search.efSearch,
 });
-const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } });
-const server = app.listen(config.http.searchPort, config.http.host, () => {
+const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, internalToken: config.http.internalToken });
+const server = app.listen(config.http.searchPort, config.http.internalHost, () => {
   logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');
 });
 stopOnSignals(logger, async () => {

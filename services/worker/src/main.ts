@@ -35,7 +35,7 @@ const server = createServiceApp({
     redis: () => redis.ping(),
     storage: () => storage.ping(),
   },
-}).listen(config.http.workerPort, config.http.host);
+}).listen(config.http.workerPort, config.http.internalHost);
 
 stopOnSignals(logger, async () => {
   await embedWorker?.close();

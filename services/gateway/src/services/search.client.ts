@@ -7,6 +7,7 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from '@sis/contracts';
+import { INTERNAL_TOKEN_HEADER } from '@sis/http';
 import { Pool } from 'undici';
 
 export interface SearchClientOptions {
@@ -16,6 +17,8 @@ export interface SearchClientOptions {
   timeoutMs: number;
   /** Keep-alive connections to the search service. @defaultValue 16 */
   connections?: number;
+  /** The shared secret the search service asks for (INTERNAL_TOKEN). @defaultValue none */
+  internalToken?: string;
 }
 
 /**
@@ -32,18 +35,20 @@ export class SearchClient {
   /** SEARCH_URL's path, if any (a search service behind a proxy prefix). */
   readonly #basePath: string;
   readonly #timeoutMs: number;
+  readonly #internal: Record<string, string>;
 
   constructor(options: SearchClientOptions) {
     const url = new URL(options.url);
     this.#pool = new Pool(url.origin, { connections: options.connections ?? 16 });
     this.#basePath = url.pathname.replace(/\/$/, '');
     this.#timeoutMs = options.timeoutMs;
+    this.#internal = options.internalToken ? { [INTERNAL_TOKEN_HEADER]: options.internalToken } : {};
   }
 
   async search(request: SearchRequest, requestId: string): Promise<SearchResponse> {
     const { statusCode, body } = await this.#request('/search', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...this.#internal },
       body: JSON.stringify(request),
     });
     const answer = (await body.json().catch(() => undefined)) as { error?: { code: string; message: string; details?: unknown } } | undefined;
