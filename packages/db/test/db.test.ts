@@ -203,6 +203,11 @@ describe('ApiKeyRepository', () => {
     const used = await keys.useByHash(hash);
     expect(used).toMatchObject({ id: created.id, scopes: ['read', 'write'] });
     expect(used?.last_used_at).toBeInstanceOf(Date);
+    // Used again within the minute: a read, and the recorded time stays.
+    const { rows: before } = await sql<{ xmin: string }>`select xmin from api_keys where id = ${created.id}`.execute(db);
+    expect((await keys.useByHash(hash))?.last_used_at).toEqual(used?.last_used_at);
+    const { rows: after } = await sql<{ xmin: string }>`select xmin from api_keys where id = ${created.id}`.execute(db);
+    expect(after[0]!.xmin, 'no new row version written').toBe(before[0]!.xmin);
     const revoked = await keys.revoke(created.id);
     expect(revoked?.revoked_at).toBeInstanceOf(Date);
     expect(await keys.useByHash(hash)).toBeUndefined();

@@ -62,7 +62,15 @@ async function act(path, confirmText) {
   await refresh();
 }
 
-async function refresh() {
+/** The refresh in progress, if any: a poll never starts while another is still waiting. */
+let refreshing;
+
+function refresh() {
+  refreshing ??= load().finally(() => (refreshing = undefined));
+  return refreshing;
+}
+
+async function load() {
   try {
     const data = await call('GET', '/v1/dashboard');
     $('#problem').hidden = true;
@@ -94,4 +102,6 @@ $('#key').addEventListener('click', async () => (await askForKey()) && refresh()
 $('#retry-all').addEventListener('click', () => act('/v1/jobs/retry-failed'));
 $('#discard-all').addEventListener('click', () => act('/v1/jobs/discard-failed', 'Delete every failed image?'));
 await refresh();
-setInterval(refresh, POLL_MS);
+// Poll while the page is seen, one request at a time; a hidden tab costs the server nothing.
+setInterval(() => document.visibilityState === 'visible' && refresh(), POLL_MS);
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && refresh());

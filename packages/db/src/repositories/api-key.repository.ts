@@ -4,6 +4,9 @@ import type { ApiKeysTable, Database } from '../schema.js';
 /** An API key as listed: never the secret, not even its hash. */
 export type ApiKeyRecord = Omit<Selectable<ApiKeysTable>, 'secret_hash'>;
 
+/** How fresh `last_used_at` is kept, in ms: it says "used lately", not "used at this instant". */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
 const KEY_COLUMNS = ['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export interface ApiKeyRepositoryOptions {
@@ -26,15 +29,14 @@ export class ApiKeyRepository {
       .executeTakeFirstOrThrow();
   }
 
-  /** The key with this hash if it exists and is not revoked; records the use. */
+  /**
+   * The key with this hash if it exists and is not revoked; records the use, at most once a
+   * minute per key, so authenticating (every request) is a read, not a row write.
+   */
   async useByHash(secretHash: string): Promise<ApiKeyRecord | undefined> {
-    return this.#db
-      .updateTable('api_keys')
-      .set({ last_used_at: sql`now()` })
-      .where('secret_hash', '=', secretHash)
-      .where('revoked_at', 'is', null)
-      .returning(KEY_COLUMNS)
-      .executeTakeFirst();
+    const key = await this.#db.selectFrom('api_keys').select(KEY_COLUMNS).where('secret_hash', '=', secretHash).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!key || (key.last_used_at && Date.now() - key.last_used_at.getTime() < LAST_USED_RESOLUTION_MS)) return key;
+    return this.#db.updateTable('api_keys').set({ last_used_at: sql`now()` }).where('id', '=', key.id).where('revoked_at', 'is', null).returning(KEY_COLUMNS).executeTakeFirst();
   }
 
   async list(): Promise<ApiKeyRecord[]> {

@@ -20,16 +20,27 @@ export class ImageStatsRepository {
     return counts;
   }
 
-  /** Images made ready and images failed, per minute, over the last `minutes`: ingest throughput. */
+  /**
+   * Images made ready and images failed, per minute, over the last `minutes`: ingest throughput.
+   * One range scan per series (ready_at's index; failed images are few), grouped by minute,
+   * rather than two counts per minute: the dashboard asks every few seconds.
+   */
   async throughput(minutes: number): Promise<{ minute: Date; ready: number; failed: number }[]> {
     const { rows } = await sql<{ minute: Date; ready: string; failed: string }>`
-      with minutes as (
-        select generate_series(date_trunc('minute', now()) - make_interval(mins => ${minutes - 1}), date_trunc('minute', now()), interval '1 minute') as minute
+      with window_start as (select date_trunc('minute', now()) - make_interval(mins => ${minutes - 1}) as since),
+      ready as (
+        select date_trunc('minute', ready_at) as minute, count(*) as n from images, window_start
+        where ready_at >= window_start.since group by 1
+      ),
+      failed as (
+        select date_trunc('minute', updated_at) as minute, count(*) as n from images, window_start
+        where status = 'failed' and updated_at >= window_start.since group by 1
       )
-      select m.minute,
-             (select count(*) from images where ready_at >= m.minute and ready_at < m.minute + interval '1 minute') as ready,
-             (select count(*) from images where status = 'failed' and updated_at >= m.minute and updated_at < m.minute + interval '1 minute') as failed
-      from minutes m order by m.minute`.execute(this.#db);
+      select m.minute, coalesce(ready.n, 0) as ready, coalesce(failed.n, 0) as failed
+      from window_start, generate_series(window_start.since, date_trunc('minute', now()), interval '1 minute') as m(minute)
+      left join ready on ready.minute = m.minute
+      left join failed on failed.minute = m.minute
+      order by m.minute`.execute(this.#db);
     return rows.map((r) => ({ minute: r.minute, ready: Number(r.ready), failed: Number(r.failed) }));
   }
 

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { ConflictError, NotFoundError, type BatchResponse, type DashboardResponse, type JobResponse, type QueuesResponse } from '@sis/contracts';
 import type { ImageRepository, ImageStatsRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
 import { QUEUE_NAMES, type EmbedQueue, type WorkerRegistry } from '@sis/queue';
@@ -5,6 +6,8 @@ import type { ImageService } from './image.service.js';
 
 /** Failed images one bulk retry or discard reaches; run it again for more. */
 export const BULK_LIMIT = 1000;
+/** Images a bulk retry or discard works on at once (database, Redis and storage calls each). */
+const BULK_CONCURRENCY = 16;
 /** Minutes of throughput the dashboard charts. */
 export const THROUGHPUT_MINUTES = 30;
 
@@ -92,13 +95,15 @@ export class OperationsService {
 
   async retryAllFailed(requestId: string): Promise<number> {
     const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
-    for (const image of failed) await this.retry(image.id, requestId);
+    const limit = pLimit(BULK_CONCURRENCY);
+    await Promise.all(failed.map((image) => limit(() => this.retry(image.id, requestId))));
     return failed.length;
   }
 
   async discardAllFailed(): Promise<number> {
     const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
-    for (const image of failed) await this.#options.imageService.delete(image.id);
+    const limit = pLimit(BULK_CONCURRENCY);
+    await Promise.all(failed.map((image) => limit(() => this.#options.imageService.delete(image.id))));
     return failed.length;
   }
 
