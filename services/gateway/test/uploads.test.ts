@@ -169,6 +169,29 @@ describe('resuming by content hash', () => {
     expect((await gw.settled(abandonedId)).status).toBe('ready');
   });
 
+  it('never lets a false hash claim block the file it names', async () => {
+    const honest = await colourImage('purple', { width: 333, height: 100 });
+    const claim = sha256(honest);
+    // Someone with a write key claims the honest file's hash for other bytes, of an image and not.
+    for (const bytes of [await colourImage('green', { width: 334, height: 100 }), Buffer.alloc(honest.length, 1)]) {
+      const attack = await gw.api('POST', '/v1/uploads/batch', { json: { items: [{ filename: 'x.jpg', contentType: 'image/jpeg', size: bytes.length, sha256: claim }] } });
+      const item = attack.body.items[0];
+      await fetch(item.upload.url, { method: 'PUT', headers: item.upload.headers, body: bytes });
+      await gw.api('POST', `/v1/batches/${attack.body.batch.id}/complete`);
+      const failed = await gw.settled(item.image.id);
+      expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the file's SHA-256 is [0-9a-f]{64}, not the declared/) });
+      // It keeps the hash of what it really held, not the claim.
+      expect(failed.sha256).toBe(sha256(bytes));
+    }
+    // The honest owner is not told "already there": the file is uploaded and embedded.
+    const real = await gw.api('POST', '/v1/uploads/batch', { json: { items: [{ filename: 'mine.jpg', contentType: 'image/jpeg', size: honest.length, sha256: claim }] } });
+    const mine = real.body.items[0];
+    expect(mine).toMatchObject({ ok: true, existing: false });
+    await fetch(mine.upload.url, { method: 'PUT', headers: mine.upload.headers, body: honest });
+    await gw.api('POST', `/v1/batches/${real.body.batch.id}/complete`);
+    expect(await gw.settled(mine.image.id)).toMatchObject({ status: 'ready', sha256: claim });
+  });
+
   it('refuses a hash that is not 64 hex digits', async () => {
     const response = await gw.api('POST', '/v1/uploads', { json: { filename: 'a.jpg', contentType: 'image/jpeg', size: 3, sha256: 'ABC' } });
     expect(response.status).toBe(400);

@@ -201,8 +201,10 @@ export class ImageRepository {
   }
 
   /** Records a permanent failure and its reason, unless the image already finished. */
-  async markFailed(id: string, reason: string): Promise<ImageRecord | undefined> {
-    return this.transition(id, ['queued', 'processing'], 'failed', { error: reason.slice(0, 2000) });
+  async markFailed(id: string, reason: string, verifiedSha256: string | null = null): Promise<ImageRecord | undefined> {
+    // Only a hash of bytes that were read stays with a failed image: a claimed one that was never
+    // checked (or did not match) must not stand for the file it names.
+    return this.transition(id, ['queued', 'processing'], 'failed', { error: reason.slice(0, 2000), sha256: verifiedSha256 });
   }
 
   /** A ready image with these bytes and a vector, other than `excludeId`. */

@@ -56,8 +56,17 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       log.info('skipped: image is gone or no longer waiting to be embedded');
       return 'skipped';
     }
+    // The SHA-256 of the bytes that really arrived, once read: a failed image keeps only that, so
+    // a hash someone merely claimed can never make the file it names look failed or held.
+    let verifiedSha256: string | null = null;
     try {
-      const outcome = await this.#embed(image);
+      const bytes = await this.#options.metrics.time('fetch', () => this.#fetch(image, this.#options.storage));
+      verifiedSha256 = createHash('sha256').update(bytes).digest('hex');
+      // A hash the client declared at upload (for resumable ingests) must be the hash of what arrived.
+      if (image.sha256 && image.sha256 !== verifiedSha256) {
+        throw new InvalidImageError('hash_mismatch', `the file's SHA-256 is ${verifiedSha256}, not the declared ${image.sha256}`);
+      }
+      const outcome = await this.#embed(image, bytes, verifiedSha256);
       log.info({ outcome }, 'embedded');
       return outcome;
     } catch (error) {
@@ -65,13 +74,13 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       // and the row, still processing, is claimed again when the job comes back.
       if (error instanceof ServiceUnavailableError) throw error;
       if (error instanceof InvalidImageError) {
-        await images.markFailed(imageId, error.message);
+        await images.markFailed(imageId, error.message, verifiedSha256);
         log.warn({ reason: error.message }, 'rejected image');
         throw new UnrecoverableError(error.message);
       }
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) {
-        await images.markFailed(imageId, `gave up after ${attempts} attempts: ${(error as Error).message}`);
+        await images.markFailed(imageId, `gave up after ${attempts} attempts: ${(error as Error).message}`, verifiedSha256);
       } else {
         // Back to queued while BullMQ waits out the backoff, so listings say what is happening.
         await images.transition(imageId, ['processing'], 'queued');
@@ -81,24 +90,19 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
     }
   }
 
-  async #embed(image: ImageRecord): Promise<JobOutcome> {
+  async #embed(image: ImageRecord, bytes: Buffer, sha256: string): Promise<JobOutcome> {
     const { images, storage, batcher, preprocessor, modelId, maxPixels, metrics } = this.#options;
-    const bytes = await metrics.time('fetch', () => this.#fetch(image, storage));
     const inspection = await metrics.time('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
       throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
     }
     const facts = {
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256,
       width: inspection.width,
       height: inspection.height,
       actualSize: bytes.length,
       exif: await readExif(bytes),
     };
-    // A hash the client declared at upload (for resumable ingests) must be the hash of what arrived.
-    if (image.sha256 && image.sha256 !== facts.sha256) {
-      throw new InvalidImageError('hash_mismatch', `the file's SHA-256 is ${facts.sha256}, not the declared ${image.sha256}`);
-    }
     // One decode, at the preview's size, serves both the preview and the model's input.
     const [thumbnail, pixels] = await metrics.time('decode', async () => {
       const decoded = await decodeRgb(bytes, { maxPixels, resize: THUMBNAIL_RESIZE });
