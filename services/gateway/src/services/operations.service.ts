@@ -112,7 +112,8 @@ export class OperationsService {
     const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
     if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be retried`);
-    await this.#options.images.transition(id, ['failed'], 'queued', { error: null });
+    // A failed image's hash is that of the bytes it last held; the retry is for whatever is there now.
+    await this.#options.images.transition(id, ['failed'], 'queued', { error: null, sha256: null });
     await this.#options.queue.retry(id, requestId);
     return this.job(id);
   }
