@@ -11,9 +11,21 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/tiff': 'tiff',
 };
 
-/** The uploaded original. */
+/** The original, as stored for good: written only by the services, never by a presigned URL. */
 export function imageKey(imageId: string, contentType: string): string {
   return `images/${imageId}.${EXTENSIONS[contentType] ?? 'bin'}`;
+}
+
+/** Where uploads through presigned URLs land; every object under it is transient. */
+export const STAGING_PREFIX = 'uploads/';
+
+/**
+ * Where a client PUTs an image through its presigned URL. Completion copies it to
+ * {@link imageKey}, so a URL still valid after completion (or after a delete) can change
+ * nothing that is stored, served or embedded.
+ */
+export function stagingKey(imageId: string, contentType: string): string {
+  return `${STAGING_PREFIX}${imageId}.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
 
 /** The worker's 256-pixel WebP preview of an image. */

@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -48,6 +50,8 @@ export interface PresignedUpload {
 }
 
 export interface ObjectHead {
+  /** The key it was found under. */
+  key: string;
   size: number;
   contentType: string | undefined;
 }
@@ -184,7 +188,7 @@ export class ObjectStorage {
   async head(key: string): Promise<ObjectHead | undefined> {
     try {
       const head = await this.#call(() => this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
-      return { size: head.ContentLength ?? 0, contentType: head.ContentType };
+      return { key, size: head.ContentLength ?? 0, contentType: head.ContentType };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -200,6 +204,30 @@ export class ObjectStorage {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Copies an object within the bucket, on the storage server (the bytes do not pass here). */
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const source = `${this.bucket}/${fromKey.split('/').map(encodeSegment).join('/')}`;
+    await this.#call(() => this.#client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source })));
+  }
+
+  /**
+   * Objects under a prefix last written before `olderThan`, page by page, for clean-ups.
+   * @returns at most `limit` keys.
+   */
+  async listOlderThan(prefix: string, olderThan: Date, limit: number): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 })));
+      for (const object of page.Contents ?? []) {
+        if (object.Key && object.LastModified && object.LastModified < olderThan) keys.push(object.Key);
+        if (keys.length >= limit) return keys;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
   }
 
   /** Deletes an object; deleting one that does not exist is not an error. */

@@ -50,16 +50,36 @@ describe('presignPut', () => {
     const upload = await storage.presignPut(key, { contentType: 'image/png', contentLength: bytes.length, expiresInSeconds: 60 });
     const response = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
     expect(response.status).toBe(200);
-    expect(await storage.head(key)).toEqual({ size: bytes.length, contentType: 'image/png' });
+    expect(await storage.head(key)).toEqual({ key, size: bytes.length, contentType: 'image/png' });
   });
 });
 
 describe('objects', () => {
+  it('copies an object on the server, for keys with spaces and accents too', async () => {
+    const from = `uploads/${randomUUID()} é.jpg`;
+    const to = `images/${randomUUID()}.jpg`;
+    await storage.put(from, Buffer.from('original'), 'image/jpeg');
+    await storage.copy(from, to);
+    await storage.put(from, Buffer.from('swapped!'), 'image/jpeg');
+    expect(await storage.head(to)).toEqual({ key: to, size: 8, contentType: 'image/jpeg' });
+    expect((await buffer((await storage.get(to))!)).toString()).toBe('original');
+  });
+
+  it('lists the keys under a prefix written before a time, up to a limit', async () => {
+    const prefix = `listed-${randomUUID()}/`;
+    const keys = [`${prefix}a`, `${prefix}b`, `${prefix}c`];
+    for (const key of [...keys, `other-${randomUUID()}`]) await storage.put(key, Buffer.from('x'), 'text/plain');
+    const later = new Date(Date.now() + 60_000);
+    expect((await storage.listOlderThan(prefix, later, 10)).sort()).toEqual(keys);
+    expect(await storage.listOlderThan(prefix, later, 2)).toHaveLength(2);
+    expect(await storage.listOlderThan(prefix, new Date(Date.now() - 60_000), 10)).toEqual([]);
+  });
+
   it('put, head, get, delete, and report missing objects as undefined', async () => {
     const key = `objects/${randomUUID()}`;
     const bytes = Buffer.from([1, 2, 3, 4, 5]);
     await storage.put(key, bytes, 'application/octet-stream');
-    expect(await storage.head(key)).toEqual({ size: 5, contentType: 'application/octet-stream' });
+    expect(await storage.head(key)).toEqual({ key, size: 5, contentType: 'application/octet-stream' });
     expect(await buffer((await storage.get(key))!)).toEqual(bytes);
     const readUrl = await storage.presignGet(key, 60);
     expect(Buffer.from(await (await fetch(readUrl)).arrayBuffer())).toEqual(bytes);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageKey, stagingKey } from '@sis/storage';
 import { startGateway, type Gateway } from './harness.js';
 
 let gw: Gateway;
@@ -41,7 +42,8 @@ describe('presign → PUT → complete → ready → search', () => {
     const body = CreateUploadResponseSchema.parse(created.body);
     expect(body.image).toMatchObject({ status: 'pending_upload', contentType: 'image/png', size: 1234, metadata: { album: 'summer', filename: 'x.png' }, url: null });
     const url = new URL(body.upload.url);
-    expect(url.pathname).toBe(`/${gw.config.s3.bucket}/images/${body.image.id}.png`);
+    // A staging key: completion copies it to images/, where no presigned URL can write.
+    expect(url.pathname).toBe(`/${gw.config.s3.bucket}/uploads/${body.image.id}.png`);
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
     expect(body.upload.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234' });
     expect(new Date(body.upload.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(900_000);
@@ -72,6 +74,33 @@ describe('presign → PUT → complete → ready → search', () => {
     expect(wrong.status).toBe(409);
     expect(wrong.body.error).toMatchObject({ code: 'size_mismatch', details: { declared: 500, actual: 499 } });
     expect((await gw.images.findById(created.body.image.id))?.status).toBe('pending_upload');
+  });
+
+  it('lets no upload URL change an image once completed: not after it is ready, not after it is deleted', async () => {
+    const red = await colourImage('red', { width: 97, height: 61 });
+    const created = await gw.api('POST', '/v1/uploads', { json: { filename: 'r.jpg', contentType: 'image/jpeg', size: red.length } });
+    const { id } = created.body.image;
+    const put = (bytes: Buffer) => fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: bytes });
+    expect((await put(red)).status).toBe(200);
+    expect((await gw.api('POST', `/v1/uploads/${id}/complete`)).status).toBe(202);
+    const ready = await gw.settled(id);
+    expect(ready.status).toBe('ready');
+
+    // The URL is still valid: a PUT of other bytes of the same length lands, but only in staging.
+    const blue = Buffer.alloc(red.length, 0x42);
+    expect((await put(blue)).status).toBe(200);
+    const detail = ImageDetailSchema.parse((await gw.api('GET', `/v1/images/${id}`)).body);
+    const served = Buffer.from(await (await fetch(detail.url!)).arrayBuffer());
+    expect(createHash('sha256').update(served).digest('hex')).toBe(ready.sha256);
+    expect((await gw.api('POST', `/v1/uploads/${id}/complete`)).status).toBe(200);
+    expect(await gw.images.findById(id)).toMatchObject({ status: 'ready', attempts: 1 });
+
+    // Deleted, then PUT again: nothing appears where images are kept (the sweeper takes the staged one).
+    expect((await gw.api('DELETE', `/v1/images/${id}`)).status).toBe(200);
+    expect(await gw.storage.head(stagingKey(id, 'image/jpeg'))).toBeUndefined();
+    expect((await put(blue)).status).toBe(200);
+    expect(await gw.storage.head(imageKey(id, 'image/jpeg'))).toBeUndefined();
+    expect((await gw.api('GET', `/v1/images/${id}`)).status).toBe(404);
   });
 
   it('reuses the vector when the same bytes are uploaded again', async () => {
@@ -289,7 +318,7 @@ describe('bad input to POST /v1/uploads', () => {
       const response = await gw.api('POST', '/v1/uploads', { json: { filename, contentType: 'image/jpeg', size: 10 } });
       expect(response.status).toBe(201);
       expect(response.body.image.filename).toBe(filename);
-      expect(new URL(response.body.upload.url).pathname).toBe(`/${gw.config.s3.bucket}/images/${response.body.image.id}.jpg`);
+      expect(new URL(response.body.upload.url).pathname).toBe(`/${gw.config.s3.bucket}/uploads/${response.body.image.id}.jpg`);
     }
   });
 

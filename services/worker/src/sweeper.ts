@@ -1,7 +1,9 @@
 import type { Logger } from '@sis/config';
 import type { ImageRepository, ImageStatsRepository } from '@sis/db';
 import type { EmbedQueue, LeaderLock } from '@sis/queue';
-import type { ObjectStorage } from '@sis/storage';
+import { STAGING_PREFIX, stagingKey, type ObjectStorage } from '@sis/storage';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Rows one sweep looks at, per kind of work; the next sweep takes the rest. */
 export const SWEEP_PAGE = 1000;
@@ -26,6 +28,8 @@ export interface SweepResult {
   requeued: number;
   failed: number;
   expired: number;
+  /** Staged uploads deleted because no pending image waits for them. */
+  orphans: number;
 }
 
 /**
@@ -67,7 +71,7 @@ export class Sweeper {
   /** One pass over both kinds of work. */
   async sweep(): Promise<SweepResult> {
     const { images, storage, pendingExpirySeconds, logger } = this.#options;
-    const result: SweepResult = { requeued: 0, failed: 0, expired: 0 };
+    const result: SweepResult = { requeued: 0, failed: 0, expired: 0, orphans: 0 };
     if (await this.#redisMayHaveLostJobs()) await this.#recoverJobs(result);
 
     // Never expire uploads while storage is away: the row would go and the object stay behind.
@@ -76,12 +80,28 @@ export class Sweeper {
     for (const image of expired) {
       // Delete the row first: if the client completes at this very moment, one of the two wins.
       if (await images.delete(image.id, ['pending_upload'])) {
-        await storage.delete(image.object_key);
+        await Promise.all([storage.delete(image.object_key), storage.delete(stagingKey(image.id, image.content_type))]);
         result.expired++;
       }
     }
-    if (result.requeued || result.failed || result.expired) logger.info(result, 'sweep');
+    if (storageUp) result.orphans = await this.#deleteOrphanStaging();
+    if (result.requeued || result.failed || result.expired || result.orphans) logger.info(result, 'sweep');
     return result;
+  }
+
+  /**
+   * A presigned URL stays valid after its upload completed, or its image was deleted: a PUT then
+   * lands in the staging area with nothing waiting for it. Once such URLs have expired, staged
+   * objects with no pending image behind them are deleted.
+   */
+  async #deleteOrphanStaging(): Promise<number> {
+    const { images, storage, pendingExpirySeconds } = this.#options;
+    const keys = await storage.listOlderThan(STAGING_PREFIX, new Date(Date.now() - pendingExpirySeconds * 1000), SWEEP_PAGE);
+    const ids = keys.map((key) => key.slice(STAGING_PREFIX.length).replace(/\.[^.]*$/, ''));
+    const waiting = new Set((await images.findByIds(ids.filter((id) => UUID.test(id)))).filter((image) => image.status === 'pending_upload').map((image) => image.id));
+    const orphans = keys.filter((_key, i) => !waiting.has(ids[i]!));
+    await Promise.all(orphans.map((key) => storage.delete(key)));
+    return orphans.length;
   }
 
   /**

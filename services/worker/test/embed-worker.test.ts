@@ -6,7 +6,7 @@ import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, EmbeddingRepository, ImageRepository, type ImageRecord } from '@sis/db';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
-import { ObjectStorage, thumbnailKey } from '@sis/storage';
+import { ObjectStorage, stagingKey, thumbnailKey } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
 import { WorkerMetrics } from '../src/worker-metrics.js';
@@ -19,6 +19,8 @@ const config = loadConfig({
     ...inject('stackEnv'),
     DATABASE_URL: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'worker'),
     QUEUE_PREFIX: prefix,
+    // A bucket of its own: this file's sweeper deletes staged uploads its database knows nothing of.
+    S3_BUCKET: prefix,
     EMBED_BATCH: '4',
     EMBED_BATCH_WAIT_MS: '20',
     SWEEP_INTERVAL_MS: '3600000',
@@ -39,6 +41,7 @@ let running: EmbedWorker;
 const metrics = new WorkerMetrics();
 
 beforeAll(async () => {
+  await storage.ensureBucket();
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
   running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, metrics });
 });
@@ -211,6 +214,24 @@ describe('sweeper', () => {
       .toBeUndefined();
     expect(await storage.head(key)).toBeUndefined();
     expect(await images.findById(fresh.id)).toBeDefined();
+  });
+
+  it('deletes staged uploads nothing waits for any more, and keeps those still awaited', async () => {
+    const awaited = await images.create({ object_key: `test/${randomUUID()}`, content_type: 'image/png', declared_size: 1 });
+    const done = await images.create({ object_key: `test/${randomUUID()}`, content_type: 'image/png', declared_size: 1, status: 'ready' });
+    const keys = { awaited: stagingKey(awaited.id, 'image/png'), done: stagingKey(done.id, 'image/png'), deleted: stagingKey(randomUUID(), 'image/jpeg'), odd: 'uploads/not-an-id.gif' };
+    for (const key of Object.values(keys)) await storage.put(key, Buffer.from('x'), 'image/png');
+    // Staged objects count once older than an upload URL lives (1 s here).
+    await expect
+      .poll(async () => {
+        await images.transition(awaited.id, ['pending_upload'], 'pending_upload');
+        await running.sweeper.sweep();
+        return storage.head(keys.deleted);
+      }, { timeout: 10_000, interval: 200 })
+      .toBeUndefined();
+    expect(await storage.head(keys.done)).toBeUndefined();
+    expect(await storage.head(keys.odd)).toBeUndefined();
+    expect(await storage.head(keys.awaited)).toBeDefined();
   });
 });
 

@@ -11,7 +11,7 @@ import {
 } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { EmbedQueue } from '@sis/queue';
-import { thumbnailKey, type ObjectStorage } from '@sis/storage';
+import { stagingKey, thumbnailKey, type ObjectStorage } from '@sis/storage';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 
 /** Lifetime of the download URLs put into image records, in seconds. */
@@ -79,7 +79,8 @@ export class ImageService {
     await this.#options.queue.remove(id).catch(() => false);
     const deleted = await this.#options.images.delete(id);
     if (!deleted) throw new NotFoundError('image_not_found', `no image with id ${id}`);
-    await Promise.all([this.#options.storage.delete(image.object_key), this.#options.storage.delete(thumbnailKey(image.id))]);
+    const { storage } = this.#options;
+    await Promise.all([storage.delete(image.object_key), storage.delete(thumbnailKey(image.id)), storage.delete(stagingKey(image.id, image.content_type))]);
     this.#options.metrics.imagesDeleted.inc();
     return deleted;
   }

@@ -24,7 +24,7 @@ import {
 import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/db';
 import type { ReceivedFile } from '@sis/http';
 import type { EmbedQueue } from '@sis/queue';
-import { imageKey, type ObjectStorage } from '@sis/storage';
+import { imageKey, stagingKey, type ObjectStorage } from '@sis/storage';
 import pLimit from 'p-limit';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { ImageService } from './image.service.js';
@@ -129,18 +129,20 @@ export class UploadService {
   }
 
   /**
-   * Confirms an upload: the object must exist with the declared size. Moves the image to queued
-   * and enqueues it. Idempotent: an image past pending_upload is returned as it is.
+   * Confirms an upload: the object must exist with the declared size. It is copied out of reach
+   * of its presigned URL, the image moves to queued and is enqueued. Idempotent: an image past
+   * pending_upload is returned as it is.
    * @returns the image, and whether this call queued it.
    */
   async complete(id: string, requestId: string): Promise<{ image: ImageDetail; queuedNow: boolean }> {
     const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('image_not_found', `no image with id ${id}`);
     if (image.status !== 'pending_upload') return { image: await this.#detail(image), queuedNow: false };
-    await this.#checkUploaded(image);
+    await this.#takeUpload(image);
     const queued = await this.#options.images.transition(id, ['pending_upload'], 'queued');
     // Someone completed it between our read and our write: theirs is the state to report.
     if (!queued) return { image: await this.#detail((await this.#options.images.findById(id)) ?? image), queuedNow: false };
+    await this.#dropStaged([queued]);
     await this.#enqueue([queued], requestId);
     this.#options.metrics.uploadsCompleted.inc();
     return { image: await this.#detail(queued), queuedNow: true };
@@ -159,7 +161,7 @@ export class UploadService {
       pending.map((image) =>
         limit(async () => {
           try {
-            await this.#checkUploaded(image);
+            await this.#takeUpload(image);
           } catch (error) {
             // Only what is wrong with this upload is reported per item; storage being away fails
             // the whole call (503 storage_unavailable), so no upload is called missing wrongly.
@@ -172,6 +174,7 @@ export class UploadService {
         }),
       ),
     );
+    await this.#dropStaged(queued);
     await this.#enqueue(queued, requestId);
     this.#options.metrics.uploadsCompleted.inc(queued.length);
     return { batch: { id: batchId }, queued: queued.length, alreadyCompleted: batch.total - pending.length, missing };
@@ -247,7 +250,7 @@ export class UploadService {
   }
 
   async #presign(row: ImageRecord): Promise<PresignedUpload> {
-    const upload = await this.#options.storage.presignPut(row.object_key, {
+    const upload = await this.#options.storage.presignPut(stagingKey(row.id, row.content_type), {
       contentType: row.content_type,
       contentLength: row.declared_size,
       expiresInSeconds: this.#options.limits.presignExpiresSeconds,
@@ -255,12 +258,27 @@ export class UploadService {
     return { ...upload, expiresAt: upload.expiresAt.toISOString() };
   }
 
-  async #checkUploaded(image: ImageRecord): Promise<void> {
-    const head = await this.#options.storage.head(image.object_key);
+  /**
+   * Checks what arrived at the image's staging key and copies it to the image's own key, which no
+   * presigned URL can write: a URL still valid after completion can then change nothing that is
+   * stored, served or embedded. An object already at the image's own key (a gateway upload, or one
+   * presigned before staging keys existed) is taken as it is.
+   */
+  async #takeUpload(image: ImageRecord): Promise<void> {
+    const { storage } = this.#options;
+    const staged = stagingKey(image.id, image.content_type);
+    const head = (await storage.head(staged)) ?? (await storage.head(image.object_key));
     if (!head) throw new ConflictError('upload_missing', 'nothing has been uploaded for this image yet; PUT the file to the upload URL first');
     if (head.size !== image.declared_size) {
       throw new ConflictError('size_mismatch', `the uploaded object is ${head.size} bytes, but ${image.declared_size} were declared`, { declared: image.declared_size, actual: head.size });
     }
+    if (head.key === staged) await storage.copy(staged, image.object_key);
+  }
+
+  /** The staged copies of completed uploads are not needed any more; the sweeper takes any left. */
+  async #dropStaged(images: readonly ImageRecord[]): Promise<void> {
+    const limit = pLimit(BATCH_COMPLETE_CONCURRENCY);
+    await Promise.all(images.map((image) => limit(() => this.#options.storage.delete(stagingKey(image.id, image.content_type)).catch(() => undefined))));
   }
 
   /**
