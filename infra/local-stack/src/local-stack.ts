@@ -102,6 +102,11 @@ export class LocalStack {
     return this.#migrations;
   }
 
+  /** The folder PostgreSQL keeps its cluster in: under the data folder, unless its user cannot enter it. */
+  get postgresDir(): string | undefined {
+    return this.#postgres?.dir;
+  }
+
   /** Process ids of the servers running as child processes (s3rver runs in this process). */
   get pids(): number[] {
     return [this.#postgres?.pid, this.#redis?.pid].filter((pid): pid is number => pid !== undefined);

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerProcess, waitUntil } from './process.js';
 
@@ -11,6 +12,8 @@ const run = promisify(execFile);
 export const DEFAULT_PG_BIN_DIR = '/usr/lib/postgresql/15/bin';
 export const PG_USER = 'sis';
 export const PG_DATABASE = 'sis';
+/** Under root, where clusters go whose own folder the postgres user cannot enter. */
+export const DEFAULT_PG_FALLBACK_ROOT = '/var/lib/sis/postgres';
 /** Unix socket paths are limited to 107 bytes; beyond this the socket is left off. */
 const MAX_SOCKET_DIR_LENGTH = 90;
 
@@ -21,6 +24,8 @@ export interface PostgresOptions {
   binDir?: string;
   /** false turns fsync and friends off: faster, for throwaway test clusters only. */
   durable: boolean;
+  /** Under root: parent of the cluster when the postgres user cannot reach `dir`. */
+  fallbackRoot?: string;
 }
 
 /**
@@ -29,13 +34,24 @@ export interface PostgresOptions {
  *
  * PostgreSQL refuses to run as root, so under root (CI, containers) the cluster belongs to the
  * `postgres` system user that Debian's package creates, and its binaries run through setpriv.
+ * When that user cannot enter `dir` (a clone in root's private home), the cluster is kept under
+ * {@link DEFAULT_PG_FALLBACK_ROOT} instead, in a folder named after `dir`, so the same checkout
+ * finds the same data again; a note in `dir` says where.
  */
 export class PostgresServer {
   readonly #options: Readonly<PostgresOptions>;
   #process: ServerProcess | undefined;
+  /** Where the cluster really is: `dir`, or its stand-in under the fallback root. */
+  #dir: string;
 
   constructor(options: PostgresOptions) {
-    this.#options = Object.freeze({ binDir: DEFAULT_PG_BIN_DIR, ...options });
+    this.#options = Object.freeze({ binDir: DEFAULT_PG_BIN_DIR, fallbackRoot: DEFAULT_PG_FALLBACK_ROOT, ...options });
+    this.#dir = options.dir;
+  }
+
+  /** The folder holding the cluster, its socket and its log (known for sure once started). */
+  get dir(): string {
+    return this.#dir;
   }
 
   get url(): string {
@@ -43,20 +59,18 @@ export class PostgresServer {
   }
 
   get logFile(): string {
-    return join(this.#options.dir, 'postgres.log');
+    return join(this.#dir, 'postgres.log');
   }
 
   async start(): Promise<void> {
-    const { dir, port, durable } = this.#options;
+    const { port, durable } = this.#options;
+    const owner = await this.#owner();
+    const dir = owner ? await this.#ownedDir(owner) : this.#options.dir;
+    this.#dir = dir;
     const dataDir = join(dir, 'data');
     const socketDir = join(dir, 'run');
     await mkdir(socketDir, { recursive: true });
-    const owner = await this.#owner();
-    if (owner) {
-      await chown(dir, owner.uid, owner.gid);
-      await chown(socketDir, owner.uid, owner.gid);
-      await this.#assertReachable(dir);
-    }
+    if (owner) await chown(socketDir, owner.uid, owner.gid);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       await this.#exec('initdb', ['-D', dataDir, '-U', PG_USER, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions', ...(durable ? [] : ['--no-sync'])]);
     }
@@ -100,12 +114,29 @@ export class PostgresServer {
     return { uid: Number(uid), gid: Number(gid) };
   }
 
-  async #assertReachable(dir: string): Promise<void> {
-    try {
-      await run('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', 'test', '-w', dir]);
-    } catch {
-      throw new Error(`the postgres user cannot write to ${dir}: every folder above it must be searchable by other users (chmod o+x), or choose another data folder`);
+  /** `dir` given to the postgres user, or, when it cannot reach it, a folder it can. */
+  async #ownedDir(owner: { uid: number; gid: number }): Promise<string> {
+    const { dir, fallbackRoot } = this.#options;
+    await mkdir(dir, { recursive: true });
+    await chown(dir, owner.uid, owner.gid);
+    if (await this.#reachable(dir)) return dir;
+    const standIn = join(fallbackRoot!, createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16));
+    await mkdir(standIn, { recursive: true });
+    // Under a umask of 077 the new parent would shut the postgres user out again.
+    await chmod(fallbackRoot!, 0o755);
+    await chown(standIn, owner.uid, owner.gid);
+    if (!(await this.#reachable(standIn))) {
+      throw new Error(`the postgres user can write neither to ${dir} nor to ${standIn}: make the folders above one of them searchable by other users (chmod o+x)`);
     }
+    await writeFile(join(dir, 'WHERE-IS-THE-DATA.txt'), `The postgres user cannot enter this folder, so PostgreSQL keeps this stack's data in\n${standIn}\n`);
+    return standIn;
+  }
+
+  async #reachable(dir: string): Promise<boolean> {
+    return run('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', 'test', '-w', dir]).then(
+      () => true,
+      () => false,
+    );
   }
 
   #command(binary: string, args: string[], owner: { uid: number } | undefined): [string, string[]] {

@@ -67,7 +67,11 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     // The local stack migrated its own PostgreSQL; a database configured elsewhere is migrated
     // here (but not created: that is its owner's to do).
     say(stack.migrations ?? (await migrateDatabase(config.database.url)));
-    if (components.length) say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}`);
+    if (components.length) {
+      const dataDir = resolve(options.dataDir ?? '.data');
+      const elsewhere = stack.postgresDir && !stack.postgresDir.startsWith(dataDir) ? ` (PostgreSQL's in ${stack.postgresDir}, which its user can reach)` : '';
+      say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}${elsewhere}`);
+    }
 
     const supervisor = new Supervisor({
       processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env: serviceEnv })),
