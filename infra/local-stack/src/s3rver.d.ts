@@ -1,10 +1,8 @@
 // s3rver ships no types; this covers the part sis uses.
 declare module 's3rver' {
-  import type { Server } from 'node:http';
+  import type { IncomingMessage, ServerResponse } from 'node:http';
 
   interface S3rverOptions {
-    address?: string;
-    port?: number;
     directory: string;
     silent?: boolean;
     resetOnClose?: boolean;
@@ -12,9 +10,9 @@ declare module 's3rver' {
   }
   export default class S3rver {
     constructor(options: S3rverOptions);
-    run(): Promise<{ address: string; port: number }>;
-    close(): Promise<void>;
-    /** The running server, once run() resolved. */
-    httpServer?: Server;
+    /** Creates the configured buckets and applies their configurations (CORS). */
+    configureBuckets(): Promise<void>;
+    /** The request handler, for a server of one's own (http.createServer). */
+    callback(): (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   }
 }

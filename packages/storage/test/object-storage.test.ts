@@ -131,7 +131,7 @@ describe('presignGet', () => {
   });
 
   it("signs exactly the URL the AWS SDK's presigner signs, for the same clock, keys and object", async () => {
-    // The local S3 server checks no signatures, so only this comparison can catch a wrong one.
+    // The local S3 server checks only URLs made for it; this comparison covers AWS and public endpoints too.
     const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
     const setups: { name: string; options: ObjectStorageOptions; sdk: ConstructorParameters<typeof S3Client>[0] }[] = [
       { name: 'AWS, virtual-hosted', options: { bucket: 'sis-images', region: 'eu-west-1', credentials }, sdk: { region: 'eu-west-1' } },
