@@ -68,8 +68,11 @@ describe('presign → PUT → complete → ready → search', () => {
     const early = await gw.api('POST', `/v1/uploads/${created.body.image.id}/complete`);
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('upload_missing');
-    // The local S3 server does not enforce signed lengths (AWS and MinIO do), so put a wrong size directly.
-    await gw.storage.put(`images/${created.body.image.id}.jpg`, Buffer.alloc(499), 'image/jpeg');
+    // The URL is bound to 500 bytes, so storage refuses 499 through it (as AWS and MinIO do)…
+    const short = await fetch(created.body.upload.url, { method: 'PUT', headers: { 'Content-Type': 'image/jpeg' }, body: Buffer.alloc(499) });
+    expect(short.status).toBe(403);
+    // …and completion still checks, for a store that would not.
+    await gw.storage.put(stagingKey(created.body.image.id, 'image/jpeg'), Buffer.alloc(499), 'image/jpeg');
     const wrong = await gw.api('POST', `/v1/uploads/${created.body.image.id}/complete`);
     expect(wrong.status).toBe(409);
     expect(wrong.body.error).toMatchObject({ code: 'size_mismatch', details: { declared: 500, actual: 499 } });
