@@ -4,6 +4,7 @@ import { cpus, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ClipModel, runtimeVersions } from '@sis/clip';
 import { ensureVitB32Random } from '@sis/clip/fixtures';
+import { settingsSchema } from '@sis/config';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
@@ -13,6 +14,7 @@ import { evaluateTargets, formatTable, type BenchResults } from './report.js';
 import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
 import { round } from './stats.js';
 import { BenchSystem } from './system.js';
+import { DIRECT_UPLOADS, directUploads } from './uploads.bench.js';
 
 const BATCHES = [1, 8, 32];
 
@@ -36,7 +38,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['ingest', 'query', 'search']), ['ingest', 'query', 'search'])
+  .option('--sections <list>', 'what to measure', list(['ingest', 'query', 'search', 'uploads']), ['ingest', 'query', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -108,6 +110,13 @@ try {
     }
     const peaks = Object.values(results.search).map((r) => r.searchPeakRssMb);
     if (peaks.length) results.memory.searchPeakRssMb = Math.max(...peaks);
+  }
+
+  if (options.sections.includes('uploads')) {
+    say(`uploads: ${DIRECT_UPLOADS.concurrent} × ${DIRECT_UPLOADS.fileMb} MB multipart at once, with and without the memory budget…`);
+    // The default budget, side by side with one large enough to take every file at once.
+    const defaultBudget = settingsSchema.shape.DIRECT_UPLOAD_MEMORY_BYTES.parse(undefined);
+    results.directUploads = { capped: await directUploads(system, defaultBudget, modelDir), uncapped: await directUploads(system, 2 * 2 ** 30, modelDir) };
   }
 
   const final: BenchResults = { ...results, targets: evaluateTargets(results) };

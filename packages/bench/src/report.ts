@@ -1,6 +1,8 @@
 import type { EndToEndRun } from './ingest.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
+import { round } from './stats.js';
+import type { DirectUploadRun } from './uploads.bench.js';
 
 export interface BenchResults {
   date: string;
@@ -28,6 +30,8 @@ export interface BenchResults {
   queryEncode?: QueryEncodeResult;
   search: Record<string, SearchSizeResult>;
   memory: { workerPeakRssMb?: number; gatewayPeakRssMb?: number; searchPeakRssMb?: number };
+  /** Many large multipart uploads at once, with the default memory budget and without one. */
+  directUploads?: { capped: DirectUploadRun; uncapped: DirectUploadRun };
   targets: Target[];
 }
 
@@ -50,6 +54,7 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
   add('1M exactP50Ms / e2eP50Ms', '≥ 100', big ? Math.round(big.exactP50Ms / big.e2eP50Ms) : undefined, (v) => v >= 100);
   add('cachedP50Ms', '≤ 1 ms', results.queryEncode?.cachedP50Ms, (v) => v <= 1, ' ms');
   add('worker peak RSS', '≤ 1536 MB', results.memory.workerPeakRssMb, (v) => v <= 1536, ' MB');
+  add('gateway RSS, 10×49 MB forms', '< 300 MB', results.directUploads?.capped.peakRssMb, (v) => v < 300, ' MB');
   return targets;
 }
 
@@ -85,6 +90,14 @@ export function formatTable(results: BenchResults): string {
   }
   lines.push('', 'memory (peak RSS, MB)');
   row('  worker / gateway / search', results.memory.workerPeakRssMb ?? '-', results.memory.gatewayPeakRssMb ?? '-', results.memory.searchPeakRssMb ?? '-');
+  if (results.directUploads) {
+    const { capped, uncapped } = results.directUploads;
+    lines.push('', 'direct uploads (10 × 49 MB multipart at once)');
+    row('  memory budget', `${capped.memoryBudgetMb} MB`, `${uncapped.memoryBudgetMb} MB`);
+    row('  accepted / refused (503)', `${capped.accepted} / ${capped.refused}`, `${uncapped.accepted} / ${uncapped.refused}`);
+    row('  gateway RSS idle → peak', `${capped.idleRssMb} → ${capped.peakRssMb} MB`, `${uncapped.idleRssMb} → ${uncapped.peakRssMb} MB`);
+    row('  peak, budget / none', round(capped.peakRssMb / uncapped.peakRssMb));
+  }
   lines.push('', 'targets');
   for (const t of results.targets) row(`  ${t.name}`, t.target, t.measured, t.met === null ? '—' : t.met ? 'met' : 'NOT MET');
   return lines.join('\n');

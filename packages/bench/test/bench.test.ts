@@ -5,6 +5,7 @@ import { evaluateTargets, formatTable, type BenchResults } from '../src/report.j
 import type { SearchSizeResult } from '../src/search.bench.js';
 import { percentile, recallAtK } from '../src/stats.js';
 import { GaussianMixture } from '../src/synthetic.js';
+import { rssGrowth, type RssSample } from '../src/soak.js';
 import { metric } from '../src/system.js';
 
 describe('recallAtK', () => {
@@ -115,9 +116,33 @@ describe('targets and report', () => {
     const withIngest = formatTable({ ...base, ingest, targets: evaluateTargets({ ...base, ingest }) });
     expect(withIngest).toMatch(/CPU ms\/image\s+worker 130, gateway 6, clientAndS3 12, rest 12, total 160/);
     expect(withIngest).toMatch(/ingest ratio \(e2e \/ bare\)\s+≥ 0\.9\s+0\.63\s+NOT MET/);
+    const directUploads = {
+      capped: { memoryBudgetMb: 64, accepted: 1, refused: 9, idleRssMb: 167, peakRssMb: 246 },
+      uncapped: { memoryBudgetMb: 2048, accepted: 10, refused: 0, idleRssMb: 170, peakRssMb: 1096 },
+    };
+    const withUploads = formatTable({ ...base, directUploads, targets: evaluateTargets({ ...base, directUploads }) });
+    expect(withUploads).toMatch(/gateway RSS idle → peak\s+167 → 246 MB\s+170 → 1096 MB/);
+    expect(withUploads).toMatch(/gateway RSS, 10×49 MB forms\s+< 300 MB\s+246 MB\s+met/);
     const svg = latencyChart(Object.values(base.search));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<circle /g)).toHaveLength(6);
     expect(svg).toContain('1M vectors');
+  });
+});
+
+describe('soak memory growth', () => {
+  const samples = (rss: (progress: number) => number): RssSample[] =>
+    Array.from({ length: 101 }, (_, i) => ({ progress: i / 100, rssMb: { gateway: 150, search: rss(i / 100), worker: 400 } }));
+
+  it('compares the medians after warm-up and at the end, so one peak is neither hidden nor a leak', () => {
+    const steady = rssGrowth(samples((p) => (p === 0.95 ? 900 : 300)));
+    expect(steady.search).toEqual({ afterWarmUpMb: 300, endMb: 300, growth: 0 });
+    const leaking = rssGrowth(samples((p) => 200 + 100 * p));
+    expect(leaking.search.growth).toBeGreaterThan(0.3);
+    expect(leaking.gateway.growth).toBe(0);
+  });
+
+  it('refuses to judge a run with no sample in a window', () => {
+    expect(() => rssGrowth(samples(() => 1).filter((s) => s.progress < 0.5))).toThrow(/too few memory samples/);
   });
 });

@@ -50,7 +50,7 @@ export interface Config {
     uploadExpiryMarginSeconds: number;
   };
   search: { cacheSize: number; efSearch: number; timeoutMs: number };
-  limits: { maxUploadBytes: number; maxPixels: number; presignExpiresSeconds: number; rateLimitPerMinute: number; legacyWaitMs: number };
+  limits: { maxUploadBytes: number; directUploadMemoryBytes: number; maxPixels: number; presignExpiresSeconds: number; rateLimitPerMinute: number; legacyWaitMs: number };
 }
 
 export interface LoadConfigOptions {
@@ -122,6 +122,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     search: { cacheSize: s.SEARCH_CACHE_SIZE, efSearch: s.SEARCH_EF_SEARCH, timeoutMs: s.SEARCH_TIMEOUT_MS },
     limits: {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      // A budget smaller than the largest file would refuse that file for ever.
+      directUploadMemoryBytes: Math.max(s.DIRECT_UPLOAD_MEMORY_BYTES, s.MAX_UPLOAD_BYTES),
       maxPixels: s.MAX_PIXELS,
       presignExpiresSeconds: s.PRESIGN_EXPIRES_SECONDS,
       rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,

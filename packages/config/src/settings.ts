@@ -134,6 +134,7 @@ export const settingsSchema = z.object({
   LEGACY_WAIT_MS: int(0, 600_000).default(30_000).describe("How long, in ms, the original service's POST /images/ waits for the worker before answering."),
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(1200).describe('Requests per minute per API key (or per address without one); 0 turns limiting off.'),
   MAX_UPLOAD_BYTES: int(1, 5 * 1024 ** 3).default(50 * 1024 * 1024).describe('Largest accepted image, in bytes.'),
+  DIRECT_UPLOAD_MEMORY_BYTES: int(1024 * 1024, 64 * 1024 ** 3).default(64 * 1024 * 1024).describe('Bytes of files the gateway holds in memory at once while receiving multipart uploads (POST /v1/images, POST /images/); beyond it they get 503 upload_capacity with Retry-After. Never less than MAX_UPLOAD_BYTES.'),
   MAX_PIXELS: int(1, 1_000_000_000).default(50_000_000).describe('Largest accepted image, in pixels (width × height), checked before decoding.'),
   PRESIGN_EXPIRES_SECONDS: int(1, 900).default(900).describe('Lifetime of presigned upload URLs, in seconds (at most 15 minutes).'),
 });

@@ -113,6 +113,12 @@ describe('loadConfig', () => {
     expect(config.s3.endpoint).toBeUndefined();
   });
 
+  it('never gives received files less memory than the largest file takes', () => {
+    expect(loadConfig({ envFile: false, env: REQUIRED }).limits.directUploadMemoryBytes).toBe(64 * 1024 ** 2);
+    const small = loadConfig({ envFile: false, env: { ...REQUIRED, MAX_UPLOAD_BYTES: String(200 * 1024 ** 2), DIRECT_UPLOAD_MEMORY_BYTES: String(64 * 1024 ** 2) } });
+    expect(small.limits.directUploadMemoryBytes).toBe(200 * 1024 ** 2);
+  });
+
   it('rejects an admin token too short to be a secret', () => {
     expect(problemsOf({ ...REQUIRED, ADMIN_PW: 'short' }).ADMIN_TOKEN).toMatch(/^must be at least 32 characters, so it cannot be guessed \(make one with: openssl rand -base64 32\)/);
   });

@@ -8,4 +8,4 @@ export { requestId } from './request-id.js';
 export { INTERNAL_TOKEN_HEADER, requireInternalToken } from './internal-token.js';
 export { sameOriginWrites } from './same-origin.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
-export { receivedFile, receiveFile, type ReceivedFile, type ReceiveFileOptions } from './upload.js';
+export { MemoryBudget, receivedFile, receiveFile, UPLOAD_MEMORY_RETRY_AFTER_SECONDS, type ReceivedFile, type ReceiveFileOptions } from './upload.js';

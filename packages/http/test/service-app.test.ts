@@ -1,10 +1,11 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConflictError, ServiceUnavailableError } from '@sis/contracts';
 import express, { type Express } from 'express';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createMetricsRegistry, createServiceApp, parse, receiveFile, type ReadinessChecks } from '../src/index.js';
+import { createMetricsRegistry, createServiceApp, MemoryBudget, parse, receiveFile, type ReadinessChecks } from '../src/index.js';
 
 const logger = pino({ level: 'silent' });
 const open: { close(): void }[] = [];
@@ -104,7 +105,7 @@ describe('errors', () => {
     a.get('/bug', () => {
       throw new TypeError('internal detail that must not leak');
     });
-    a.post('/upload', receiveFile({ field: 'file', maxBytes: 10 }), (req, res) => {
+    a.post('/upload', receiveFile({ field: 'file', maxBytes: 10, memory: new MemoryBudget(1024 * 1024) }), (req, res) => {
       res.json({ bytes: req.file?.size ?? 0, name: req.file?.originalname });
     });
   };
@@ -187,5 +188,59 @@ describe('errors', () => {
     const large = await upload(11);
     expect(large.status).toBe(413);
     expect((await body(large)).error).toMatchObject({ code: 'file_too_large', message: 'file: the file is larger than the upload limit' });
+  });
+});
+
+describe('memory for received files', () => {
+  const KiB = 1024;
+  const boundary = 'sis-test-boundary';
+  const head = (filename: string) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const multipart = (bytes: number) => Buffer.concat([head('f.bin'), Buffer.alloc(bytes, 7), tail]);
+
+  /** Starts a POST of `body` and sends only its first part, so the request holds its memory. */
+  function held(url: string, body: Buffer): { request: ClientRequest; response: Promise<IncomingMessage>; finish(): void } {
+    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } });
+    const response = new Promise<IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
+    request.write(body.subarray(0, 1000));
+    return { request, response, finish: () => request.end(body.subarray(1000)) };
+  }
+
+  it('refuses a file with 503 upload_capacity while others hold the memory, and takes it once they are done', async () => {
+    const memory = new MemoryBudget(300 * KiB);
+    const base = await serve(app({ routes: (a) => a.post('/upload', receiveFile({ field: 'file', maxBytes: 200 * KiB, memory }), (req, res) => res.json({ bytes: req.file?.size })) }));
+    const post = (bytes: number) => fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart(bytes) });
+
+    const first = held(`${base}/upload`, multipart(200 * KiB));
+    await expect.poll(() => memory.inUse).toBe(multipart(200 * KiB).length);
+    const refused = await post(150 * KiB);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect((await body(refused)).error).toMatchObject({ code: 'upload_capacity', message: expect.stringContaining('POST /v1/uploads') });
+    // A small file still fits beside the held one.
+    expect(await body(await post(10 * KiB))).toEqual({ bytes: 10 * KiB });
+
+    first.finish();
+    expect((await first.response).statusCode).toBe(200);
+    await expect.poll(() => memory.inUse).toBe(0);
+    expect(await body(await post(150 * KiB))).toEqual({ bytes: 150 * KiB });
+  });
+
+  it('gives the memory back when a client goes away mid-upload, and counts a chunked body at its most', async () => {
+    const memory = new MemoryBudget(1024 * KiB);
+    const base = await serve(app({ routes: (a) => a.post('/upload', receiveFile({ field: 'file', maxBytes: 100 * KiB, memory }), (_req, res) => res.json({})) }));
+    const gone = held(`${base}/upload`, multipart(100 * KiB));
+    gone.response.catch(() => undefined);
+    await expect.poll(() => memory.inUse).toBeGreaterThan(0);
+    gone.request.destroy();
+    await expect.poll(() => memory.inUse).toBe(0);
+
+    const chunked = httpRequest(`${base}/upload`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } });
+    chunked.on('error', () => undefined);
+    chunked.write(head('f.bin'));
+    // No length given: it reserves the largest body the limits allow, not the bytes sent so far.
+    await expect.poll(() => memory.inUse).toBeGreaterThan(100 * KiB);
+    chunked.destroy();
+    await expect.poll(() => memory.inUse).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
-import { createServiceApp, limitAuthFailures, rateLimitPerMinute, sameOriginWrites } from '@sis/http';
+import { createServiceApp, limitAuthFailures, MemoryBudget, rateLimitPerMinute, receiveFile, sameOriginWrites } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
@@ -42,7 +42,8 @@ interface RouteGroupsOptions {
   guards: Guards;
   /** The original routes' guards: their own, answering the original's bare 401. */
   legacyGuards: Guards;
-  maxUploadBytes: number;
+  /** Receives multipart files for both upload routes, within one memory budget. */
+  receiveUpload: RequestHandler;
   logger: Logger;
   uploads: UploadService;
   images: ImageService;
@@ -56,12 +57,12 @@ interface RouteGroupsOptions {
 function routeGroups(o: RouteGroupsOptions) {
   const { guards } = o;
   return {
-    uploads: uploadRoutes({ uploads: o.uploads, guards, maxUploadBytes: o.maxUploadBytes }),
+    uploads: uploadRoutes({ uploads: o.uploads, guards, receiveUpload: o.receiveUpload }),
     images: imageRoutes({ images: o.images, search: o.search, guards }),
     search: searchRoutes({ search: o.search, guards }),
     operations: operationsRoutes({ operations: o.operations, guards }),
     keys: keyRoutes({ keys: o.keys, guards }),
-    legacy: legacyRoutes({ legacy: o.legacy, guards: o.legacyGuards, maxUploadBytes: o.maxUploadBytes, logger: o.logger }),
+    legacy: legacyRoutes({ legacy: o.legacy, guards: o.legacyGuards, receiveUpload: o.receiveUpload, logger: o.logger }),
   };
 }
 
@@ -80,7 +81,7 @@ export function describeApi(): object {
   const guards = { read: pass, write: pass, admin: pass };
   return openApiDocument(
     routeGroups({
-      guards, legacyGuards: guards, maxUploadBytes: 1, logger: unused,
+      guards, legacyGuards: guards, receiveUpload: pass, logger: unused,
       uploads: unused, images: unused, search: unused, operations: unused, keys: unused, legacy: unused,
     }),
   );
@@ -105,7 +106,7 @@ export function createApp(options: GatewayOptions): Express {
       read: config.http.legacyPublicRead ? (_req, _res, next) => next() : requireLegacyScope('read', authenticate(keys)),
       write: requireLegacyScope('write', authenticate(keys)),
     },
-    maxUploadBytes: config.limits.maxUploadBytes,
+    receiveUpload: receiveFile({ field: 'file', maxBytes: config.limits.maxUploadBytes, memory: new MemoryBudget(config.limits.directUploadMemoryBytes) }),
     logger,
     uploads,
     images,

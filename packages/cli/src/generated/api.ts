@@ -234,6 +234,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description A dependency is unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -660,6 +669,15 @@ export interface paths {
                 };
                 /** @description Rate limit reached; see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2147,6 +2165,15 @@ export interface paths {
                 };
                 /** @description Rate limit reached; see Retry-After. */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
+                /** @description A dependency is unavailable. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,5 +1,6 @@
+import type { RequestHandler } from 'express';
 import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema } from '@sis/contracts';
-import { errorHandler, parse, receivedFile, receiveFile, type ErrorBodyFormat } from '@sis/http';
+import { errorHandler, parse, receivedFile, type ErrorBodyFormat } from '@sis/http';
 import type { Logger } from '@sis/config';
 import { z } from 'zod';
 import { RouteGroup, type Guards } from '../openapi.js';
@@ -9,7 +10,8 @@ export interface LegacyRoutesOptions {
   legacy: LegacyService;
   /** The original's guards (requireLegacyScope), reads open unless LEGACY_PUBLIC_READ=false. */
   guards: Guards;
-  maxUploadBytes: number;
+  /** Receives the multipart file (receiveFile), with the memory budget it shares with the other route. */
+  receiveUpload: RequestHandler;
   logger: Logger;
 }
 
@@ -26,7 +28,7 @@ const LegacyCreateSchema = z.object({
  * open, as they were, unless LEGACY_PUBLIC_READ=false; writes need the admin password (ADMIN_PW)
  * or a key with the write scope.
  */
-export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyRoutesOptions): RouteGroup {
+export function legacyRoutes({ legacy, receiveUpload, logger, guards }: LegacyRoutesOptions): RouteGroup {
   const group = new RouteGroup({ tag: 'Original API', guards, legacy: true });
 
   group.route(
@@ -64,9 +66,9 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
       description: 'Waits for the image to be embedded (up to LEGACY_WAIT_MS), as the original answered only when done.',
       request: { body: { content: { 'multipart/form-data': { schema: LegacyCreateSchema } } } },
       success: { status: 201, description: 'Stored and embedded.', schema: LegacyImageSchema },
-      errors: [400, 401, 413, 415, 422],
+      errors: [400, 401, 413, 415, 422, 503],
     },
-    receiveFile({ field: 'file', maxBytes: maxUploadBytes }),
+    receiveUpload,
     async (req, res) => {
       res.status(201).json(await legacy.create(req.body, receivedFile(req), req.requestId));
     },

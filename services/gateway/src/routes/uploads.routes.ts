@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import {
   BatchCompleteResponseSchema,
   BatchUploadRequestSchema,
@@ -7,7 +8,7 @@ import {
   CreateUploadResponseSchema,
   IdParamsSchema,
 } from '@sis/contracts';
-import { parse, receivedFile, receiveFile } from '@sis/http';
+import { parse, receivedFile } from '@sis/http';
 import { z } from 'zod';
 import { RouteGroup, type Guards } from '../openapi.js';
 import type { UploadService } from '../services/upload.service.js';
@@ -15,7 +16,8 @@ import type { UploadService } from '../services/upload.service.js';
 export interface UploadRoutesOptions {
   uploads: UploadService;
   guards: Guards;
-  maxUploadBytes: number;
+  /** Receives the multipart file (receiveFile), with the memory budget it shares with the other route. */
+  receiveUpload: RequestHandler;
 }
 
 const MultipartUploadSchema = z.object({
@@ -23,7 +25,7 @@ const MultipartUploadSchema = z.object({
   metadata: z.string().optional().meta({ description: 'A JSON object kept with the image.' }),
 });
 
-export function uploadRoutes({ uploads, maxUploadBytes, guards }: UploadRoutesOptions): RouteGroup {
+export function uploadRoutes({ uploads, receiveUpload, guards }: UploadRoutesOptions): RouteGroup {
   const group = new RouteGroup({ tag: 'Uploads', guards });
 
   group.route(
@@ -33,7 +35,7 @@ export function uploadRoutes({ uploads, maxUploadBytes, guards }: UploadRoutesOp
       description: 'Creates the image record and a URL to PUT the file to, bound to its key, content type and exact size, valid for up to 15 minutes. Then call complete.',
       request: { body: { content: { 'application/json': { schema: CreateUploadRequestSchema } } } },
       success: { status: 201, description: 'The pending image and where to upload it.', schema: CreateUploadResponseSchema },
-      errors: [400, 401, 403, 413, 415],
+      errors: [400, 401, 403, 413, 415, 503],
     },
     async (req, res) => {
       res.status(201).json(await uploads.createUpload(parse(CreateUploadRequestSchema, req.body)));
@@ -92,9 +94,9 @@ export function uploadRoutes({ uploads, maxUploadBytes, guards }: UploadRoutesOp
       description: 'For clients that cannot PUT to S3. The type is read from the file itself. Prefer presigned uploads for anything large or many.',
       request: { body: { content: { 'multipart/form-data': { schema: MultipartUploadSchema } } } },
       success: { status: 202, description: 'Stored and queued.', schema: CompleteUploadResponseSchema },
-      errors: [400, 401, 403, 413, 415],
+      errors: [400, 401, 403, 413, 415, 503],
     },
-    receiveFile({ field: 'file', maxBytes: maxUploadBytes }),
+    receiveUpload,
     async (req, res) => {
       res.status(202).json({ image: await uploads.uploadForm(req.body, receivedFile(req), req.requestId) });
     },
