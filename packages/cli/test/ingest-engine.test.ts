@@ -78,6 +78,8 @@ describe('sis --help', () => {
       expect(run.stdout).not.toContain('the-key-from-the-environment');
       expect(run.stdout).not.toContain('local-admin-token');
     }
-    expect((await sis(['--help'], { cwd: dir })).stdout).toMatch(/--key <key> +API key \(default: env SIS_API_KEY; locally, the\s+admin token in \.data\/admin-token\)/);
+    const help = (await sis(['--help'], { cwd: dir })).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--url <url> the sis server (default: env SIS_URL; else on this machine, the gateway at GATEWAY_PORT or the one sis up runs; else http://localhost:8000)');
+    expect(help).toContain('--key <key> API key (default: env SIS_API_KEY; for the gateway sis up runs here, the admin token in .data/admin-token)');
   });
 });

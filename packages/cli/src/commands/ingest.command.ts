@@ -4,7 +4,6 @@ import { EXIT } from '../cli-error.js';
 import { ingest, MAX_BATCH } from '../ingest/ingest.js';
 import { barsView, linesView } from '../ingest/progress.js';
 import type { ApiClient } from '../client.js';
-import type { GlobalOptions } from '../program.js';
 
 function whole(min: number, max: number) {
   return (value: string) => {
@@ -23,7 +22,7 @@ interface IngestCommandOptions {
   report: string;
 }
 
-export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient }): Command {
+export function ingestCommand(client: () => ApiClient): Command {
   return new Command('ingest')
     .summary('upload a folder, glob or manifest of images, resumably')
     .description(
@@ -41,7 +40,6 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
     .option('--label <text>', 'a label for this run, shown on the dashboard')
     .option('--report <file>', 'where to write the failures as JSON', 'sis-ingest-report.json')
     .action(async (source: string, options: IngestCommandOptions) => {
-      const { client } = connect();
       const stop = new AbortController();
       const interrupt = () => {
         if (stop.signal.aborted) process.exit(130);
@@ -51,7 +49,7 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
       process.on('SIGINT', interrupt);
       const result = await ingest({
         source,
-        client,
+        client: client(),
         concurrency: options.concurrency,
         batchSize: options.batchSize,
         wait: options.wait,
