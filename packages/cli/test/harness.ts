@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runLocal } from '@sis/local-stack';
+import { colourImage } from '@sis/image/testing';
 import { freshDatabase } from '@sis/local-stack/testing';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export const SIS_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -86,4 +87,22 @@ export function sis(args: string[], options: { env?: Record<string, string>; cwd
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
     options.onStart?.(child);
   });
+}
+
+const PHOTO_COLOURS = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown'];
+let foldersMade = 0;
+
+/** A folder of `count` photos, none with the bytes of a photo made before, and one note. */
+export async function photoFolder(root: string, count: number): Promise<void> {
+  await mkdir(root, { recursive: true });
+  const height = 100 + foldersMade++;
+  for (let i = 0; i < count; i++) await writeFile(join(root, `p-${i}.jpg`), await colourImage(PHOTO_COLOURS[i % PHOTO_COLOURS.length]!, { width: 200 + i, height }));
+  await writeFile(join(root, 'notes.txt'), 'not a picture');
+}
+
+/** What an ingest's report says it counted, and that no count of files exceeds the files found. */
+export async function reportedCounts(file: string) {
+  const { counts, failures } = JSON.parse(await readFile(file, 'utf8'));
+  expect(counts.queued + counts.duplicates + counts.skipped + failures.length, JSON.stringify(counts)).toBeLessThanOrEqual(counts.found);
+  return { counts, failures };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { colourImage } from '@sis/image/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createApiClient, unwrap } from '../src/client.js';
-import { sis, startSis, type RunningSis } from './harness.js';
+import { photoFolder, reportedCounts, sis, startSis, type RunningSis } from './harness.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple', 'pink', 'gray', 'brown'];
 const UNIQUE = 240;
@@ -255,6 +255,20 @@ describe('finding the gateway', () => {
     }
     expect(other.seen.length).toBeGreaterThanOrEqual(elsewhere.length);
     expect(other.seen.map((headers) => headers.authorization)).toEqual(other.seen.map(() => undefined));
+  });
+});
+
+describe('summaries', () => {
+  it('says how many were queued with --no-wait, not how many happen to be embedded yet', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sis-no-wait-'));
+    await photoFolder(dir, 40);
+    const run = await sis(['ingest', dir, '--no-wait', '--batch-size', '15', '--report', 'no-wait.json'], { env: env(), cwd: work });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^done in [\d.]+ s: 40 queued for embedding, 0 already there, 1 skipped \(not images\), 0 failed\nuploaded 40 /);
+    expect(run.stdout).not.toContain('ingested');
+    const { counts, failures } = await reportedCounts(join(work, 'no-wait.json'));
+    expect(counts).toMatchObject({ found: 41, images: 40, uploaded: 40, queued: 40 });
+    expect(failures).toEqual([]);
   });
 });
 

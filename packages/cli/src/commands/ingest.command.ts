@@ -63,12 +63,17 @@ export function ingestCommand(client: () => ApiClient): Command {
       const { counts, failures, seconds } = result;
       await writeFile(options.report, `${JSON.stringify({ source, finishedAt: new Date().toISOString(), interrupted: result.interrupted, counts, failures }, null, 2)}\n`);
       const perSecond = (n: number) => (n / Math.max(seconds, 0.001)).toFixed(1);
+      const ended = `${result.interrupted ? 'interrupted' : 'done'} in ${seconds.toFixed(1)} s`;
+      const others = `${counts.duplicates} already there, ${counts.skipped} skipped (not images), ${failures.length} failed`;
       const lines = options.dryRun
         ? [`dry run: ${counts.images} images, ${counts.skipped} other files skipped, ${failures.length} unreadable (${seconds.toFixed(1)} s)`]
-        : [
-            `${result.interrupted ? 'interrupted' : 'done'} in ${seconds.toFixed(1)} s: ${counts.ready} ingested, ${counts.duplicates} already there, ${counts.skipped} skipped (not images), ${failures.length} failed`,
-            `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s), embedded ${counts.ready + counts.failed} (${perSecond(counts.ready + counts.failed)}/s)`,
-          ];
+        : options.wait
+          ? [
+              `${ended}: ${counts.ready} ingested, ${others}`,
+              `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s), embedded ${counts.ready + counts.failed} (${perSecond(counts.ready + counts.failed)}/s)`,
+            ]
+          : // Not waited for, so how many are embedded yet says nothing: what is known is what was handed over.
+            [`${ended}: ${counts.queued} queued for embedding, ${others}`, `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s); the server embeds them now (sis jobs shows how far it got)`];
       if (failures.length) lines.push(`failures and their reasons: ${options.report}`);
       console.log(lines.join('\n'));
       process.exitCode = result.interrupted ? 130 : failures.length ? EXIT.failed : EXIT.ok;

@@ -57,7 +57,13 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
   const counts: IngestCounts = { found: 0, walked: false, images: 0, skipped: 0, uploaded: 0, duplicates: 0, queued: 0, ready: 0, failed: 0 };
-  const failures: IngestFailure[] = [];
+  // One failure per image (per file, before it has an image): a stage that finds an image lost
+  // already, or asks about it twice, cannot count it again. The first stage to lose it says why.
+  const failures = new Map<string, IngestFailure>();
+  const fail = (failure: IngestFailure) => {
+    const key = failure.imageId ?? failure.path;
+    if (!failures.has(key)) failures.set(key, failure);
+  };
   const batches = new Map<string, { ready: number; failed: number; settled: boolean }>();
   const inFlight = new Set<Promise<void>>();
   // Hashes of batches being presigned and uploaded right now. The server skips what it holds,
@@ -79,7 +85,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     for (const [entry, result] of inspected) {
       if ('image' in result) images.push(result.image);
       else if ('skipped' in result) counts.skipped++;
-      else failures.push({ path: entry.path, stage: 'read', reason: result.problem });
+      else fail({ path: entry.path, stage: 'read', reason: result.problem });
     }
     counts.images += images.length;
     tick();
@@ -112,7 +118,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     progress.stop(counts);
   }
   if (!signal?.aborted && options.wait !== false) await collectEmbedFailures();
-  return { counts, failures, interrupted: Boolean(signal?.aborted), seconds: (performance.now() - started) / 1000 };
+  return { counts, failures: [...failures.values()], interrupted: Boolean(signal?.aborted), seconds: (performance.now() - started) / 1000 };
 
   async function sendBatch(images: ImageFile[]): Promise<void> {
     if (images.length === 0) return;
@@ -127,19 +133,19 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         }),
       );
     } catch (error) {
-      for (const f of images) failures.push({ path: f.path, stage: 'presign', reason: (error as Error).message });
+      for (const f of images) fail({ path: f.path, stage: 'presign', reason: (error as Error).message });
       return;
     }
     batches.set(presigned.batch.id, { ready: 0, failed: 0, settled: false });
     const uploads = presigned.items.flatMap((item) => {
       const file = images[item.index]!;
       if (!item.ok) {
-        failures.push({ path: file.path, stage: 'presign', reason: item.error.message });
+        fail({ path: file.path, stage: 'presign', reason: item.error.message });
         return [];
       }
       if (!item.upload) {
         // Already on the server; one that failed before is reported again, not uploaded again.
-        if (item.image.status === 'failed') failures.push({ path: file.path, stage: 'embed', reason: item.image.error ?? 'failed', imageId: item.image.id });
+        if (item.image.status === 'failed') fail({ path: file.path, stage: 'embed', reason: item.image.error ?? 'failed', imageId: item.image.id });
         else counts.duplicates++;
         return [];
       }
@@ -155,20 +161,21 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
             counts.uploaded++;
             tick();
           } catch (error) {
-            if (!signal?.aborted) failures.push({ path: file.path, stage: 'upload', reason: (error as Error).message, imageId });
+            if (!signal?.aborted) fail({ path: file.path, stage: 'upload', reason: (error as Error).message, imageId });
           }
         }),
       ),
     );
     if (signal?.aborted) return;
     const completed = await unwrap(client.POST('/v1/batches/{id}/complete', { params: { path: { id: presigned.batch.id } } })).catch((error: Error) => {
-      for (const u of uploads) failures.push({ path: u.file.path, stage: 'complete', reason: error.message, imageId: u.imageId });
+      for (const u of uploads) fail({ path: u.file.path, stage: 'complete', reason: error.message, imageId: u.imageId });
       return undefined;
     });
     if (!completed) return;
     const byId = new Map(uploads.map((u) => [u.imageId, u.file.path]));
     for (const missing of completed.missing) {
-      if (byId.has(missing.id) && !failures.some((f) => f.imageId === missing.id)) failures.push({ path: byId.get(missing.id)!, stage: 'complete', reason: missing.error.message, imageId: missing.id });
+      const path = byId.get(missing.id);
+      if (path) fail({ path, stage: 'complete', reason: missing.error.message, imageId: missing.id });
     }
     counts.queued += completed.queued;
     tick();
@@ -221,7 +228,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       let cursor: string | undefined;
       do {
         const page = await unwrap(client.GET('/v1/images', { params: { query: { batchId: id, status: 'failed', limit: 200, ...(cursor ? { cursor } : {}) } } }));
-        for (const image of page.items) failures.push({ path: image.filename ?? image.id, stage: 'embed', reason: image.error ?? 'failed', imageId: image.id });
+        for (const image of page.items) fail({ path: image.filename ?? image.id, stage: 'embed', reason: image.error ?? 'failed', imageId: image.id });
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
     }
