@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -255,6 +256,26 @@ describe('finding the gateway', () => {
     }
     expect(other.seen.length).toBeGreaterThanOrEqual(elsewhere.length);
     expect(other.seen.map((headers) => headers.authorization)).toEqual(other.seen.map(() => undefined));
+  });
+});
+
+describe('called from a subfolder through pnpm', () => {
+  it('reads the source and writes the report where it was called from (INIT_CWD), not where it runs', async () => {
+    // pnpm runs the command in the repository's root, and names the folder it was called from.
+    const root = await mkdtemp(join(tmpdir(), 'sis-root-'));
+    const caller = await mkdtemp(join(tmpdir(), 'sis-caller-'));
+    await photoFolder(join(caller, 'photos'), 3);
+    const calledFrom = { ...env(), INIT_CWD: caller };
+    const checked = await sis(['ingest', 'photos/*.jpg', '--dry-run', '--report', 'checked.json'], { env: calledFrom, cwd: root });
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('dry run: 3 images');
+    expect(existsSync(join(caller, 'checked.json'))).toBe(true);
+
+    const run = await sis(['ingest', './photos', '--no-wait'], { env: calledFrom, cwd: root });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(': 3 queued for embedding');
+    expect((await reportedCounts(join(caller, 'sis-ingest-report.json'))).counts).toMatchObject({ found: 4, images: 3, uploaded: 3 });
+    expect(existsSync(join(root, 'sis-ingest-report.json'))).toBe(false);
   });
 });
 

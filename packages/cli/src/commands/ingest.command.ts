@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import { callerDir, callerPath } from '../caller.js';
 import { EXIT } from '../cli-error.js';
 import { ingest, MAX_BATCH } from '../ingest/ingest.js';
 import { barsView, linesView } from '../ingest/progress.js';
@@ -30,6 +31,7 @@ export function ingestCommand(client: () => ApiClient): Command {
         'without listing it in memory, keeps files whose bytes are images, and uploads them straight to storage in ' +
         'batches. Each file is sent with its SHA-256, so files the server already has are skipped: run the same ' +
         'command again after Ctrl-C and it resumes. Metadata can come from a sidecar photo.jpg.json. ' +
+        'Relative paths are read from the folder sis was called from (INIT_CWD under pnpm). ' +
         'Exit code: 0 all ingested, 1 some failed, 2 usage or configuration error.',
     )
     .argument('<source>', 'folder, glob or manifest.jsonl')
@@ -49,6 +51,7 @@ export function ingestCommand(client: () => ApiClient): Command {
       process.on('SIGINT', interrupt);
       const result = await ingest({
         source,
+        cwd: callerDir(),
         client: client(),
         concurrency: options.concurrency,
         batchSize: options.batchSize,
@@ -61,7 +64,7 @@ export function ingestCommand(client: () => ApiClient): Command {
       process.off('SIGINT', interrupt);
 
       const { counts, failures, seconds } = result;
-      await writeFile(options.report, `${JSON.stringify({ source, finishedAt: new Date().toISOString(), interrupted: result.interrupted, counts, failures }, null, 2)}\n`);
+      await writeFile(callerPath(options.report), `${JSON.stringify({ source, finishedAt: new Date().toISOString(), interrupted: result.interrupted, counts, failures }, null, 2)}\n`);
       const perSecond = (n: number) => (n / Math.max(seconds, 0.001)).toFixed(1);
       const ended = `${result.interrupted ? 'interrupted' : 'done'} in ${seconds.toFixed(1)} s`;
       const others = `${counts.duplicates} already there, ${counts.skipped} skipped (not images), ${failures.length} failed`;

@@ -14,6 +14,8 @@ const POLL_MS = 1000;
 
 export interface IngestOptions {
   source: string;
+  /** The folder a relative `source` is read from. @defaultValue process.cwd() */
+  cwd?: string;
   client: ApiClient;
   /** Files read and uploaded at once. @defaultValue 8 */
   concurrency?: number;
@@ -103,7 +105,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   };
 
   try {
-    for await (const entry of walkSource(options.source)) {
+    for await (const entry of walkSource(options.source, options.cwd)) {
       if (signal?.aborted) break;
       counts.found++;
       chunk.push(entry);
