@@ -23,17 +23,18 @@ export interface RunningSis {
 
 /**
  * All of sis as it really runs (script/server's `sis up`: the three compiled services as child
- * processes, its admin token made at start), on the test stack's servers with a database and
- * queue prefix of its own.
+ * processes, its admin token made at start), with a database and queue prefix of its own on the
+ * test stack's servers, or on those `servers` names (a stack of the test's own, to stop and start).
  */
-export async function startSis(): Promise<RunningSis> {
-  const databaseUrl = await freshDatabase(inject('stackEnv').DATABASE_URL!, 'cli');
+export async function startSis(servers: Record<string, string> = {}): Promise<RunningSis> {
+  const stackEnv = { ...inject('stackEnv'), ...servers };
+  const databaseUrl = await freshDatabase(stackEnv.DATABASE_URL!, 'cli');
   const port = await freePort();
   // Its own data folder: the admin token and the gateway's record never land in the repository's.
   const dataDir = await mkdtemp(join(tmpdir(), 'sis-cli-data-'));
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
-    ...inject('stackEnv'),
+    ...stackEnv,
     DATABASE_URL: databaseUrl,
     QUEUE_PREFIX: `cli-${randomUUID().slice(0, 8)}`,
     GATEWAY_PORT: String(port),

@@ -31,6 +31,7 @@ export function ingestCommand(client: () => ApiClient): Command {
         'without listing it in memory, keeps files whose bytes are images, and uploads them straight to storage in ' +
         'batches. Each file is sent with its SHA-256, so files the server already has are skipped: run the same ' +
         'command again after Ctrl-C and it resumes. Metadata can come from a sidecar photo.jpg.json. ' +
+        'While the server or storage is away it waits, saying so, and carries on when they are back. ' +
         'Relative paths are read from the folder sis was called from (INIT_CWD under pnpm). ' +
         'Exit code: 0 all ingested, 1 some failed, 2 usage or configuration error.',
     )
