@@ -1,4 +1,5 @@
 export { DEFAULT_STACK_BUCKET, DEFAULT_STACK_PORTS, LocalStack, STACK_PORT_SETTINGS, type LocalStackOptions, type StackComponent } from './local-stack.js';
+export { findLocalGateway, type LocalGateway } from './local-gateway.js';
 export { migrateDatabase, type MigrateOptions } from './migrate.js';
 export { freePort, isPortFree, PortInUseError } from './ports.js';
 export { componentsToStart, runLocal, type RunLocalOptions } from './run-local.js';

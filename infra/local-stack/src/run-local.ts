@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadConfig } from '@sis/config';
+import { ensureAdminToken, recordLocalGateway } from './local-gateway.js';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
 import { migrateDatabase } from './migrate.js';
 import { SERVICES, serviceMain } from './services.js';
@@ -44,7 +43,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const say = options.say ?? ((line: string) => console.log(line));
   const components = componentsToStart(env);
-  const stack = await LocalStack.start({ dataDir: options.dataDir, ports: options.ports, components });
+  const dataDir = resolve(options.dataDir ?? '.data');
+  const stack = await LocalStack.start({ dataDir, ports: options.ports, components });
+  let forgetGateway: (() => void) | undefined;
   try {
     const serviceEnv: Record<string, string> = {
       ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>),
@@ -55,8 +56,8 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
     };
     if (!env.ADMIN_TOKEN?.trim() && !env.ADMIN_PW?.trim()) {
-      const file = join(resolve(options.dataDir ?? '.data'), 'admin-token');
-      serviceEnv.ADMIN_TOKEN = localAdminToken(file);
+      const { token, file } = ensureAdminToken(dataDir);
+      serviceEnv.ADMIN_TOKEN = token;
       // Where, not what: a terminal's scrollback and CI logs are no place for a secret.
       say(`admin token (ADMIN_TOKEN was not set): kept in ${file} (cat it to use it; sis reads it from there)`);
     }
@@ -68,10 +69,11 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     // here (but not created: that is its owner's to do).
     say(stack.migrations ?? (await migrateDatabase(config.database.url)));
     if (components.length) {
-      const dataDir = resolve(options.dataDir ?? '.data');
       const elsewhere = stack.postgresDir && !stack.postgresDir.startsWith(dataDir) ? ` (PostgreSQL's in ${stack.postgresDir}, which its user can reach)` : '';
       say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}${elsewhere}`);
     }
+    // Where the sis command on this machine finds the gateway, whatever port it was given here.
+    forgetGateway = recordLocalGateway(dataDir, `http://127.0.0.1:${config.http.gatewayPort}`);
 
     const supervisor = new Supervisor({
       processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env: serviceEnv })),
@@ -99,16 +101,9 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     if (!outcome.stopped) say(`the ${outcome.gaveUp} service kept crashing as it started (see its log above), so everything was stopped`);
     return outcome.stopped ? 0 : 1;
   } finally {
+    forgetGateway?.();
     await stack.stop();
   }
-}
-
-/** A local install's admin token: made once, kept with the data, readable only by its owner. */
-function localAdminToken(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 async function waitForReady(url: string, signal: AbortSignal, timeoutMs = 120_000): Promise<boolean> {

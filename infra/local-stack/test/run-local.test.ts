@@ -1,9 +1,10 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { componentsToStart, freePort, isPortFree, runLocal } from '../src/index.js';
+import { componentsToStart, findLocalGateway, freePort, isPortFree, runLocal } from '../src/index.js';
 
 describe('componentsToStart', () => {
   it('starts every server when the environment names none', () => {
@@ -55,6 +56,10 @@ describe('runLocal', () => {
     });
     expect(await up).toBe(`sis is up: http://localhost:${ports.gateway}  (Ctrl-C stops everything)`);
     expect(lines).toContain(`local stack (postgres, s3) running with data in ${dataDir}`);
+    // Word of where the gateway answers, for the sis command, next to where an admin token would be.
+    const record = join(dataDir, 'gateway.json');
+    expect(JSON.parse(await readFile(record, 'utf8'))).toEqual({ url: `http://127.0.0.1:${ports.gateway}`, pid: process.pid });
+    expect(findLocalGateway(dataDir)).toEqual({ url: `http://127.0.0.1:${ports.gateway}`, adminToken: undefined });
     expect(lines).toContainEqual(expect.stringMatching(/^migrations applied: 0001-initial, /));
     for (const [service, port] of Object.entries(ports)) {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -80,6 +85,7 @@ describe('runLocal', () => {
     stop.abort();
     expect(await running).toBe(0);
     for (const port of [...Object.values(ports), stackPorts.postgres, stackPorts.s3]) expect(await isPortFree(port), `port ${port}`).toBe(true);
+    expect(existsSync(record), 'the record of a gateway no longer running').toBe(false);
   });
 
   it('gives up, stops everything and says why, when a service keeps crashing as it starts', async () => {

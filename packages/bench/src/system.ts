@@ -63,7 +63,8 @@ export class BenchSystem {
     const stop = new AbortController();
     let running: Promise<number> | undefined;
     await new Promise<void>((resolve, reject) => {
-      running = runLocal({ env, quiet: true, say: (line) => line.startsWith('sis is up') && resolve(), signal: stop.signal });
+      // Its own data folder: the record of the gateway `sis up` keeps must not replace a real one's.
+      running = runLocal({ dataDir: this.#dataDir, env, quiet: true, say: (line) => line.startsWith('sis is up') && resolve(), signal: stop.signal });
       running.then(() => reject(new Error('the services stopped while starting')), reject);
     });
     return {

@@ -1,6 +1,7 @@
 import type { ErrorResponse } from '@sis/contracts';
 import createClient, { type Client } from 'openapi-fetch';
-import { CliError, EXIT } from './cli-error.js';
+import { ApiError } from './api-error.js';
+import { EXIT } from './cli-error.js';
 import type { paths } from './generated/api.js';
 
 export type ApiClient = Client<paths>;
@@ -23,8 +24,14 @@ export function createApiClient(options: ClientOptions): ApiClient {
   });
 }
 
+/** Why a request got no answer: fetch's own message ("fetch failed") says nothing, its cause does. */
+export function networkReason(error: unknown): string {
+  const { cause, message } = error as Error;
+  return cause instanceof Error ? cause.message : message;
+}
+
 /**
- * The response data, or a CliError that says what the server said. Authentication problems are
+ * The response data, or an ApiError that says what the server said. Authentication problems are
  * configuration problems (exit 2): the key is missing, wrong, or lacks a scope.
  */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
@@ -32,11 +39,17 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   try {
     result = await call;
   } catch (error) {
-    throw new CliError(`cannot reach the sis server: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, EXIT.usage);
+    const reason = networkReason(error);
+    throw new ApiError(`cannot reach the sis server: ${reason}`, EXIT.usage, { status: undefined, reason, retryAfterMs: undefined });
   }
   const { data, error, response } = result;
   if (response.ok) return data as T;
-  const message = (error as ErrorResponse | undefined)?.error?.message ?? `HTTP ${response.status}`;
+  const body = (error as ErrorResponse | undefined)?.error;
   const hint = response.status === 401 ? ' (give a key with --key or SIS_API_KEY)' : '';
-  throw new CliError(`${message}${hint}`, response.status === 401 || response.status === 403 ? EXIT.usage : EXIT.failed);
+  const retryAfterSeconds = Number(response.headers.get('retry-after'));
+  throw new ApiError(`${body?.message ?? `HTTP ${response.status}`}${hint}`, response.status === 401 || response.status === 403 ? EXIT.usage : EXIT.failed, {
+    status: response.status,
+    reason: body?.code ?? `HTTP ${response.status}`,
+    retryAfterMs: retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : undefined,
+  });
 }

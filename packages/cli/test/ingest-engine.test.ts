@@ -65,6 +65,17 @@ describe('linesView', () => {
     expect(lines[0]).toMatch(/^found 10\+ · uploaded 3\/7 \(\d+\.\d\/s\) · embedded 2\/3/);
     expect(lines[1]).toMatch(/^found 10 · uploaded 7\/7/);
   });
+
+  it('says at once when the run starts waiting for the server, then keeps saying so at its pace', () => {
+    const lines: string[] = [];
+    const view = linesView((line) => lines.push(line), 60_000);
+    const counts: IngestCounts = { found: 10, walked: true, images: 10, skipped: 0, uploaded: 4, duplicates: 0, queued: 0, ready: 0, failed: 0 };
+    view.update(counts);
+    view.update(counts, 'waiting for the server: storage_unavailable, retrying in 5 s');
+    view.update(counts, 'waiting for the server: storage_unavailable, retrying in 5 s');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^found 10 · uploaded 4\/10 .* · waiting for the server: storage_unavailable, retrying in 5 s$/);
+  });
 });
 
 describe('sis --help', () => {
@@ -78,6 +89,8 @@ describe('sis --help', () => {
       expect(run.stdout).not.toContain('the-key-from-the-environment');
       expect(run.stdout).not.toContain('local-admin-token');
     }
-    expect((await sis(['--help'], { cwd: dir })).stdout).toMatch(/--key <key> +API key \(default: env SIS_API_KEY; locally, the\s+admin token in \.data\/admin-token\)/);
+    const help = (await sis(['--help'], { cwd: dir })).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--url <url> the sis server (default: env SIS_URL; else on this machine, the gateway at GATEWAY_PORT or the one sis up runs; else http://localhost:8000)');
+    expect(help).toContain('--key <key> API key (default: env SIS_API_KEY; for the gateway sis up runs here, the admin token in .data/admin-token)');
   });
 });

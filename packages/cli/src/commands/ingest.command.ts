@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import { callerDir, callerPath } from '../caller.js';
 import { EXIT } from '../cli-error.js';
 import { ingest, MAX_BATCH } from '../ingest/ingest.js';
 import { barsView, linesView } from '../ingest/progress.js';
 import type { ApiClient } from '../client.js';
-import type { GlobalOptions } from '../program.js';
 
 function whole(min: number, max: number) {
   return (value: string) => {
@@ -23,7 +23,7 @@ interface IngestCommandOptions {
   report: string;
 }
 
-export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient }): Command {
+export function ingestCommand(client: () => ApiClient): Command {
   return new Command('ingest')
     .summary('upload a folder, glob or manifest of images, resumably')
     .description(
@@ -31,6 +31,8 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
         'without listing it in memory, keeps files whose bytes are images, and uploads them straight to storage in ' +
         'batches. Each file is sent with its SHA-256, so files the server already has are skipped: run the same ' +
         'command again after Ctrl-C and it resumes. Metadata can come from a sidecar photo.jpg.json. ' +
+        'While the server or storage is away it waits, saying so, and carries on when they are back. ' +
+        'Relative paths are read from the folder sis was called from (INIT_CWD under pnpm). ' +
         'Exit code: 0 all ingested, 1 some failed, 2 usage or configuration error.',
     )
     .argument('<source>', 'folder, glob or manifest.jsonl')
@@ -41,7 +43,6 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
     .option('--label <text>', 'a label for this run, shown on the dashboard')
     .option('--report <file>', 'where to write the failures as JSON', 'sis-ingest-report.json')
     .action(async (source: string, options: IngestCommandOptions) => {
-      const { client } = connect();
       const stop = new AbortController();
       const interrupt = () => {
         if (stop.signal.aborted) process.exit(130);
@@ -51,7 +52,8 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
       process.on('SIGINT', interrupt);
       const result = await ingest({
         source,
-        client,
+        cwd: callerDir(),
+        client: client(),
         concurrency: options.concurrency,
         batchSize: options.batchSize,
         wait: options.wait,
@@ -63,14 +65,19 @@ export function ingestCommand(connect: () => GlobalOptions & { client: ApiClient
       process.off('SIGINT', interrupt);
 
       const { counts, failures, seconds } = result;
-      await writeFile(options.report, `${JSON.stringify({ source, finishedAt: new Date().toISOString(), interrupted: result.interrupted, counts, failures }, null, 2)}\n`);
+      await writeFile(callerPath(options.report), `${JSON.stringify({ source, finishedAt: new Date().toISOString(), interrupted: result.interrupted, counts, failures }, null, 2)}\n`);
       const perSecond = (n: number) => (n / Math.max(seconds, 0.001)).toFixed(1);
+      const ended = `${result.interrupted ? 'interrupted' : 'done'} in ${seconds.toFixed(1)} s`;
+      const others = `${counts.duplicates} already there, ${counts.skipped} skipped (not images), ${failures.length} failed`;
       const lines = options.dryRun
         ? [`dry run: ${counts.images} images, ${counts.skipped} other files skipped, ${failures.length} unreadable (${seconds.toFixed(1)} s)`]
-        : [
-            `${result.interrupted ? 'interrupted' : 'done'} in ${seconds.toFixed(1)} s: ${counts.ready} ingested, ${counts.duplicates} already there, ${counts.skipped} skipped (not images), ${failures.length} failed`,
-            `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s), embedded ${counts.ready + counts.failed} (${perSecond(counts.ready + counts.failed)}/s)`,
-          ];
+        : options.wait
+          ? [
+              `${ended}: ${counts.ready} ingested, ${others}`,
+              `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s), embedded ${counts.ready + counts.failed} (${perSecond(counts.ready + counts.failed)}/s)`,
+            ]
+          : // Not waited for, so how many are embedded yet says nothing: what is known is what was handed over.
+            [`${ended}: ${counts.queued} queued for embedding, ${others}`, `uploaded ${counts.uploaded} (${perSecond(counts.uploaded)}/s); the server embeds them now (sis jobs shows how far it got)`];
       if (failures.length) lines.push(`failures and their reasons: ${options.report}`);
       console.log(lines.join('\n'));
       process.exitCode = result.interrupted ? 130 : failures.length ? EXIT.failed : EXIT.ok;

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_STACK_PORTS, LocalStack, runLocal, STACK_PORT_SETTINGS, type StackComponent } from '@sis/local-stack';
+import { callerPath } from '../caller.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -12,7 +13,9 @@ function withStackOptions(command: Command): Command {
   const env = process.env;
   const fromEnv = (component: StackComponent) => (env[STACK_PORT_SETTINGS[component]] ? port(env[STACK_PORT_SETTINGS[component]]!) : DEFAULT_STACK_PORTS[component]);
   return command
-    .option('--data-dir <dir>', 'folder for the servers\' data (env SIS_DATA_DIR)', env.SIS_DATA_DIR ?? '.data')
+    // A folder typed here is the caller's; the default stays where the command runs (under pnpm,
+    // the repository root), which is where the other sis commands look for it.
+    .option('--data-dir <dir>', 'folder for the servers\' data (env SIS_DATA_DIR)', callerPath, env.SIS_DATA_DIR ?? '.data')
     .option('--pg-port <port>', 'PostgreSQL port (env SIS_PG_PORT)', port, fromEnv('postgres'))
     .option('--redis-port <port>', 'Redis port (env SIS_REDIS_PORT)', port, fromEnv('redis'))
     .option('--s3-port <port>', 'S3 server port (env SIS_S3_PORT)', port, fromEnv('s3'));

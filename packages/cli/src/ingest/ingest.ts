@@ -1,8 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
-import { unwrap, type ApiClient } from '../client.js';
+import { AbortError } from 'p-retry';
+import type { ApiError } from '../api-error.js';
+import { networkReason, unwrap, type ApiClient } from '../client.js';
 import { inspectFile, type ImageFile } from './inspect-file.js';
+import { retryThroughOutages, type OutageOptions } from './outages.js';
 import type { IngestCounts, ProgressView } from './progress.js';
 import { walkSource, type SourceEntry } from './walk.js';
 
@@ -14,6 +17,8 @@ const POLL_MS = 1000;
 
 export interface IngestOptions {
   source: string;
+  /** The folder a relative `source` is read from. @defaultValue process.cwd() */
+  cwd?: string;
   client: ApiClient;
   /** Files read and uploaded at once. @defaultValue 8 */
   concurrency?: number;
@@ -48,8 +53,9 @@ export interface IngestResult {
 /**
  * Bulk ingestion: walk the source as a stream, keep the images (recognised by their bytes),
  * presign them in batches with their SHA-256 (so the server skips what it already holds and a
- * re-run resumes), PUT them straight to storage with bounded concurrency and retries, complete
- * each batch, then follow the batches until every image is embedded.
+ * re-run resumes), PUT them straight to storage with bounded concurrency, complete each batch,
+ * then follow the batches until every image is embedded. Outages of the server or of storage are
+ * waited out, saying so on the progress line, rather than failing the files they hold up.
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const { client, progress, signal } = options;
@@ -57,18 +63,41 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const limit = pLimit(options.concurrency ?? 8);
   const started = performance.now();
   const counts: IngestCounts = { found: 0, walked: false, images: 0, skipped: 0, uploaded: 0, duplicates: 0, queued: 0, ready: 0, failed: 0 };
-  const failures: IngestFailure[] = [];
+  // One failure per image (per file, before it has an image): a stage that finds an image lost
+  // already, or asks about it twice, cannot count it again. The first stage to lose it says why.
+  const failures = new Map<string, IngestFailure>();
+  const fail = (failure: IngestFailure) => {
+    const key = failure.imageId ?? failure.path;
+    if (!failures.has(key)) failures.set(key, failure);
+  };
   const batches = new Map<string, { ready: number; failed: number; settled: boolean }>();
   const inFlight = new Set<Promise<void>>();
   // Hashes of batches being presigned and uploaded right now. The server skips what it holds,
   // but while a batch is in flight its files are only pending there, and a second batch naming
   // the same bytes would be handed the same upload again.
   const hashesInFlight = new Set<string>();
-  const tick = () => progress.update(counts);
+  let waiting: string | undefined;
+  const tick = () => progress.update(counts, waiting);
+  const outages: OutageOptions = {
+    signal,
+    onWait: (status) => {
+      waiting = status;
+      tick();
+    },
+  };
+  /** Calls the API, waiting out the server's outages; any other refusal fails at once. */
+  const api = <T>(request: () => Promise<{ data?: T; error?: unknown; response: Response }>) =>
+    retryThroughOutages('the server', () => unwrap(request()).catch((error: ApiError) => Promise.reject(error.transient ? error : new AbortError(error))), outages);
+  /** For the calls Ctrl-C cuts short: their failure then is the interruption, not a problem. */
+  const unlessInterrupted = (error: unknown) => {
+    if (!signal?.aborted) throw error;
+  };
 
   // Set when the walk ends for any reason, so the follower never outlives a failed walk.
   let walkEnded = false;
   const follower = options.dryRun ? undefined : follow();
+  // Awaited once the walk is done; until then, this keeps an early failure from counting as unhandled.
+  follower?.catch(() => undefined);
 
   let chunk: SourceEntry[] = [];
   const flush = async () => {
@@ -79,7 +108,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     for (const [entry, result] of inspected) {
       if ('image' in result) images.push(result.image);
       else if ('skipped' in result) counts.skipped++;
-      else failures.push({ path: entry.path, stage: 'read', reason: result.problem });
+      else fail({ path: entry.path, stage: 'read', reason: result.problem });
     }
     counts.images += images.length;
     tick();
@@ -97,7 +126,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   };
 
   try {
-    for await (const entry of walkSource(options.source)) {
+    for await (const entry of walkSource(options.source, options.cwd)) {
       if (signal?.aborted) break;
       counts.found++;
       chunk.push(entry);
@@ -111,14 +140,14 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     await follower;
     progress.stop(counts);
   }
-  if (!signal?.aborted && options.wait !== false) await collectEmbedFailures();
-  return { counts, failures, interrupted: Boolean(signal?.aborted), seconds: (performance.now() - started) / 1000 };
+  if (!signal?.aborted && options.wait !== false) await collectEmbedFailures().catch(unlessInterrupted);
+  return { counts, failures: [...failures.values()], interrupted: Boolean(signal?.aborted), seconds: (performance.now() - started) / 1000 };
 
   async function sendBatch(images: ImageFile[]): Promise<void> {
     if (images.length === 0) return;
     let presigned;
     try {
-      presigned = await unwrap(
+      presigned = await api(() =>
         client.POST('/v1/uploads/batch', {
           body: {
             ...(options.label ? { label: options.label } : {}),
@@ -127,19 +156,19 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         }),
       );
     } catch (error) {
-      for (const f of images) failures.push({ path: f.path, stage: 'presign', reason: (error as Error).message });
+      if (!signal?.aborted) for (const f of images) fail({ path: f.path, stage: 'presign', reason: (error as Error).message });
       return;
     }
     batches.set(presigned.batch.id, { ready: 0, failed: 0, settled: false });
     const uploads = presigned.items.flatMap((item) => {
       const file = images[item.index]!;
       if (!item.ok) {
-        failures.push({ path: file.path, stage: 'presign', reason: item.error.message });
+        fail({ path: file.path, stage: 'presign', reason: item.error.message });
         return [];
       }
       if (!item.upload) {
         // Already on the server; one that failed before is reported again, not uploaded again.
-        if (item.image.status === 'failed') failures.push({ path: file.path, stage: 'embed', reason: item.image.error ?? 'failed', imageId: item.image.id });
+        if (item.image.status === 'failed') fail({ path: file.path, stage: 'embed', reason: item.image.error ?? 'failed', imageId: item.image.id });
         else counts.duplicates++;
         return [];
       }
@@ -151,39 +180,55 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         limit(async () => {
           if (signal?.aborted) return;
           try {
-            await pRetry(() => put(file, upload), { retries: 4, minTimeout: 500, factor: 2, randomize: true, signal });
+            await retryThroughOutages('storage', () => put(file, upload), outages);
             counts.uploaded++;
             tick();
           } catch (error) {
-            if (!signal?.aborted) failures.push({ path: file.path, stage: 'upload', reason: (error as Error).message, imageId });
+            if (!signal?.aborted) fail({ path: file.path, stage: 'upload', reason: (error as Error).message, imageId });
           }
         }),
       ),
     );
     if (signal?.aborted) return;
-    const completed = await unwrap(client.POST('/v1/batches/{id}/complete', { params: { path: { id: presigned.batch.id } } })).catch((error: Error) => {
-      for (const u of uploads) failures.push({ path: u.file.path, stage: 'complete', reason: error.message, imageId: u.imageId });
-      return undefined;
-    });
-    if (!completed) return;
+    const batchId = presigned.batch.id;
+    let completed;
+    try {
+      completed = await api(() => client.POST('/v1/batches/{id}/complete', { params: { path: { id: batchId } } }));
+    } catch (error) {
+      if (!signal?.aborted) for (const u of uploads) fail({ path: u.file.path, stage: 'complete', reason: (error as Error).message, imageId: u.imageId });
+      return;
+    }
     const byId = new Map(uploads.map((u) => [u.imageId, u.file.path]));
     for (const missing of completed.missing) {
-      if (byId.has(missing.id) && !failures.some((f) => f.imageId === missing.id)) failures.push({ path: byId.get(missing.id)!, stage: 'complete', reason: missing.error.message, imageId: missing.id });
+      const path = byId.get(missing.id);
+      if (path) fail({ path, stage: 'complete', reason: missing.error.message, imageId: missing.id });
     }
-    counts.queued += completed.queued;
+    // A call that went through after a retry finds queued what an interrupted earlier one queued.
+    counts.queued += completed.queued + completed.alreadyCompleted;
     tick();
   }
 
+  /** One try at an upload: an `AbortError` for what waiting cannot mend, a plain `Error` for what it may. */
   async function put(file: ImageFile, upload: { url: string; headers: Record<string, string> }): Promise<void> {
-    const response = await fetch(upload.url, {
-      method: 'PUT',
-      headers: upload.headers,
-      // A stream body: the file is never held in memory. Content-Length comes from the signed headers.
-      body: createReadStream(file.path) as unknown as ReadableStream,
-      duplex: 'half',
-      signal,
-    } as RequestInit);
-    await response.arrayBuffer();
+    // Checked first, so a file gone since it was read fails at once instead of being waited on
+    // like storage that does not answer.
+    await access(file.path, constants.R_OK).catch((error: Error) => Promise.reject(new AbortError(`cannot read: ${error.message}`)));
+    let response: Response;
+    try {
+      response = await fetch(upload.url, {
+        method: 'PUT',
+        headers: upload.headers,
+        // A stream body: the file is never held in memory. Content-Length comes from the signed headers.
+        body: createReadStream(file.path) as unknown as ReadableStream,
+        duplex: 'half',
+        signal,
+      } as RequestInit);
+      await response.arrayBuffer();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // A plain Error: p-retry gives up at once on a TypeError it does not recognise as a network one.
+      throw new Error(networkReason(error));
+    }
     // Storage refusing the request (a bad signature, an expired URL) will not change on retry.
     if (response.status >= 400 && response.status < 500) throw new AbortError(`storage answered ${response.status}`);
     if (!response.ok) throw new Error(`storage answered ${response.status}`);
@@ -197,8 +242,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       await Promise.all(
         open.map(([id, state]) =>
           limit(async () => {
-            const batch = await unwrap(client.GET('/v1/batches/{id}', { params: { path: { id } } })).catch(() => undefined);
-            if (!batch) return;
+            const batch = await api(() => client.GET('/v1/batches/{id}', { params: { path: { id } } }));
             counts.ready += batch.counts.ready - state.ready;
             counts.failed += batch.counts.failed - state.failed;
             state.ready = batch.counts.ready;
@@ -206,7 +250,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
             state.settled = counts.walked && inFlight.size === 0 && batch.counts.queued + batch.counts.processing === 0;
           }),
         ),
-      );
+      ).catch(unlessInterrupted);
       tick();
       const uploadsDone = counts.walked && inFlight.size === 0;
       if (uploadsDone && (options.wait === false || [...batches.values()].every((b) => b.settled))) return;
@@ -220,8 +264,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       if (state.failed === 0) continue;
       let cursor: string | undefined;
       do {
-        const page = await unwrap(client.GET('/v1/images', { params: { query: { batchId: id, status: 'failed', limit: 200, ...(cursor ? { cursor } : {}) } } }));
-        for (const image of page.items) failures.push({ path: image.filename ?? image.id, stage: 'embed', reason: image.error ?? 'failed', imageId: image.id });
+        const page = await api(() => client.GET('/v1/images', { params: { query: { batchId: id, status: 'failed', limit: 200, ...(cursor ? { cursor } : {}) } } }));
+        for (const image of page.items) fail({ path: image.filename ?? image.id, stage: 'embed', reason: image.error ?? 'failed', imageId: image.id });
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
     }

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import fg from 'fast-glob';
 import { CliError, EXIT } from '../cli-error.js';
@@ -22,14 +22,15 @@ const GLOB_CHARACTERS = /[*?[\]{}]/;
 /**
  * Yields the files of a folder (recursively), a glob, a manifest (`.jsonl`, one
  * `{"path": …, …metadata}` per line) or a single file, one at a time: the whole list is never
- * held, so a million files cost no more memory than ten.
+ * held, so a million files cost no more memory than ten. A relative `source` is read from `cwd`.
  */
-export async function* walkSource(source: string): AsyncGenerator<SourceEntry> {
-  const info = await stat(source).catch(() => undefined);
-  if (info?.isDirectory()) return yield* walkDirectory(resolve(source));
-  if (info?.isFile() && source.endsWith('.jsonl')) return yield* walkManifest(resolve(source));
-  if (info?.isFile()) return yield { path: resolve(source), name: source.split('/').pop()! };
-  if (GLOB_CHARACTERS.test(source)) return yield* walkGlob(source);
+export async function* walkSource(source: string, cwd = process.cwd()): AsyncGenerator<SourceEntry> {
+  const path = resolve(cwd, source);
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isDirectory()) return yield* walkDirectory(path);
+  if (info?.isFile() && source.endsWith('.jsonl')) return yield* walkManifest(path);
+  if (info?.isFile()) return yield { path, name: basename(path) };
+  if (GLOB_CHARACTERS.test(source)) return yield* walkGlob(source, cwd);
   throw new CliError(`${source}: no such file or folder`, EXIT.usage);
 }
 
@@ -69,8 +70,8 @@ async function* walkManifest(manifest: string): AsyncGenerator<SourceEntry> {
   }
 }
 
-async function* walkGlob(pattern: string): AsyncGenerator<SourceEntry> {
-  for await (const path of fg.stream(pattern, { onlyFiles: true, dot: false, absolute: false })) {
-    yield { path: resolve(String(path)), name: String(path) };
+async function* walkGlob(pattern: string, cwd: string): AsyncGenerator<SourceEntry> {
+  for await (const path of fg.stream(pattern, { cwd, onlyFiles: true, dot: false, absolute: false })) {
+    yield { path: resolve(cwd, String(path)), name: String(path) };
   }
 }
