@@ -86,7 +86,7 @@ describe('requests signed in the Authorization header (the AWS SDK)', () => {
   it('are served when signed right: put, head, get, delete, for keys with odd characters too', async () => {
     for (const key of [newKey(), newKey("a b+c&d=é!(x)*'~.jpg")]) {
       await storage.put(key, Buffer.from('bytes'), 'image/jpeg');
-      expect(await storage.head(key)).toEqual({ size: 5, contentType: 'image/jpeg' });
+      expect(await storage.head(key)).toEqual({ key, size: 5, contentType: 'image/jpeg' });
       expect((await buffer((await storage.get(key))!)).toString()).toBe('bytes');
       await storage.delete(key);
       expect(await storage.head(key)).toBeUndefined();
@@ -158,7 +158,7 @@ describe('presigned URLs', () => {
     const bytes = Buffer.from('presigned bytes');
     const upload = await storage.presignPut(key, { contentType: 'image/jpeg', contentLength: bytes.length, expiresInSeconds: 60 });
     expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes })).status).toBe(200);
-    expect(await storage.head(key)).toEqual({ size: bytes.length, contentType: 'image/jpeg' });
+    expect(await storage.head(key)).toEqual({ key, size: bytes.length, contentType: 'image/jpeg' });
     const read = await fetch(await storage.presignGet(key, 60));
     expect(Buffer.from(await read.arrayBuffer())).toEqual(bytes);
   });
@@ -168,7 +168,7 @@ describe('presigned URLs', () => {
     const bytes = Buffer.alloc(8 * 1024 * 1024, 7);
     const upload = await storage.presignPut(key, { contentType: 'image/jpeg', contentLength: bytes.length, expiresInSeconds: 60 });
     expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes })).status).toBe(200);
-    expect(await storage.head(key)).toEqual({ size: bytes.length, contentType: 'image/jpeg' });
+    expect(await storage.head(key)).toEqual({ key, size: bytes.length, contentType: 'image/jpeg' });
   });
 
   it('are refused with a changed signature or signed with a wrong secret key (SignatureDoesNotMatch)', async () => {
@@ -260,7 +260,7 @@ describe('S3Server', () => {
     await s3.stop();
     await expect(storage.head(key)).rejects.toMatchObject({ code: 'storage_unavailable' });
     await s3.start();
-    expect(await storage.head(key)).toEqual({ size: 4, contentType: 'image/jpeg' });
+    expect(await storage.head(key)).toEqual({ key, size: 4, contentType: 'image/jpeg' });
     expect(await refusal(await fetch(`${s3.endpoint}/${BUCKET}/${key}`))).toMatchObject({ status: 403, code: 'AccessDenied' });
   });
 });
