@@ -33,6 +33,16 @@ export function componentsToStart(env: Readonly<Record<string, string | undefine
 }
 
 /**
+ * Whether clients must reach the local S3 through the gateway. It listens on this machine only, so
+ * once a PUBLIC_URL says people use sis from other machines, presigned URLs must point at the
+ * gateway instead, unless the operator chose otherwise (S3_VIA_GATEWAY or S3_PUBLIC_ENDPOINT).
+ */
+export function storageViaGateway(env: Readonly<Record<string, string | undefined>>, components: readonly StackComponent[]): boolean {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  return components.includes('s3') && set('PUBLIC_URL') && !set('S3_PUBLIC_ENDPOINT') && !set('S3_VIA_GATEWAY');
+}
+
+/**
  * Runs all of sis on this machine: the local stack for whatever the environment does not
  * provide, migrations, then the three services with their logs interleaved and prefixed in this
  * terminal, each restarted with backoff when it crashes. Returns after Ctrl-C (or SIGTERM) once
@@ -55,6 +65,7 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       // service, would bury the logs that matter at a developer's terminal.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
     };
+    if (storageViaGateway(env, components)) serviceEnv.S3_VIA_GATEWAY = 'true';
     if (!env.ADMIN_TOKEN?.trim() && !env.ADMIN_PW?.trim()) {
       const { token, file } = ensureAdminToken(dataDir);
       serviceEnv.ADMIN_TOKEN = token;

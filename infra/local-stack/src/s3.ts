@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STORAGE_GATEWAY_PATH } from '@sis/config';
 import S3rver from 's3rver';
 import { S3AuthError } from './s3-auth-error.js';
 import { SigV4Verifier } from './sigv4-verifier.js';
@@ -30,6 +31,10 @@ export interface S3Options {
  * s3rver, in this process, storing objects as files; the bucket exists from the start. s3rver
  * checks only the old V2 signatures and lets any V4 one through, so every request is verified here
  * first, as S3 would (SigV4Verifier), and only then handed to s3rver on the same connection.
+ *
+ * It also answers under `/s3` (STORAGE_GATEWAY_PATH), as the gateway forwards requests for URLs it
+ * signed for its own public address (S3_VIA_GATEWAY): `/s3/<bucket>/<key>` with the Host that
+ * address names. Their signatures cover that path and Host, so they are checked as they arrived.
  */
 export class S3Server {
   readonly #options: Readonly<S3Options>;
@@ -82,6 +87,12 @@ export class S3Server {
       if (error instanceof S3AuthError) refuse(request, response, error.status, error.code, error.message);
       else refuse(request, response, 500, 'InternalError', 'the request signature could not be checked');
       return;
+    }
+    if (request.url?.startsWith(`${STORAGE_GATEWAY_PATH}/`)) {
+      // Checked; now s3rver sees it as if sent here directly. It would read a Host that is a name
+      // rather than an address as the bucket (virtual-hosted style), so it gets this server's own.
+      request.url = request.url.slice(STORAGE_GATEWAY_PATH.length);
+      request.headers.host = new URL(this.endpoint).host;
     }
     await this.#handle(request, response);
   }

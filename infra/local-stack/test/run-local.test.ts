@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { componentsToStart, findLocalGateway, freePort, isPortFree, runLocal } from '../src/index.js';
+import { componentsToStart, findLocalGateway, freePort, isPortFree, runLocal, storageViaGateway } from '../src/index.js';
 
 describe('componentsToStart', () => {
   it('starts every server when the environment names none', () => {
@@ -16,6 +16,22 @@ describe('componentsToStart', () => {
     expect(componentsToStart({ SQLALCHEMY_DATABASE_URI: 'postgresql+psycopg2://db/sis', REDIS_URL: 'redis://r' })).toEqual(['s3']);
     expect(componentsToStart({ AWS_ACCESS_KEY: 'AKIA', REDIS_URL: ' ' })).toEqual(['postgres', 'redis']);
     expect(componentsToStart({ S3_ENDPOINT: 'http://minio:9000' })).toEqual(['postgres', 'redis']);
+  });
+});
+
+describe('storageViaGateway', () => {
+  const all = ['postgres', 'redis', 's3'] as const;
+
+  it('sends clients through the gateway to the local S3 once PUBLIC_URL is set', () => {
+    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000' }, all)).toBe(true);
+    expect(storageViaGateway({}, all)).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: ' ' }, all)).toBe(false);
+  });
+
+  it("leaves an S3 it does not run, and the operator's own choice, alone", () => {
+    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_ENDPOINT: 'http://minio:9000' }, ['postgres', 'redis'])).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_PUBLIC_ENDPOINT: 'http://192.168.1.20:9000' }, all)).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_VIA_GATEWAY: 'false' }, all)).toBe(false);
   });
 });
 
@@ -33,6 +49,8 @@ describe('runLocal', () => {
       SEARCH_PORT: String(ports.search),
       WORKER_PORT: String(ports.worker),
       HOST: '127.0.0.1',
+      // The local S3 listens on loopback only, so clients reach it through the gateway's address.
+      PUBLIC_URL: `http://127.0.0.1:${ports.gateway}`,
       LOG_LEVEL: 'warn',
       CLIP_MODEL: fileURLToPath(new URL('../../../packages/clip/fixtures/tiny-clip', import.meta.url)),
       ALLOW_REMOTE_MODELS: 'false',
@@ -70,6 +88,12 @@ describe('runLocal', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { search: { ok: true } } });
     expect(await isPortFree(stackPorts.redis)).toBe(true);
+
+    const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(`${env.PUBLIC_URL}/v1/uploads`, { method: 'POST', headers: admin, body: JSON.stringify({ filename: 'a.jpg', contentType: 'image/jpeg', size: 5 }) });
+    const { upload } = (await created.json()) as { upload: { url: string; headers: Record<string, string> } };
+    expect(upload.url.startsWith(`${env.PUBLIC_URL}/s3/`)).toBe(true);
+    expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: 'bytes' })).status).toBe(200);
 
     // A service that crashes is started again, and the others carry on.
     const workerPids = async () => {

@@ -5,6 +5,13 @@ import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { z } from 'zod';
 import { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';
 
+/**
+ * Where the gateway serves the bucket when clients reach storage through it (S3_VIA_GATEWAY):
+ * `/s3/<bucket>/<key>`. Shorter than any bucket name can be (3 characters at least), so no
+ * path-style request to an S3 server starts with it by chance.
+ */
+export const STORAGE_GATEWAY_PATH = '/s3';
+
 /** The validated settings, grouped by what they configure. */
 export interface Config {
   nodeEnv: Settings['NODE_ENV'];
@@ -21,6 +28,8 @@ export interface Config {
     searchPort: number;
     workerPort: number;
     searchUrl: string;
+    /** Where clients on other machines reach the gateway (an origin); undefined when not set. */
+    publicUrl: string | undefined;
     allowedOrigins: string[];
     publicRead: boolean;
     /** Whether the original routes' reads need no key. */
@@ -32,7 +41,10 @@ export interface Config {
   redis: { url: string; queuePrefix: string };
   s3: {
     endpoint: string | undefined;
+    /** What presigned URLs point at: S3_PUBLIC_ENDPOINT, or the gateway's own path with S3_VIA_GATEWAY. */
     publicEndpoint: string | undefined;
+    /** The path under which the gateway forwards the bucket's objects to `endpoint`; undefined when it does not. */
+    gatewayPath: string | undefined;
     region: string;
     bucket: string;
     credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
@@ -78,6 +90,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const missing = s.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
     throw new ConfigError([{ variable: missing, message: 'missing; S3 credentials need both the access key and the secret key' }]);
   }
+  if (s.S3_VIA_GATEWAY) {
+    const problems: ConfigProblem[] = [];
+    if (!s.PUBLIC_URL) problems.push({ variable: 'PUBLIC_URL', message: 'missing; S3_VIA_GATEWAY points presigned URLs at the gateway, which needs its public address' });
+    if (!s.S3_ENDPOINT) problems.push({ variable: 'S3_ENDPOINT', message: 'missing; S3_VIA_GATEWAY forwards to an S3 server at this address' });
+    if (s.S3_PUBLIC_ENDPOINT) problems.push({ variable: 'S3_PUBLIC_ENDPOINT', message: 'set together with S3_VIA_GATEWAY; presigned URLs can point at only one of them' });
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const gatewayPath = s.S3_VIA_GATEWAY ? STORAGE_GATEWAY_PATH : undefined;
 
   return {
     nodeEnv: s.NODE_ENV,
@@ -91,6 +111,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       searchPort: s.SEARCH_PORT,
       workerPort: s.WORKER_PORT,
       searchUrl: s.SEARCH_URL,
+      publicUrl: s.PUBLIC_URL,
       allowedOrigins: s.ALLOWED_ORIGINS,
       publicRead: s.PUBLIC_READ,
       legacyPublicRead: s.LEGACY_PUBLIC_READ,
@@ -100,7 +121,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     redis: { url: s.REDIS_URL, queuePrefix: s.QUEUE_PREFIX },
     s3: {
       endpoint: s.S3_ENDPOINT,
-      publicEndpoint: s.S3_PUBLIC_ENDPOINT,
+      publicEndpoint: gatewayPath ? `${s.PUBLIC_URL}${gatewayPath}` : s.S3_PUBLIC_ENDPOINT,
+      gatewayPath,
       region: s.S3_REGION,
       bucket: s.S3_BUCKET,
       credentials:

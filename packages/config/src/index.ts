@@ -1,4 +1,4 @@
-export { loadConfig, loadDatabaseConfig, type Config, type LoadConfigOptions } from './config.js';
+export { loadConfig, loadDatabaseConfig, STORAGE_GATEWAY_PATH, type Config, type LoadConfigOptions } from './config.js';
 export { ConfigError, type ConfigProblem } from './config-error.js';
 export { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';
 export { createLogger, stopOnSignals } from './runtime.js';

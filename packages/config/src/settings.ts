@@ -40,6 +40,20 @@ const url = (protocols: readonly string[], example: string) =>
       { message: `expected a ${protocols.join(' or ')} URL such as ${example}` },
     );
 
+/** An http(s) origin, scheme, host and port only, returned without a trailing slash. */
+const origin = (example: string) =>
+  url(['http:', 'https:'], example)
+    .refine(
+      (v) => {
+        // Not a URL at all is the check above's to say.
+        if (!URL.canParse(v)) return true;
+        const parsed = new URL(v);
+        return parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
+      },
+      { message: `expected only scheme, host and port, such as ${example}, with no path or query` },
+    )
+    .transform((v) => new URL(v).origin);
+
 /** A JSON list as the original service wrote it (`["https://a.example"]`) or a comma list. */
 const originList = z
   .string()
@@ -78,6 +92,9 @@ export const settingsSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json').describe('`json` lines for machines, or `pretty` for people at a terminal (script/server picks pretty on a TTY).'),
   HOST: z.string().min(1).default('0.0.0.0').describe("Interface the gateway (the public API) listens on."),
+  PUBLIC_URL: origin('http://192.168.1.20:8000')
+    .optional()
+    .describe('The address browsers and clients on other machines reach the gateway at (`http://192.168.1.20:8000`): scheme, host and port only. With S3_VIA_GATEWAY, presigned URLs point there.'),
   INTERNAL_HOST: z
     .string()
     .min(1)
@@ -98,6 +115,9 @@ export const settingsSchema = z.object({
   QUEUE_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,50}$/, { message: 'expected 1–50 letters, digits, _ or -' }).default('sis').describe('Prefix of every Redis key sis writes, so several installations can share one Redis.'),
   S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional().describe('S3 endpoint for MinIO or a local server; unset means AWS.'),
   S3_PUBLIC_ENDPOINT: url(['http:', 'https:'], 'https://s3.example.com').optional().describe('Endpoint put into presigned URLs when clients reach S3 by another address than the services do.'),
+  S3_VIA_GATEWAY: bool()
+    .default(false)
+    .describe("Clients reach storage through the gateway: presigned URLs point at PUBLIC_URL/s3, and the gateway forwards GET, HEAD and PUT of the bucket's objects there to S3_ENDPOINT. Only the local stack's S3 accepts requests so forwarded; `sis up` turns this on when it runs S3 itself and PUBLIC_URL is set."),
   S3_REGION: z.string().trim().min(1).default('us-east-1').describe('S3 region.'),
   S3_BUCKET: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)' }).default('sis-images').describe('Bucket holding the uploaded images.'),
   S3_ACCESS_KEY_ID: z.string().trim().min(1).optional().describe('S3 access key; unset uses the AWS default credential chain.'),

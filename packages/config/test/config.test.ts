@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDatabaseConfig, renderSettingsTable, SETTING_ALIASES, settingsSchema } from '../src/index.js';
+import { ConfigError, loadConfig, loadDatabaseConfig, renderSettingsTable, SETTING_ALIASES, settingsSchema, STORAGE_GATEWAY_PATH } from '../src/index.js';
 
 const REQUIRED = { DATABASE_URL: 'postgres://sis@127.0.0.1:5432/sis', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -131,6 +131,38 @@ describe('internal services', () => {
     const token = 'a-shared-internal-secret-0123456789abcdef';
     expect(loadConfig({ envFile: false, env: { ...REQUIRED, INTERNAL_HOST: '0.0.0.0', INTERNAL_TOKEN: token } }).http.internalToken).toBe(token);
     expect(loadConfig({ envFile: false, env: { ...REQUIRED, INTERNAL_HOST: '127.0.0.5' } }).http.internalHost).toBe('127.0.0.5');
+  });
+});
+
+describe('storage through the gateway', () => {
+  const LOCAL_S3 = { ...REQUIRED, S3_ENDPOINT: 'http://127.0.0.1:59000' };
+
+  it('points presigned URLs at PUBLIC_URL/s3 and keeps the services on S3_ENDPOINT', () => {
+    const config = loadConfig({ envFile: false, env: { ...LOCAL_S3, PUBLIC_URL: 'http://192.168.1.20:8000/', S3_VIA_GATEWAY: 'true' } });
+    expect(config.http.publicUrl).toBe('http://192.168.1.20:8000');
+    expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:59000', publicEndpoint: 'http://192.168.1.20:8000/s3', gatewayPath: STORAGE_GATEWAY_PATH });
+  });
+
+  it('changes nothing about storage with PUBLIC_URL alone', () => {
+    const config = loadConfig({ envFile: false, env: { ...LOCAL_S3, PUBLIC_URL: 'https://photos.example' } });
+    expect(config.http.publicUrl).toBe('https://photos.example');
+    expect(config.s3).toMatchObject({ publicEndpoint: undefined, gatewayPath: undefined });
+  });
+
+  it('takes only an origin as PUBLIC_URL', () => {
+    for (const value of ['http://192.168.1.20:8000/sis', 'http://h:8000/?a=1', 'http://user:pw@h:8000', 'ftp://h', '192.168.1.20:8000']) {
+      expect(problemsOf({ ...REQUIRED, PUBLIC_URL: value }).PUBLIC_URL, value).toMatch(/^expected /);
+    }
+  });
+
+  it('needs PUBLIC_URL and S3_ENDPOINT, and no S3_PUBLIC_ENDPOINT', () => {
+    expect(problemsOf({ ...REQUIRED, S3_VIA_GATEWAY: 'true' })).toEqual({
+      PUBLIC_URL: expect.stringMatching(/^missing; S3_VIA_GATEWAY points presigned URLs at the gateway/),
+      S3_ENDPOINT: expect.stringMatching(/^missing; S3_VIA_GATEWAY forwards to an S3 server/),
+    });
+    expect(problemsOf({ ...LOCAL_S3, S3_VIA_GATEWAY: 'true', PUBLIC_URL: 'http://h:8000', S3_PUBLIC_ENDPOINT: 'http://s3.h:9000' })).toEqual({
+      S3_PUBLIC_ENDPOINT: 'set together with S3_VIA_GATEWAY; presigned URLs can point at only one of them',
+    });
   });
 });
 

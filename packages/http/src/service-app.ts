@@ -9,6 +9,13 @@ import { requestId } from './request-id.js';
 
 export interface ServiceAppOptions extends HealthRoutesOptions {
   logger: Logger;
+  /**
+   * Runs first, before anything else here: for requests passed on to another server, whose
+   * answers go back as that server sent them, without this service's security headers (helmet's
+   * Cross-Origin-Resource-Policy would stop another origin's page from showing an image). Each
+   * calls `next` for requests that are not its own. @defaultValue none
+   */
+  passThrough?: readonly RequestHandler[];
   /** Runs before the health routes and request timing (CORS, say, which answers preflights itself). @defaultValue none */
   middleware?: readonly RequestHandler[];
   /**
@@ -31,6 +38,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  for (const handler of options.passThrough ?? []) app.use(handler);
   app.use(securityHeaders(options.trustedOrigins ?? []));
   app.use(requestId());
   app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));

@@ -88,6 +88,21 @@ describe('security headers', () => {
       expect(headers.get('x-powered-by')).toBeNull();
     }
   });
+
+  it('leave answers passed through from another server as that server sent them', async () => {
+    const base = await serve(
+      createServiceApp({
+        service: 'gateway', logger, metrics: createMetricsRegistry('test'), readiness: {},
+        passThrough: [(req, res, next) => (req.url === '/elsewhere' ? res.type('image/webp').send('bytes') : next())],
+      }),
+    );
+    const passed = await fetch(`${base}/elsewhere`);
+    expect(await passed.text()).toBe('bytes');
+    for (const name of ['content-security-policy', 'cross-origin-resource-policy', 'x-frame-options', 'x-powered-by', 'x-request-id']) expect(passed.headers.get(name), name).toBeNull();
+    const own = await fetch(`${base}/healthz`);
+    expect(own.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(own.headers.get('content-security-policy')).not.toBeNull();
+  });
 });
 
 describe('errors', () => {

@@ -2,7 +2,7 @@ import type { Config, Logger } from '@sis/config';
 import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { createServiceApp, limitAuthFailures, MemoryBudget, rateLimitPerMinute, receiveFile, sameOriginWrites } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
-import type { ObjectStorage } from '@sis/storage';
+import { forwardToStorage, type ObjectStorage } from '@sis/storage';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -117,9 +117,12 @@ export function createApp(options: GatewayOptions): Express {
   });
   const document = openApiDocument(groups);
 
+  const { endpoint, gatewayPath } = config.s3;
   return createServiceApp({
     service: 'gateway',
     logger,
+    // Presigned URLs point here when storage is reachable from this machine only (S3_VIA_GATEWAY).
+    passThrough: endpoint && gatewayPath ? [forwardToStorage({ endpoint, bucket: storage.bucket, path: gatewayPath })] : [],
     metrics: metrics.registry,
     readiness: { postgres: () => pingDatabase(db), redis: () => redis.ping(), storage: () => storage.ping(), search: () => searchClient.ping() },
     // Thumbnails and uploads go straight to storage, so the pages must be allowed to reach it.

@@ -54,15 +54,23 @@ export interface Gateway {
 
 const listen = async (server: Server) => {
   await new Promise((resolve) => server.once('listening', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { address, port } = server.address() as AddressInfo;
+  return `http://${address}:${port}`;
 };
+
+export interface StartGatewayOptions {
+  worker?: boolean;
+  captureLogs?: boolean;
+  /** Where the gateway listens: a loopback address, and a port (a free one when 0). @defaultValue 127.0.0.1, 0 */
+  listen?: { host: string; port: number };
+}
 
 /**
  * The gateway, in this process, wired to everything real: its own database (migrated), Redis
  * with its own key prefix, the S3 server, and the search service and embed worker as processes
  * of their own (their compiled entry points, as production runs them), on tiny-clip.
  */
-export async function startGateway(settings: Record<string, string> = {}, options: { worker?: boolean; captureLogs?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(settings: Record<string, string> = {}, options: StartGatewayOptions = {}): Promise<Gateway> {
   const databaseUrl = await freshDatabase(inject('stackEnv').DATABASE_URL!, 'gateway');
   const prefix = `gw-${randomUUID().slice(0, 8)}`;
   const env = {
@@ -93,7 +101,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
   const storage = new ObjectStorage(config.s3);
   const redis = createRedisConnection(config.redis.url);
   const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
-  const server = createApp({ config, logger, db, storage, redis, queue }).listen(0, '127.0.0.1');
+  const server = createApp({ config, logger, db, storage, redis, queue }).listen(options.listen?.port ?? 0, options.listen?.host ?? '127.0.0.1');
   const base = await listen(server);
 
   const api: Gateway['api'] = async (method, path, { key = config.auth.adminToken, json, raw, form, headers = {} } = {}) => {
