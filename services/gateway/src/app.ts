@@ -21,6 +21,7 @@ import { uploadRoutes } from './routes/uploads.routes.js';
 import { ApiKeyService } from './services/api-key.service.js';
 import { ImageService } from './services/image.service.js';
 import { LegacyService } from './services/legacy.service.js';
+import { sharedImageStats } from './services/image-stats.js';
 import { OperationsService } from './services/operations.service.js';
 import { SearchClient } from './services/search.client.js';
 import { SearchService } from './services/search.service.js';
@@ -91,7 +92,7 @@ export function describeApi(): object {
 export function createApp(options: GatewayOptions): Express {
   const { config, logger, db, storage, redis, queue } = options;
   const imageRecords = new ImageRepository({ db });
-  const stats = new ImageStatsRepository({ db });
+  const stats = sharedImageStats(new ImageStatsRepository({ db }));
   const batches = new IngestBatchRepository({ db });
   const metrics = new GatewayMetrics({ queue, stats });
   const searchClient = new SearchClient({ url: config.http.searchUrl, timeoutMs: config.search.timeoutMs, internalToken: config.http.internalToken });

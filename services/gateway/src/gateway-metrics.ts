@@ -1,4 +1,4 @@
-import type { ImageStatsRepository } from '@sis/db';
+import type { ImageStats } from './services/image-stats.js';
 import type { EmbedQueue } from '@sis/queue';
 import { createMetricsRegistry } from '@sis/http';
 import { Counter, Gauge } from 'prom-client';
@@ -7,7 +7,7 @@ export interface GatewayMetricsOptions {
   /** Read on every scrape for the queue gauges. */
   queue: EmbedQueue;
   /** Read on every scrape for the image gauges. */
-  stats: ImageStatsRepository;
+  stats: ImageStats;
 }
 
 /** The gateway's Prometheus metrics, in a registry of its own (no global state). */

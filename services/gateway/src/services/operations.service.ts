@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import { ConflictError, NotFoundError, type BatchResponse, type DashboardResponse, type JobResponse, type QueuesResponse } from '@sis/contracts';
-import type { ImageRepository, ImageStatsRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
+import type { ImageRepository, IngestBatchRecord, IngestBatchRepository } from '@sis/db';
 import { QUEUE_NAMES, type EmbedQueue, type WorkerRegistry } from '@sis/queue';
 import type { ImageService } from './image.service.js';
+import type { ImageStats } from './image-stats.js';
 
 /** Failed images one bulk retry or discard reaches; run it again for more. */
 export const BULK_LIMIT = 1000;
@@ -13,7 +14,7 @@ export const THROUGHPUT_MINUTES = 30;
 
 export interface OperationsServiceOptions {
   images: ImageRepository;
-  stats: ImageStatsRepository;
+  stats: ImageStats;
   batches: IngestBatchRepository;
   queue: EmbedQueue;
   workers: WorkerRegistry;
