@@ -53,7 +53,9 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   });
   // pg-pool listens on idle connections only; one that errors while checked out (the server
   // ending it between two queries) would emit an unhandled 'error' and take the process down.
-  const onError = (error: Error) => options.onConnectionError?.(error);
+  // pg hangs the whole client (settings, buffers, queues) on these errors: pass on only what a
+  // log needs, so one lost connection is one readable line.
+  const onError = (error: Error & { code?: string }) => options.onConnectionError?.(Object.assign(new Error(error.message), { code: error.code }));
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
   return new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }) });

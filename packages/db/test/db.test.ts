@@ -264,6 +264,21 @@ describe('an unreachable database', () => {
     }
   });
 
+  it('reports a connection the server ended as one short error, and carries on', async () => {
+    const lost: Error[] = [];
+    const own = createDatabase({ url, poolSize: 1, onConnectionError: (error) => lost.push(error) });
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(own);
+    await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(db);
+    // Heard by the pool and by the client alike: each is the same short error.
+    await expect.poll(() => lost.length).toBeGreaterThanOrEqual(1);
+    for (const error of lost) {
+      expect(error).toMatchObject({ message: 'terminating connection due to administrator command', code: '57P01' });
+      expect(Object.keys(error)).toEqual(['code']);
+    }
+    await expect(pingDatabase(own)).resolves.toBeUndefined();
+    await own.destroy();
+  });
+
   it('tells connection failures apart from failing queries', async () => {
     expect(isDatabaseUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isDatabaseUnreachable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
