@@ -4,7 +4,7 @@ import { createServiceApp, limitAuthFailures, rateLimitPerMinute, sameOriginWrit
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
 import cors from 'cors';
-import express, { type Express, type RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
@@ -142,7 +142,6 @@ export function createApp(options: GatewayOptions): Express {
       app.use('/admin/queues', sameOriginWrites());
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
-      app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
       app.use(['/v1', '/images'], authFailures);
       app.use('/v1', authenticate(keys));
       const perMinute = config.limits.rateLimitPerMinute;

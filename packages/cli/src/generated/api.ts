@@ -216,7 +216,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -306,6 +306,15 @@ export interface paths {
                 };
                 /** @description Too large. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -649,7 +658,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1072,6 +1081,24 @@ export interface paths {
                 };
                 /** @description The resource is not in a state that allows this. */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1897,6 +1924,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limit reached; see Retry-After. */
                 429: {
                     headers: {
@@ -2127,7 +2172,7 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyError"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
