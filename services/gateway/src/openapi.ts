@@ -32,7 +32,14 @@ export interface RouteDoc {
   /** The scope the route needs; `public` for none. */
   scope: Scope | 'public';
   request?: RouteConfig['request'];
-  success: { status: number; description: string; schema?: z.ZodType; contentType?: string };
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    contentType?: string;
+    /** Other success statuses answered with the same body, each with its description (a repeated call, say). */
+    also?: Record<number, string>;
+  };
   /** Error statuses the route can answer, besides 429 (and, for a route with a request body, those of reading it). */
   errors: number[];
   /** The original service's routes answer errors as `{"detail": ...}`. */
@@ -45,12 +52,10 @@ export interface RouteDoc {
  */
 export function document(registry: OpenAPIRegistry, doc: RouteDoc): void {
   const errorSchema = doc.legacy ? LegacyErrorSchema : ErrorResponseSchema;
-  const responses: RouteConfig['responses'] = {
-    [doc.success.status]: {
-      description: doc.success.description,
-      ...(doc.success.schema ? { content: { [doc.success.contentType ?? 'application/json']: { schema: doc.success.schema } } } : {}),
-    },
-  };
+  const { success } = doc;
+  const content = success.schema ? { content: { [success.contentType ?? 'application/json']: { schema: success.schema } } } : {};
+  const responses: RouteConfig['responses'] = { [success.status]: { description: success.description, ...content } };
+  for (const [status, description] of Object.entries(success.also ?? {})) responses[status] = { description, ...content };
   for (const status of new Set([...doc.errors, ...(doc.request?.body ? BODY_ERRORS : []), 429])) {
     responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: { 'application/json': { schema: errorSchema } } };
   }

@@ -43,6 +43,12 @@ describe('/openapi.json', () => {
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('documents both answers of a complete: 202 when it queued the image, 200 when that was done before', () => {
+    const { responses } = document.paths['/v1/uploads/{id}/complete'].post;
+    expect(responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CompletedUpload' });
+    expect(responses['200'].content).toEqual(responses['202'].content);
+  });
+
   it('documents what reading a body can answer on every route that reads one', () => {
     const withBody = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item as object).filter(([, op]) => op.requestBody).map(([method, op]) => ({ path, method, op })));
     expect(withBody.length).toBeGreaterThanOrEqual(6);

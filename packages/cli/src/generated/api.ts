@@ -363,7 +363,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Queued (200 when it already was). */
+                /** @description Completed before: the image in its current state. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CompletedUpload"];
+                    };
+                };
+                /** @description Queued by this call. */
                 202: {
                     headers: {
                         [name: string]: unknown;
