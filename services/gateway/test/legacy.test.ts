@@ -94,6 +94,16 @@ describe("the original service's routes", () => {
     expect(missing.body).toEqual({ detail: 'File not found' });
   });
 
+  it('answers a name longer than a name can be with 400, as the document says', async () => {
+    const { paths } = (await gw.api('GET', '/openapi.json', { key: null })).body;
+    for (const method of ['GET', 'DELETE']) {
+      const response = await gw.api(method, `/images/${'x'.repeat(256)}`, admin);
+      expect(response.status, method).toBe(400);
+      expect(response.body.detail, method).toMatch(/name/);
+      expect(Object.keys(paths['/images/{name}'][method.toLowerCase()].responses), method).toContain('400');
+    }
+  });
+
   it('GET /images/ lists newest first, pages with limit/offset, and searches with q', async () => {
     const all = await gw.api('GET', '/images/', { key: null });
     expect(all.status).toBe(200);

@@ -2247,6 +2247,15 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyImage"];
                     };
                 };
+                /** @description Invalid input; `details` lists the failing fields. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
                 /** @description No API key, or one that is not valid. */
                 401: {
                     headers: {
@@ -2297,6 +2306,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["LegacyDeleted"];
+                    };
+                };
+                /** @description Invalid input; `details` lists the failing fields. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
                     };
                 };
                 /** @description No API key, or one that is not valid. */

@@ -50,7 +50,7 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
       description: 'The name the list shows: the unique name it was created with here, or the file name of an image uploaded through /v1 (the newest, when several share it). Open to anyone unless LEGACY_PUBLIC_READ=false.',
       request: { params: LegacyNameParamsSchema },
       success: { status: 200, description: 'The image.', schema: LegacyImageSchema },
-      errors: [401, 404],
+      errors: [400, 401, 404],
     },
     async (req, res) => {
       res.json(await legacy.get(parse(LegacyNameParamsSchema, req.params, 'params').name));
@@ -78,7 +78,7 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
       summary: 'Delete an image by name',
       request: { params: LegacyNameParamsSchema },
       success: { status: 200, description: 'Deleted.', schema: LegacyDeleteResponseSchema },
-      errors: [401, 404],
+      errors: [400, 401, 404],
     },
     async (req, res) => {
       await legacy.delete(parse(LegacyNameParamsSchema, req.params, 'params').name);
