@@ -13,7 +13,7 @@ import { docsRoutes } from './routes/docs.routes.js';
 import { healthDocs } from './routes/health.routes.js';
 import { imageRoutes } from './routes/images.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
-import { legacyRoutes } from './routes/legacy.routes.js';
+import { legacyErrors, legacyRoutes } from './routes/legacy.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
@@ -146,6 +146,8 @@ export function createApp(options: GatewayOptions): Express {
       app.use('/v1', authenticate(keys));
       const perMinute = config.limits.rateLimitPerMinute;
       app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id, logger }));
+      // The limits' 429s on the original's routes come in the original's shape, like its other errors.
+      app.use('/images', legacyErrors(logger));
       for (const group of Object.values(groups)) app.use(group.router);
     },
   });

@@ -141,6 +141,26 @@ describe('names of images uploaded through /v1', () => {
   });
 });
 
+describe('limits on the original routes', () => {
+  it('answer 429 in the original shape, with Retry-After', async () => {
+    const guarded = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', AUTH_FAILURES_PER_MINUTE: '2' }, { worker: false });
+    try {
+      const wrong = () => guarded.api('DELETE', '/images/anything', { key: 'not-the-password' });
+      expect([(await wrong()).status, (await wrong()).status]).toEqual([401, 401]);
+      for (const refused of [await wrong(), await guarded.api('GET', '/images/', { key: null })]) {
+        expect(refused.status).toBe(429);
+        expect(refused.body).toEqual({ detail: expect.stringMatching(/^more than 2 failed authentications a minute/) });
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // The document says so: its error shape for these routes has `detail`, and nothing else will do.
+      const { components } = (await guarded.api('GET', '/openapi.json', { key: null })).body;
+      expect(components.schemas.LegacyError.required).toEqual(['detail']);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
 describe('LEGACY_PUBLIC_READ=false', () => {
   it('asks for a key with the read scope, or the admin password, to read the original routes', async () => {
     const closed = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', LEGACY_PUBLIC_READ: 'false' }, { worker: false });

@@ -2853,7 +2853,11 @@ export interface components {
             uploaded_at: string;
         };
         LegacyError: {
-            detail?: unknown;
+            detail: string | {
+                loc: (string | number)[];
+                msg: string;
+                type: string;
+            }[];
         };
         LegacyDeleted: {
             /** @enum {string} */

@@ -1,6 +1,7 @@
 import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema } from '@sis/contracts';
 import { errorHandler, parse, receivedFile, receiveFile, type ErrorBodyFormat } from '@sis/http';
 import type { Logger } from '@sis/config';
+import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { RouteGroup, type Guards } from '../openapi.js';
 import type { LegacyService } from '../services/legacy.service.js';
@@ -15,6 +16,11 @@ export interface LegacyRoutesOptions {
 
 /** The original answered errors as {"detail": "..."} and missing form fields FastAPI's way (422). */
 const legacyBody: ErrorBodyFormat = (error) => (error.code === 'unprocessable' ? { detail: error.details } : { detail: error.message });
+
+/** Errors on the original's routes, in its shape: `{"detail": ...}`, missing form fields 422. */
+export function legacyErrors(logger: Logger): ErrorRequestHandler {
+  return errorHandler(logger, { body: legacyBody, status: (error) => (error.code === 'unprocessable' ? 422 : undefined) });
+}
 
 const LegacyCreateSchema = z.object({
   image_name: z.string().meta({ description: 'Unique name of the image.' }),
@@ -86,6 +92,6 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
     },
   );
 
-  group.router.use(errorHandler(logger, { body: legacyBody, status: (error) => (error.code === 'unprocessable' ? 422 : undefined) }));
+  group.router.use(legacyErrors(logger));
   return group;
 }
