@@ -77,7 +77,9 @@ export const BatchUploadResponseSchema = z
           ok: z.literal(true),
           image: ImageDetailSchema,
           existing: z.boolean().meta({ description: 'An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished.' }),
-          upload: PresignedUploadSchema.nullable(),
+          // Not PresignedUploadSchema.nullable(): for a schema with an id, the OpenAPI generator
+          // writes that as allOf [PresignedUpload, object|null], which null can never satisfy.
+          upload: z.union([PresignedUploadSchema, z.null()]),
         }),
         z.object({ index: z.number().int(), ok: z.literal(false), error: BatchItemErrorSchema }),
       ]),

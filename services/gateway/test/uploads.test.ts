@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
+import { operationsOf, ResponseOracle } from '@sis/fuzz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageKey, stagingKey } from '@sis/storage';
 import { startGateway, type Gateway } from './harness.js';
@@ -190,6 +191,11 @@ describe('resuming by content hash', () => {
     expect(resumed.upload.url).toContain(abandonedId);
     expect(newTwin).toMatchObject({ ok: true, existing: false });
     expect(sameTwin).toMatchObject({ ok: true, existing: true, upload: null, image: { id: newTwin.image.id } });
+    // The answer keeps the schema the document gives it, `upload: null` included.
+    const document = (await gw.api('GET', '/openapi.json', { key: null })).body;
+    const presignBatch = operationsOf(document).find((o) => o.id === 'POST /v1/uploads/batch')!;
+    const answer = { status: again.status, contentType: again.headers.get('content-type'), text: JSON.stringify(again.body) };
+    expect(new ResponseOracle(document).check(presignBatch, answer)).toBeUndefined();
 
     await fetch(resumed.upload.url, { method: 'PUT', headers: resumed.upload.headers, body: abandoned });
     await fetch(newTwin.upload.url, { method: 'PUT', headers: newTwin.upload.headers, body: twin });

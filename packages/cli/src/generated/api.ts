@@ -2504,7 +2504,7 @@ export interface components {
                 image: components["schemas"]["ImageDetail"];
                 /** @description An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished. */
                 existing: boolean;
-                upload: components["schemas"]["PresignedUpload"] & (Record<string, never> | null);
+                upload: components["schemas"]["PresignedUpload"] | null;
             } | {
                 index: number;
                 /** @enum {boolean} */
