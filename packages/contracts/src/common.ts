@@ -22,6 +22,25 @@ export const IdParamsSchema = z.object({ id: IdSchema });
 /** Timestamps travel as ISO 8601 strings in UTC. */
 export const TimestampSchema = z.iso.datetime().meta({ example: '2026-11-25T10:00:00.000Z' });
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A name or label: control characters are refused rather than stripped, because a name that
+ * carries them is not a name.
+ */
+export function withoutControlCharacters<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine((text) => !CONTROL_CHARACTERS.test(text), { message: 'must not contain control characters' });
+}
+
+/**
+ * Text kept or looked up as given: NUL (U+0000) is the one character refused, because
+ * PostgreSQL's text and jsonb cannot hold it and the query would fail.
+ */
+export function withoutNul<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL (\\u0000)' });
+}
+
 /** Integers in query strings arrive as text. */
 export const queryInt = (min: number, max: number, fallback: number) =>
   z.coerce

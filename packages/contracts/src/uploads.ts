@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema } from './common.js';
+import { IdSchema, withoutControlCharacters } from './common.js';
 import { ImageDetailSchema } from './images.js';
 
 /** Image types the worker decodes. HEIC/HEIF is left out: sharp's bundled libvips has no HEVC decoder. */
@@ -8,21 +8,28 @@ export type AcceptedContentType = (typeof ACCEPTED_CONTENT_TYPES)[number];
 export const MAX_BATCH_ITEMS = 500;
 const MAX_METADATA_BYTES = 16 * 1024;
 
-// Control characters are refused rather than stripped: a name that carries them is not a name.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const FilenameSchema = withoutControlCharacters(
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(255, { message: 'must be at most 255 characters' }),
+).meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
 
-export const FilenameSchema = z
-  .string()
-  .trim()
-  .min(1, { message: 'must not be empty' })
-  .max(255, { message: 'must be at most 255 characters' })
-  .refine((name) => !CONTROL_CHARACTERS.test(name), { message: 'must not contain control characters' })
-  .meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
+/** Whether NUL appears in any key or string of a JSON value: jsonb cannot hold it. */
+function holdsNul(value: unknown): boolean {
+  let found = false;
+  JSON.stringify(value, (key, inner: unknown) => {
+    found ||= key.includes('\u0000') || (typeof inner === 'string' && inner.includes('\u0000'));
+    return inner;
+  });
+  return found;
+}
 
 export const MetadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON` })
+  .refine((value) => !holdsNul(value), { message: 'must not contain NUL (\\u0000)' })
   .meta({ description: 'Free-form fields kept with the image (e.g. from a sidecar file).' });
 
 export const CreateUploadRequestSchema = z
@@ -55,7 +62,7 @@ export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
 
 export const BatchUploadRequestSchema = z
   .object({
-    label: z.string().trim().max(200).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
+    label: withoutControlCharacters(z.string().trim().max(200)).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
     // Items are validated one by one by the service, so one bad item does not fail the rest.
     items: z
       .array(z.unknown())

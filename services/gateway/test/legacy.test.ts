@@ -42,6 +42,19 @@ describe("the original service's routes", () => {
     expect(response.body).toEqual({ detail: 'File name already taken' });
   });
 
+  it('refuses a name with NUL in it, which no image can have, with 400', async () => {
+    const fields = new FormData();
+    fields.append('image_name', 'sun\u0000set');
+    fields.append('file', new Blob([await colourImage('green')]), 'sunset.jpg');
+    const created = await gw.api('POST', '/images/', { ...admin, form: fields });
+    expect(created).toMatchObject({ status: 400, body: { detail: 'image_name must not contain NUL (\\u0000)' } });
+    for (const method of ['GET', 'DELETE']) {
+      const response = await gw.api(method, '/images/sun%00set', admin);
+      expect(response.status, method).toBe(400);
+      expect(response.body.detail, method).toMatch(/must not contain NUL/);
+    }
+  });
+
   it('gives a name to one of two requests racing for it, and answers the other 400', async () => {
     const [a, b] = await Promise.all([colourImage('pink', { width: 90 }), colourImage('pink', { width: 91 })]);
     const replies = await Promise.all([a, b].map((bytes) => gw.api('POST', '/images/', { ...admin, form: form('contested', bytes) })));

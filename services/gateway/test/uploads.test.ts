@@ -160,6 +160,12 @@ describe('batches', () => {
     expect(completed.body.missing.map((m: { error: { code: string } }) => m.error.code)).toEqual(['upload_missing', 'upload_missing']);
   });
 
+  it('refuses a batch label with control characters', async () => {
+    const response = await gw.api('POST', '/v1/uploads/batch', { json: { label: 'photos\u0000', items: [{ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 }] } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe('label: must not contain control characters');
+  });
+
   it('refuses an empty batch or one over 500 items', async () => {
     expect((await gw.api('POST', '/v1/uploads/batch', { json: { items: [] } })).body.error.message).toBe('items: must hold at least one item');
     const tooMany = await gw.api('POST', '/v1/uploads/batch', { json: { items: Array.from({ length: 501 }, () => ({})) } });
@@ -311,6 +317,8 @@ describe('bad input to POST /v1/uploads', () => {
     ['a filename with a newline', { filename: 'a\nb.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
     ['a 300-character filename', { filename: `${'a'.repeat(296)}.jpg`, contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must be at most 255 characters'],
     ['metadata over 16 KB', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x'.repeat(17_000) } }, 400, 'validation_failed', 'metadata: must be at most 16384 bytes of JSON'],
+    ['metadata with a NUL in a value', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { notes: ['a\u0000b'] } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000)'],
+    ['metadata with a NUL in a key', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { 'a\u0000': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000)'],
     ['a body that is a list', [1, 2], 400, 'validation_failed', expect.stringMatching(/^\(body\): /)],
   ])('answers %s with %i naming the field', async (_what, json, status, code, message) => {
     const response = await gw.api('POST', '/v1/uploads', { json });

@@ -77,6 +77,8 @@ export class LegacyService {
     if (!name) throw missingField('image_name');
     if (!file) throw missingField('file');
     if (name.length > 255) throw new ValidationError('name_too_long', 'image_name must be at most 255 characters');
+    // PostgreSQL cannot store it; the original's database would have refused it just the same.
+    if (name.includes('\u0000')) throw new ValidationError('invalid_name', 'image_name must not contain NUL (\\u0000)');
     if (await images.findByName(name)) throw new ValidationError('name_taken', 'File name already taken');
     let created;
     try {
