@@ -7,6 +7,8 @@ export const ACCEPTED_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 
 export type AcceptedContentType = (typeof ACCEPTED_CONTENT_TYPES)[number];
 export const MAX_BATCH_ITEMS = 500;
 const MAX_METADATA_BYTES = 16 * 1024;
+/** How deep metadata may nest; deeper JSON is refused before anything walks it recursively. */
+const MAX_METADATA_DEPTH = 32;
 
 export const FilenameSchema = withoutControlCharacters(
   z
@@ -15,6 +17,23 @@ export const FilenameSchema = withoutControlCharacters(
     .min(1, { message: 'must not be empty' })
     .max(255, { message: 'must be at most 255 characters' }),
 ).meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
+
+/**
+ * How many levels of objects and arrays a JSON value nests, up to one past `limit`, counted
+ * without recursion: a value thousands of levels deep would exhaust the stack of anything that
+ * recursed (JSON.stringify included).
+ */
+function nesting(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length && deepest <= limit) {
+    const [inner, depth] = pending.pop()!;
+    if (inner === null || typeof inner !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(inner)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 /** Whether NUL appears in any key or string of a JSON value: jsonb cannot hold it. */
 function holdsNul(value: unknown): boolean {
@@ -28,6 +47,7 @@ function holdsNul(value: unknown): boolean {
 
 export const MetadataSchema = z
   .record(z.string(), z.unknown())
+  .refine((value) => nesting(value, MAX_METADATA_DEPTH) <= MAX_METADATA_DEPTH, { message: `must nest at most ${MAX_METADATA_DEPTH} levels`, abort: true })
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON` })
   .refine((value) => !holdsNul(value), { message: 'must not contain NUL (\\u0000)' })
   .meta({ description: 'Free-form fields kept with the image (e.g. from a sidecar file).' });

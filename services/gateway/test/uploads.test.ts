@@ -336,6 +336,16 @@ describe('bad input to POST /v1/uploads', () => {
     }
   });
 
+  it('refuses metadata nested deeper than 32 levels, however deep', async () => {
+    const nested = (depth: number) => `{"filename":"a.jpg","contentType":"image/jpeg","size":10,"metadata":{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}}`;
+    expect((await gw.api('POST', '/v1/uploads', { raw: nested(32) })).status).toBe(201);
+    for (const depth of [33, 50_000]) {
+      const response = await gw.api('POST', '/v1/uploads', { raw: nested(depth) });
+      expect(response.status, `${depth}`).toBe(400);
+      expect(response.body.error.message).toBe('metadata: must nest at most 32 levels');
+    }
+  });
+
   it('answers malformed JSON with 400 invalid_json, and a body over 1 MB with 413', async () => {
     const broken = await gw.api('POST', '/v1/uploads', { raw: '{"filename": "a.jpg", ' });
     expect(broken.status).toBe(400);
