@@ -33,12 +33,23 @@ export function withoutControlCharacters<T extends z.ZodType<string>>(schema: T)
   return schema.refine((text) => !CONTROL_CHARACTERS.test(text), { message: 'must not contain control characters' });
 }
 
+/** A high surrogate with no low one after it, or a low one with no high one before it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Text kept or looked up as given: NUL (U+0000) is the one character refused, because
- * PostgreSQL's text and jsonb cannot hold it and the query would fail.
+ * Whether PostgreSQL can take the text as given: not with NUL (U+0000), which text and jsonb
+ * cannot hold, nor with a lone surrogate, which is no character at all (jsonb refuses its
+ * escape, and text would hold U+FFFD instead).
  */
-export function withoutNul<T extends z.ZodType<string>>(schema: T): T {
-  return schema.refine((text) => !text.includes('\u0000'), { message: 'must not contain NUL (\\u0000)' });
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (\\u0000) or lone surrogates';
+
+/** Text kept or looked up as given: only what the database cannot hold is refused ({@link isStorableText}). */
+export function storableText<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE });
 }
 
 /** Integers in query strings arrive as text. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withoutNul } from './common.js';
+import { storableText } from './common.js';
 
 /**
  * The original Python service's shapes, kept byte-compatible for people migrating: snake_case
@@ -28,6 +28,6 @@ export const LegacyListQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const LegacyNameParamsSchema = z.object({ name: withoutNul(z.string().min(1).max(255)) });
+export const LegacyNameParamsSchema = z.object({ name: storableText(z.string().min(1).max(255)) });
 
 export const LegacyDeleteResponseSchema = z.object({ Message: z.literal('Successfully deleted file.') }).meta({ id: 'LegacyDeleted' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, withoutControlCharacters } from './common.js';
+import { IdSchema, isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutControlCharacters } from './common.js';
 import { ImageDetailSchema } from './images.js';
 
 /** Image types the worker decodes. HEIC/HEIF is left out: sharp's bundled libvips has no HEVC decoder. */
@@ -35,21 +35,21 @@ function nesting(value: unknown, limit: number): number {
   return deepest;
 }
 
-/** Whether NUL appears in any key or string of a JSON value: jsonb cannot hold it. */
-function holdsNul(value: unknown): boolean {
-  let found = false;
+/** Whether every key and string of a JSON value is text jsonb can hold. */
+function isStorableJson(value: unknown): boolean {
+  let storable = true;
   JSON.stringify(value, (key, inner: unknown) => {
-    found ||= key.includes('\u0000') || (typeof inner === 'string' && inner.includes('\u0000'));
+    storable &&= isStorableText(key) && (typeof inner !== 'string' || isStorableText(inner));
     return inner;
   });
-  return found;
+  return storable;
 }
 
 export const MetadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => nesting(value, MAX_METADATA_DEPTH) <= MAX_METADATA_DEPTH, { message: `must nest at most ${MAX_METADATA_DEPTH} levels`, abort: true })
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON` })
-  .refine((value) => !holdsNul(value), { message: 'must not contain NUL (\\u0000)' })
+  .refine(isStorableJson, { message: UNSTORABLE_TEXT_MESSAGE })
   .meta({ description: 'Free-form fields kept with the image (e.g. from a sidecar file).' });
 
 export const CreateUploadRequestSchema = z

@@ -47,7 +47,7 @@ describe("the original service's routes", () => {
     fields.append('image_name', 'sun\u0000set');
     fields.append('file', new Blob([await colourImage('green')]), 'sunset.jpg');
     const created = await gw.api('POST', '/images/', { ...admin, form: fields });
-    expect(created).toMatchObject({ status: 400, body: { detail: 'image_name must not contain NUL (\\u0000)' } });
+    expect(created).toMatchObject({ status: 400, body: { detail: 'image_name must not contain NUL (\\u0000) or lone surrogates' } });
     for (const method of ['GET', 'DELETE']) {
       const response = await gw.api(method, '/images/sun%00set', admin);
       expect(response.status, method).toBe(400);

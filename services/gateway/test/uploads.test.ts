@@ -317,8 +317,9 @@ describe('bad input to POST /v1/uploads', () => {
     ['a filename with a newline', { filename: 'a\nb.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
     ['a 300-character filename', { filename: `${'a'.repeat(296)}.jpg`, contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must be at most 255 characters'],
     ['metadata over 16 KB', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x'.repeat(17_000) } }, 400, 'validation_failed', 'metadata: must be at most 16384 bytes of JSON'],
-    ['metadata with a NUL in a value', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { notes: ['a\u0000b'] } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000)'],
-    ['metadata with a NUL in a key', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { 'a\u0000': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000)'],
+    ['metadata with a NUL in a value', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { notes: ['a\u0000b'] } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
+    ['metadata with a NUL in a key', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { 'a\u0000': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
+    ['metadata with a lone surrogate', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x\ud800', '\udc00': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
     ['a body that is a list', [1, 2], 400, 'validation_failed', expect.stringMatching(/^\(body\): /)],
   ])('answers %s with %i naming the field', async (_what, json, status, code, message) => {
     const response = await gw.api('POST', '/v1/uploads', { json });

@@ -1,5 +1,5 @@
 import { readExif } from '@sis/image';
-import { ConflictError, NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
+import { ConflictError, isStorableText, NotFoundError, UNSTORABLE_TEXT_MESSAGE, ValidationError, type LegacyImage } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { ReceivedFile } from '@sis/http';
 import type { ObjectStorage } from '@sis/storage';
@@ -77,8 +77,7 @@ export class LegacyService {
     if (!name) throw missingField('image_name');
     if (!file) throw missingField('file');
     if (name.length > 255) throw new ValidationError('name_too_long', 'image_name must be at most 255 characters');
-    // PostgreSQL cannot store it; the original's database would have refused it just the same.
-    if (name.includes('\u0000')) throw new ValidationError('invalid_name', 'image_name must not contain NUL (\\u0000)');
+    if (!isStorableText(name)) throw new ValidationError('invalid_name', `image_name ${UNSTORABLE_TEXT_MESSAGE}`);
     if (await images.findByName(name)) throw new ValidationError('name_taken', 'File name already taken');
     let created;
     try {
