@@ -36,7 +36,10 @@ export class KnownValues {
   settle(value: unknown): unknown {
     if (value instanceof KnownRef) return this.pick(value.name, value.index) ?? value.fallback;
     if (Array.isArray(value)) return value.map((v) => this.settle(v));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.settle(v)]));
+    // Generated objects are plain (fast-check makes some without a prototype); others, DeepJson, are written out as they are.
+    if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.settle(v)]));
+    }
     return value;
   }
 

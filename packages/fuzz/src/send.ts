@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { KnownRef, type KnownValues } from './known-values.js';
 import type { Operation } from './operations.js';
 import type { ObservedResponse } from './oracle.js';
 import type { FuzzRequest, RequestBody } from './requests.js';
 import { NOT_A_SEGMENT, urlText } from './text.js';
+import { DeepJson } from './values.js';
 
 /** Where requests go and what they may carry. */
 export interface Target {
@@ -105,7 +107,7 @@ function settleBody(body: RequestBody, known: KnownValues): RequestBody {
 function encodeBody(body: RequestBody): { payload: NonNullable<RequestInit['body']>; contentType: string | undefined } {
   switch (body.kind) {
     case 'json':
-      return { payload: JSON.stringify(body.value) ?? '', contentType: body.contentType };
+      return { payload: jsonText(body.value), contentType: body.contentType };
     case 'text':
       return { payload: body.text, contentType: body.contentType };
     case 'bytes':
@@ -124,7 +126,7 @@ function encodeBody(body: RequestBody): { payload: NonNullable<RequestInit['body
 function describeBody(body: RequestBody): string {
   switch (body.kind) {
     case 'json':
-      return `${abbreviate(JSON.stringify(body.value, (_key, value: unknown) => (typeof value === 'string' ? abbreviate(value, 120) : value)) ?? '', 2000)}`;
+      return abbreviate(JSON.stringify(body.value, (_key, value: unknown) => (typeof value === 'string' ? abbreviate(value, 120) : value instanceof DeepJson ? `<JSON ${value.depth} levels deep>` : value)) ?? '', 2000);
     case 'text':
       return `text ${abbreviate(JSON.stringify(body.text), 300)}`;
     case 'bytes':
@@ -135,6 +137,16 @@ function describeBody(body: RequestBody): string {
         ...body.files.map((f) => `${JSON.stringify(f.field)}=@${abbreviate(JSON.stringify(f.filename), 80)} (${f.contentType || 'no type'}, ${f.bytes.length} bytes)`),
       ].join(' ') || 'empty form';
   }
+}
+
+/** Stands in for a DeepJson while the rest is stringified; nothing generated can contain it. */
+const DEEP_MARK = `deep-json-${randomUUID()}-`;
+
+/** A value as JSON text, each DeepJson written out by itself (JSON.stringify would recurse as deep as it goes). */
+function jsonText(value: unknown): string {
+  const deep: DeepJson[] = [];
+  const text = JSON.stringify(value, (_key, inner: unknown) => (inner instanceof DeepJson ? `${DEEP_MARK}${deep.push(inner) - 1}` : inner)) ?? '';
+  return deep.length ? text.replace(new RegExp(`"${DEEP_MARK}(\\d+)"`, 'g'), (_, index: string) => deep[Number(index)]!.text()) : text;
 }
 
 /** Long text cut in the middle of a report line, saying how long it was. */

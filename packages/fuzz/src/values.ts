@@ -24,10 +24,16 @@ export interface ValueContext {
   document: object;
 }
 
-/** A string of one of the {@link NASTY_STRINGS}, any code points, or a long run, at most `maxLength` units. */
+/** Text with NUL, other control characters, line separators and lone surrogates in it: what databases and terminals choke on. */
+function controlText(minLength = 1, maxLength = 12): fc.Arbitrary<string> {
+  return fc.string({ unit: fc.constantFrom('\u0000', '\u0001', '\u001b', '\u007f', '\u0085', '\u2028', '\ud800', 'a', ' ', '😀'), minLength, maxLength });
+}
+
+/** A string of one of the {@link NASTY_STRINGS}, control characters, any code points, or a long run, at most `maxLength` units. */
 export function nastyString(maxLength = 70_000): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constantFrom(...NASTY_STRINGS),
+    controlText(),
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.tuple(fc.constantFrom(...NASTY_STRINGS), fc.string({ unit: 'grapheme', maxLength: 20 })).map(([a, b]) => a + b),
     fc.tuple(fc.constantFrom('a', 'é', '😀', '\u0000', ' ', '%'), fc.integer({ min: 1, max: maxLength })).map(([unit, n]) => unit.repeat(Math.max(1, Math.floor(n / unit.length)))),
@@ -43,6 +49,24 @@ const edgeNumber = fc.oneof(
 
 /** Any JSON value, small. */
 const anyJson = fc.jsonValue({ maxDepth: 2 });
+
+/**
+ * JSON nested thousands of levels deep, where a schema allows any value: code that walks JSON
+ * recursively (serialisers, validators, the database) runs out of stack on it.
+ */
+export class DeepJson {
+  constructor(
+    readonly depth: number,
+    readonly arrays: boolean,
+  ) {}
+
+  /** The value as JSON text: `[[[…]]]` or `{"a":{"a":…1}}`. */
+  text(): string {
+    return this.arrays ? '['.repeat(this.depth) + ']'.repeat(this.depth) : '{"a":'.repeat(this.depth) + '1' + '}'.repeat(this.depth);
+  }
+}
+
+const deepJson = fc.tuple(fc.integer({ min: 1000, max: 50_000 }), fc.boolean()).map(([depth, arrays]) => new DeepJson(depth, arrays));
 
 /** Arbitraries for the values a JSON Schema accepts, and for values it should refuse. */
 export class SchemaValues {
@@ -84,7 +108,7 @@ export class SchemaValues {
     if (types.includes('integer') || types.includes('number')) options.push(edgeNumber, ...this.#pastBounds(s));
     if (types.includes('string')) options.push(...this.#pastLength(s));
     if (types.includes('array') && depth < MAX_DEPTH) options.push(...this.#arrayMutants(s, depth));
-    if (types.includes('object') && depth < MAX_DEPTH) options.push(...this.#objectMutants(s, depth));
+    if (types.includes('object') && depth < MAX_DEPTH) options.push(...this.#objectMutants(s, depth), deepJson);
     return fc.oneof(...options);
   }
 
@@ -123,7 +147,7 @@ export class SchemaValues {
       case 'object':
         return this.#validObject(s, depth);
       default:
-        return anyJson;
+        return fc.oneof({ weight: 9, arbitrary: anyJson }, { weight: 1, arbitrary: deepJson });
     }
   }
 
@@ -140,8 +164,13 @@ export class SchemaValues {
         return fc.webUrl();
     }
     if (typeof s.pattern === 'string') return fc.stringMatching(new RegExp(s.pattern as string)).filter(fits);
-    // One code point per unit, as JSON Schema counts length.
-    return fc.oneof(fc.string({ minLength, maxLength }), fc.string({ unit: 'grapheme-composite', minLength, maxLength }));
+    // One code point per unit, as JSON Schema counts length. A schema that does not forbid
+    // control characters allows them, so valid text carries them now and then too.
+    return fc.oneof(
+      { weight: 4, arbitrary: fc.string({ minLength, maxLength }) },
+      { weight: 2, arbitrary: fc.string({ unit: 'grapheme-composite', minLength, maxLength }) },
+      { weight: 1, arbitrary: controlText(Math.max(minLength, 1), Math.max(maxLength, 1)).filter(fits) },
+    );
   }
 
   #validObject(s: JsonSchema, depth: number): fc.Arbitrary<unknown> {
@@ -153,7 +182,7 @@ export class SchemaValues {
     );
     const extra = s.additionalProperties;
     if (extra === undefined || extra === false || extra === true) return known;
-    const open = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), this.valid(extra as JsonSchema, depth + 1), { maxKeys: MAX_COLLECTION });
+    const open = fc.dictionary(this.#validString({ type: 'string', minLength: 1, maxLength: 20 }), this.valid(extra as JsonSchema, depth + 1), { maxKeys: MAX_COLLECTION });
     return fc.tuple(open, known).map(([more, fixed]) => ({ ...more, ...(fixed as object) }));
   }
 

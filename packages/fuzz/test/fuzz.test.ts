@@ -48,6 +48,7 @@ const DOCUMENT: OpenApiDocument = {
           either: { anyOf: [{ type: 'boolean' }, { type: 'integer', minimum: 5 }] },
           both: { allOf: [{ type: 'object', properties: { x: { type: 'integer' } }, required: ['x'] }, { properties: { y: { type: 'string' } }, required: ['y'] }] },
           owner: { type: 'string', format: 'uuid' },
+          details: {},
         },
         required: ['name', 'size'],
         additionalProperties: false,
@@ -121,7 +122,7 @@ describe('ResponseOracle', () => {
  * The small API, served with two planted bugs: a 500 for things larger than 1000, and an
  * undocumented 418 for limit=7.
  */
-function fakeApi(seen: string[]) {
+function fakeApi(seen: string[], deepBodies: string[]) {
   const things = new Map<string, string>();
   const send = (res: ServerResponse, status: number, body?: object) => {
     res.writeHead(status, body ? { 'content-type': 'application/json' } : {}).end(body ? JSON.stringify(body) : undefined);
@@ -135,11 +136,13 @@ function fakeApi(seen: string[]) {
     if (req.method === 'POST' && path.length === 2 && path[1] === 'things') {
       if (req.headers.authorization !== `Bearer ${ADMIN}`) return send(res, 401, { error: 'who are you' });
       let body: { name?: unknown; size?: unknown };
+      const text = Buffer.concat(chunks).toString();
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString());
+        body = JSON.parse(text);
       } catch {
         return send(res, 400, { error: 'not JSON' });
       }
+      if (/(\[|\{"a":){1000}/.test(text)) deepBodies.push(text);
       if (typeof body?.name !== 'string' || !Number.isInteger(body.size) || (body.size as number) < 1) return send(res, 400, { error: 'bad thing' });
       if ((body.size as number) > 1000) return send(res, 500, { error: 'planted' });
       const thing = randomUUID();
@@ -158,7 +161,8 @@ function fakeApi(seen: string[]) {
 
 describe('fuzzApi', () => {
   const seen: string[] = [];
-  const handler = fakeApi(seen);
+  const deepBodies: string[] = [];
+  const handler = fakeApi(seen, deepBodies);
   const server = createServer((req, res) => void handler(req, res));
   let report: FuzzReport;
   beforeAll(async () => {
@@ -176,6 +180,11 @@ describe('fuzzApi', () => {
     expect(planted500.occurrences).toBeGreaterThan(1);
     expect(report.failures.find((f) => f.kind === 'undocumented 418')!.request.url).toMatch(/^\/things\/[^/?]+\?(.*&)?limit=7(&|$)/);
     expect(formatReport(report)).toContain('2 failures:');
+  });
+
+  it('writes out JSON nested thousands of levels deep inside bodies, as valid JSON', () => {
+    expect(deepBodies.length).toBeGreaterThan(0);
+    expect(deepBodies.some((text) => !/^(\[|\{"a":)/.test(text))).toBe(true);
   });
 
   it('sends every operation its share, with the admin token, without it and with a wrong one', () => {
