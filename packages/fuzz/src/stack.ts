@@ -12,7 +12,7 @@ import { freePort, runLocal } from '@sis/local-stack';
  */
 export const FUZZ_STACK_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   RATE_LIMIT_PER_MINUTE: '0',
-  AUTH_FAILURES_PER_MINUTE: '30',
+  AUTH_FAILURES_PER_MINUTE: '10',
   TRUST_PROXY: 'loopback',
   // The original POST /images/ waits for the worker; a short wait keeps a slow embed from holding a request for long.
   LEGACY_WAIT_MS: '2000',
