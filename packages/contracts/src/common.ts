@@ -27,10 +27,10 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**
  * A name or label: control characters are refused rather than stripped, because a name that
- * carries them is not a name.
+ * carries them is not a name; and it must be text the database can keep ({@link isStorableText}).
  */
-export function withoutControlCharacters<T extends z.ZodType<string>>(schema: T): T {
-  return schema.refine((text) => !CONTROL_CHARACTERS.test(text), { message: 'must not contain control characters' });
+export function nameText<T extends z.ZodType<string>>(schema: T): T {
+  return storableText(schema.refine((text) => !CONTROL_CHARACTERS.test(text), { message: 'must not contain control characters', abort: true }));
 }
 
 /** A high surrogate with no low one after it, or a low one with no high one before it. */

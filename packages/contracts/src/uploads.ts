@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutControlCharacters } from './common.js';
+import { IdSchema, isStorableText, UNSTORABLE_TEXT_MESSAGE, nameText } from './common.js';
 import { ImageDetailSchema } from './images.js';
 
 /** Image types the worker decodes. HEIC/HEIF is left out: sharp's bundled libvips has no HEVC decoder. */
@@ -10,7 +10,7 @@ const MAX_METADATA_BYTES = 16 * 1024;
 /** How deep metadata may nest; deeper JSON is refused before anything walks it recursively. */
 const MAX_METADATA_DEPTH = 32;
 
-export const FilenameSchema = withoutControlCharacters(
+export const FilenameSchema = nameText(
   z
     .string()
     .trim()
@@ -82,7 +82,7 @@ export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
 
 export const BatchUploadRequestSchema = z
   .object({
-    label: withoutControlCharacters(z.string().trim().max(200)).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
+    label: nameText(z.string().trim().max(200)).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
     // Items are validated one by one by the service, so one bad item does not fail the rest.
     items: z
       .array(z.unknown())

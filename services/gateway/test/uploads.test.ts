@@ -315,6 +315,7 @@ describe('bad input to POST /v1/uploads', () => {
     ['a size over the limit', { filename: 'a.jpg', contentType: 'image/jpeg', size: 2 * 1024 * 1024 + 1 }, 413, 'file_too_large', 'size: 2097153 bytes is over the limit of 2097152'],
     ['a filename with a NUL byte', { filename: 'evil\u0000.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
     ['a filename with a newline', { filename: 'a\nb.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
+    ['a filename with a lone surrogate', { filename: '\ud800 ', contentType: 'image/jpeg', size: 1 }, 400, 'validation_failed', 'filename: must not contain NUL (\\u0000) or lone surrogates'],
     ['a 300-character filename', { filename: `${'a'.repeat(296)}.jpg`, contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must be at most 255 characters'],
     ['metadata over 16 KB', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x'.repeat(17_000) } }, 400, 'validation_failed', 'metadata: must be at most 16384 bytes of JSON'],
     ['metadata with a NUL in a value', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { notes: ['a\u0000b'] } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
