@@ -154,6 +154,27 @@ describe('names of images uploaded through /v1', () => {
   });
 });
 
+describe('an upload deleted while it waits for the worker', () => {
+  it('answers 409, not 500', async () => {
+    // No worker: the upload waits, and another request deletes it meanwhile.
+    const idle = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', LEGACY_WAIT_MS: '10000' }, { worker: false });
+    try {
+      const creating = idle.api('POST', '/images/', { ...admin, form: form('gone-soon', await colourImage('blue', { width: 40 })) });
+      let listed: any[] = [];
+      for (let tries = 0; !listed.length && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        listed = (await idle.api('GET', '/v1/images?limit=1', admin)).body.items;
+      }
+      expect((await idle.api('DELETE', `/v1/images/${listed[0].id}`, admin)).status).toBe(200);
+      expect(await creating).toMatchObject({ status: 409, body: { detail: 'The image was deleted by another request while it was being embedded' } });
+      const { paths } = (await idle.api('GET', '/openapi.json', { key: null })).body;
+      expect(Object.keys(paths['/images/'].post.responses)).toContain('409');
+    } finally {
+      await idle.stop();
+    }
+  });
+});
+
 describe('limits on the original routes', () => {
   it('answer 429 in the original shape, with Retry-After', async () => {
     const guarded = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', AUTH_FAILURES_PER_MINUTE: '2' }, { worker: false });

@@ -2172,6 +2172,15 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyError"];
                     };
                 };
+                /** @description The resource is not in a state that allows this. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
                 /** @description Too large. */
                 413: {
                     headers: {

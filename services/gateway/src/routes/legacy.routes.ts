@@ -70,7 +70,7 @@ export function legacyRoutes({ legacy, maxUploadBytes, logger, guards }: LegacyR
       description: 'Waits for the image to be embedded (up to LEGACY_WAIT_MS), as the original answered only when done.',
       request: { body: { content: { 'multipart/form-data': { schema: LegacyCreateSchema } } } },
       success: { status: 201, description: 'Stored and embedded.', schema: LegacyImageSchema },
-      errors: [400, 401, 413, 415, 422],
+      errors: [400, 401, 409, 413, 415, 422],
     },
     receiveFile({ field: 'file', maxBytes: maxUploadBytes }),
     async (req, res) => {
