@@ -8,9 +8,9 @@ import { fileSamples } from './samples.js';
 import { assertLoopback, send, type Exchange, type SentRequest, type Target } from './send.js';
 
 /** Runs of one operation in one round; operations take turns, so ids made by one reach the others. */
-export const RUNS_PER_ROUND = 25;
+const RUNS_PER_ROUND = 25;
 /** Shrink steps per failure: each one is a request. */
-export const MAX_SHRINKS = 100;
+const MAX_SHRINKS = 100;
 /** fast-check runs per operation and round: a new one starts after each failure found. */
 const MAX_CHECKS_PER_ROUND = 10;
 
@@ -18,7 +18,7 @@ const MAX_CHECKS_PER_ROUND = 10;
  * Served by the gateway but not in the OpenAPI document, so not fuzzed: each with the reason.
  * The document's own operations are all fuzzed; none is left out.
  */
-export const NOT_FUZZED: readonly { route: string; reason: string }[] = Object.freeze([
+const NOT_FUZZED: readonly { route: string; reason: string }[] = Object.freeze([
   { route: '/admin/queues', reason: "Bull Board: a third-party UI with its own API behind Basic auth, outside sis's contract" },
   { route: '/, /dashboard, static files', reason: 'the web pages, files served as they are' },
   { route: '/docs', reason: "Swagger UI's own assets" },

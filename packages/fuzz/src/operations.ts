@@ -19,7 +19,6 @@ interface OperationObject {
   parameters?: ParameterObject[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
-  security?: unknown[];
 }
 
 export interface Parameter {
@@ -42,8 +41,6 @@ export interface Operation {
   body?: { mediaType: string; schema: JsonSchema; required: boolean };
   /** The documented statuses (`"200"`, `"default"`), each with the media types of its content. */
   responses: Record<string, string[]>;
-  /** Whether the document asks for a key. */
-  secured: boolean;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -63,7 +60,6 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
         parameters,
         ...(body ? { body: { mediaType: body[0], schema: body[1].schema ?? {}, required: operation.requestBody?.required ?? false } } : {}),
         responses: Object.fromEntries(Object.entries(operation.responses ?? {}).map(([status, response]) => [status, Object.keys(response.content ?? {})])),
-        secured: (operation.security?.length ?? 0) > 0,
       });
     }
   }
