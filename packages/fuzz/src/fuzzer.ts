@@ -136,6 +136,8 @@ export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
         if (shrinking === undefined) generated++;
         else shrinkRequests++;
         const exchange = await send(operation, request, target);
+        // Stopped while it was on its way (Ctrl-C stops the services too): not the gateway's doing.
+        if (options.signal?.aborted) return true;
         record(operation, request, exchange);
         const violation = judge(operation, exchange);
         if (!violation) return true;
@@ -188,12 +190,7 @@ export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
 
   const perOperation = Math.ceil(options.requests / operations.length);
   const rounds = Math.ceil(perOperation / RUNS_PER_ROUND);
-  let interrupted = false;
-  for (let round = 0; round < rounds; round++) {
-    if (stopped()) {
-      interrupted = true;
-      break;
-    }
+  for (let round = 0; round < rounds && !stopped(); round++) {
     const runs = Math.min(RUNS_PER_ROUND, perOperation - round * RUNS_PER_ROUND);
     await eachLimited(operations, options.concurrency ?? 4, (operation, index) => fuzzOperation(operation, runs, (seed + round * 1_000_003 + index * 7_919) | 0));
     options.onProgress?.({ sent: sum([...tallies.values()].map((t) => t.requests)), planned: perOperation * operations.length, failures: failures.size });
@@ -203,7 +200,7 @@ export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
     requests: sum([...tallies.values()].map((t) => t.requests)),
     shrinkRequests,
     durationMs: Date.now() - started,
-    interrupted,
+    interrupted: stopped(),
     operations: [...tallies.values()],
     failures: [...failures.values()],
     notFuzzed: NOT_FUZZED,

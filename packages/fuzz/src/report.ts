@@ -4,7 +4,7 @@ import type { FuzzReport } from './fuzzer.js';
 export function formatReport(report: FuzzReport): string {
   const lines = [
     `${report.requests} requests (${report.shrinkRequests} of them to shrink failures) to ${report.operations.length} operations in ${(report.durationMs / 1000).toFixed(1)} s, seed ${report.seed}` +
-      (report.interrupted ? ' — stopped by the time limit before every planned request was sent' : ''),
+      (report.interrupted ? ' — stopped (time limit or Ctrl-C) before every planned request was sent' : ''),
     '',
   ];
   const width = Math.max(...report.operations.map((o) => o.operation.length));

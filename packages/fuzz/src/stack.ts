@@ -21,6 +21,9 @@ export const FUZZ_STACK_SETTINGS: Readonly<Record<string, string>> = Object.free
   LOG_LEVEL: 'error',
 });
 
+/** How long the stack may take to come up, in ms. */
+const START_TIMEOUT_MS = 180_000;
+
 /** A gateway to fuzz, with the keys to call it. */
 export interface FuzzTarget {
   url: string;
@@ -60,6 +63,7 @@ export async function startFuzzStack(): Promise<FuzzTarget> {
   };
   try {
     await new Promise<void>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`the stack was not up within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS).unref();
       running = runLocal({
         env,
         dataDir,
