@@ -208,7 +208,9 @@ export async function fuzzApi(options: FuzzOptions): Promise<FuzzReport> {
 }
 
 async function fetchDocument(url: string): Promise<OpenApiDocument> {
-  const response = await fetch(new URL('/openapi.json', url), { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(new URL('/openapi.json', url), { redirect: 'manual', signal: AbortSignal.timeout(30_000) }).catch((error: Error & { cause?: Error }) => {
+    throw new Error(`cannot read ${new URL('/openapi.json', url)}: ${error.cause?.message ?? error.message}`, { cause: error });
+  });
   if (!response.ok) throw new Error(`GET /openapi.json answered ${response.status}; the fuzzer needs the document`);
   return (await response.json()) as OpenApiDocument;
 }

@@ -26,7 +26,8 @@ const program = new Command('fuzz')
   .description(
     'Sends valid and mutated requests to every operation of the OpenAPI document and fails on any answer that is 5xx, ' +
       'has a status the document does not list for the operation, or a body unlike the documented schema. ' +
-      'Without --url it starts a throwaway stack of its own on 127.0.0.1 (PostgreSQL, Redis, S3, the three services).',
+      'Without --url it starts a throwaway stack of its own on 127.0.0.1 (PostgreSQL, Redis, S3, the three services). ' +
+      'Exits 1 on any failure, 2 when stopped (time limit or Ctrl-C) before every request was sent.',
   )
   .option('--requests <n>', 'requests to generate, spread evenly over the operations (shrinking failures adds a few)', whole(1), 2000)
   .option('--seed <n>', 'seed of the run, to generate the same requests again (default: random, printed)', whole(0))
@@ -41,6 +42,11 @@ const args = process.argv.slice(2);
 program.parse(args[0] === '--' ? args.slice(1) : args, { from: 'user' });
 const options = program.opts<Options>();
 const say = (line: string) => process.stderr.write(`${line}\n`);
+// What went wrong, in a sentence: a stack trace says nothing more to someone running a command.
+process.on('uncaughtException', (error) => {
+  say(`fuzz: ${error.message}`);
+  process.exit(1);
+});
 
 let target: FuzzTarget;
 if (options.url) {
@@ -68,7 +74,8 @@ try {
   });
   process.stdout.write(`${formatReport(report)}\n`);
   if (options.json) await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
-  process.exitCode = report.failures.length ? 1 : 0;
+  // A run stopped short proved less than was asked of it.
+  process.exitCode = report.failures.length ? 1 : report.interrupted ? 2 : 0;
 } finally {
   await target.stop();
 }
