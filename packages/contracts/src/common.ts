@@ -22,6 +22,36 @@ export const IdParamsSchema = z.object({ id: IdSchema });
 /** Timestamps travel as ISO 8601 strings in UTC. */
 export const TimestampSchema = z.iso.datetime().meta({ example: '2026-11-25T10:00:00.000Z' });
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A name or label: control characters are refused rather than stripped, because a name that
+ * carries them is not a name; and it must be text the database can keep ({@link isStorableText}).
+ */
+export function nameText<T extends z.ZodType<string>>(schema: T): T {
+  return storableText(schema.refine((text) => !CONTROL_CHARACTERS.test(text), { message: 'must not contain control characters', abort: true }));
+}
+
+/** A high surrogate with no low one after it, or a low one with no high one before it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether PostgreSQL can take the text as given: not with NUL (U+0000), which text and jsonb
+ * cannot hold, nor with a lone surrogate, which is no character at all (jsonb refuses its
+ * escape, and text would hold U+FFFD instead).
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
+}
+
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (\\u0000) or lone surrogates';
+
+/** Text kept or looked up as given: only what the database cannot hold is refused ({@link isStorableText}). */
+export function storableText<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE });
+}
+
 /** Integers in query strings arrive as text. */
 export const queryInt = (min: number, max: number, fallback: number) =>
   z.coerce

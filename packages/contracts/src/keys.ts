@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, TimestampSchema } from './common.js';
+import { IdSchema, TimestampSchema, nameText } from './common.js';
 
 /** `read` lists and searches, `write` uploads and deletes, `admin` does everything. */
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -21,7 +21,7 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 export const CreateApiKeyRequestSchema = z
   .object({
-    name: z.string().trim().min(1, { message: 'must not be empty' }).max(100, { message: 'must be at most 100 characters' }),
+    name: nameText(z.string().trim().min(1, { message: 'must not be empty' }).max(100, { message: 'must be at most 100 characters' })),
     scopes: z.array(ScopeSchema).min(1, { message: 'must name at least one scope' }).transform((scopes) => [...new Set(scopes)]),
   })
   .meta({ id: 'CreateApiKeyRequest' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from './common.js';
 
 /**
  * The original Python service's shapes, kept byte-compatible for people migrating: snake_case
@@ -15,7 +16,11 @@ export const LegacyImageSchema = z
   .meta({ id: 'LegacyImage' });
 export type LegacyImage = z.infer<typeof LegacyImageSchema>;
 
-export const LegacyErrorSchema = z.object({ detail: z.unknown() }).meta({ id: 'LegacyError' });
+/** One entry of FastAPI's list of what a request lacked, as the original answered missing form fields. */
+const LegacyFieldErrorSchema = z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() });
+
+/** The original's errors: a sentence, or (422) the list of fields. */
+export const LegacyErrorSchema = z.object({ detail: z.union([z.string(), z.array(LegacyFieldErrorSchema)]) }).meta({ id: 'LegacyError' });
 
 export const LegacyListQuerySchema = z.object({
   q: z.string().trim().max(1000, { message: 'must be at most 1000 characters' }).optional(),
@@ -23,6 +28,6 @@ export const LegacyListQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const LegacyNameParamsSchema = z.object({ name: z.string().min(1).max(255) });
+export const LegacyNameParamsSchema = z.object({ name: storableText(z.string().min(1).max(255)) });
 
 export const LegacyDeleteResponseSchema = z.object({ Message: z.literal('Successfully deleted file.') }).meta({ id: 'LegacyDeleted' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, queryInt, TimestampSchema } from './common.js';
+import { IdSchema, queryInt, storableText, TimestampSchema } from './common.js';
 import { ImageSummarySchema } from './images.js';
 import { ACCEPTED_CONTENT_TYPES } from './uploads.js';
 
@@ -20,7 +20,7 @@ export const SearchFiltersSchema = z
     contentType: z.enum(ACCEPTED_CONTENT_TYPES).optional(),
     batchId: IdSchema.optional(),
     exif: z
-      .record(z.string().max(100), z.union([z.string().max(500), z.number(), z.boolean()]))
+      .record(storableText(z.string().max(100)), z.union([storableText(z.string().max(500)), z.number(), z.boolean()]))
       .refine((fields) => Object.keys(fields).length <= 20, { message: 'must name at most 20 fields' })
       .optional()
       .meta({ description: 'EXIF fields that must match exactly, e.g. {"Make": "NIKON CORPORATION"}.', example: { Make: 'NIKON CORPORATION' } }),

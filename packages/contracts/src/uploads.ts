@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema } from './common.js';
+import { IdSchema, isStorableText, UNSTORABLE_TEXT_MESSAGE, nameText } from './common.js';
 import { ImageDetailSchema } from './images.js';
 
 /** Image types the worker decodes. HEIC/HEIF is left out: sharp's bundled libvips has no HEVC decoder. */
@@ -7,22 +7,49 @@ export const ACCEPTED_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 
 export type AcceptedContentType = (typeof ACCEPTED_CONTENT_TYPES)[number];
 export const MAX_BATCH_ITEMS = 500;
 const MAX_METADATA_BYTES = 16 * 1024;
+/** How deep metadata may nest; deeper JSON is refused before anything walks it recursively. */
+const MAX_METADATA_DEPTH = 32;
 
-// Control characters are refused rather than stripped: a name that carries them is not a name.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+export const FilenameSchema = nameText(
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(255, { message: 'must be at most 255 characters' }),
+).meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
 
-export const FilenameSchema = z
-  .string()
-  .trim()
-  .min(1, { message: 'must not be empty' })
-  .max(255, { message: 'must be at most 255 characters' })
-  .refine((name) => !CONTROL_CHARACTERS.test(name), { message: 'must not contain control characters' })
-  .meta({ example: 'beach/sunset.jpg', description: 'A label only: it never becomes part of a storage path.' });
+/**
+ * How many levels of objects and arrays a JSON value nests, up to one past `limit`, counted
+ * without recursion: a value thousands of levels deep would exhaust the stack of anything that
+ * recursed (JSON.stringify included).
+ */
+function nesting(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length && deepest <= limit) {
+    const [inner, depth] = pending.pop()!;
+    if (inner === null || typeof inner !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(inner)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Whether every key and string of a JSON value is text jsonb can hold. */
+function isStorableJson(value: unknown): boolean {
+  let storable = true;
+  JSON.stringify(value, (key, inner: unknown) => {
+    storable &&= isStorableText(key) && (typeof inner !== 'string' || isStorableText(inner));
+    return inner;
+  });
+  return storable;
+}
 
 export const MetadataSchema = z
   .record(z.string(), z.unknown())
+  .refine((value) => nesting(value, MAX_METADATA_DEPTH) <= MAX_METADATA_DEPTH, { message: `must nest at most ${MAX_METADATA_DEPTH} levels`, abort: true })
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, { message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON` })
+  .refine(isStorableJson, { message: UNSTORABLE_TEXT_MESSAGE })
   .meta({ description: 'Free-form fields kept with the image (e.g. from a sidecar file).' });
 
 export const CreateUploadRequestSchema = z
@@ -55,7 +82,7 @@ export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;
 
 export const BatchUploadRequestSchema = z
   .object({
-    label: z.string().trim().max(200).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
+    label: nameText(z.string().trim().max(200)).optional().meta({ description: 'Shown on the dashboard, e.g. the folder being ingested.' }),
     // Items are validated one by one by the service, so one bad item does not fail the rest.
     items: z
       .array(z.unknown())
@@ -77,7 +104,9 @@ export const BatchUploadResponseSchema = z
           ok: z.literal(true),
           image: ImageDetailSchema,
           existing: z.boolean().meta({ description: 'An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished.' }),
-          upload: PresignedUploadSchema.nullable(),
+          // Not PresignedUploadSchema.nullable(): for a schema with an id, the OpenAPI generator
+          // writes that as allOf [PresignedUpload, object|null], which null can never satisfy.
+          upload: z.union([PresignedUploadSchema, z.null()]),
         }),
         z.object({ index: z.number().int(), ok: z.literal(false), error: BatchItemErrorSchema }),
       ]),

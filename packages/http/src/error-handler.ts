@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, httpStatus, NotFoundError, PayloadTooLargeError, ValidationError, type ErrorResponse } from '@sis/contracts';
+import { AppError, httpStatus, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, type ErrorResponse } from '@sis/contracts';
 
 interface LoggerLike {
   error(object: object, message: string): void;
@@ -7,11 +7,15 @@ interface LoggerLike {
 
 /** Errors raised by express's body parsers and multer, which are not AppErrors. */
 function fromFramework(error: unknown): AppError | undefined {
-  const e = error as { type?: string; code?: string; status?: number; message?: string; field?: string };
+  const e = error as { name?: string; type?: string; code?: string; status?: number; message?: string; field?: string };
   if (e.type === 'entity.parse.failed') return new ValidationError('invalid_json', `the body is not valid JSON: ${e.message}`);
   if (e.type === 'entity.too.large') return new PayloadTooLargeError('payload_too_large', 'the request body is too large');
+  // The JSON parser refuses a body it cannot decode (Content-Encoding, charset) before reading it.
+  if (e.type === 'encoding.unsupported') return new UnsupportedMediaTypeError('unsupported_content_encoding', e.message ?? 'unsupported content encoding');
+  if (e.type === 'charset.unsupported') return new UnsupportedMediaTypeError('unsupported_charset', e.message ?? 'unsupported charset');
   if (e.code === 'LIMIT_FILE_SIZE') return new PayloadTooLargeError('file_too_large', `${e.field ?? 'file'}: the file is larger than the upload limit`);
-  if (e.code?.startsWith('LIMIT_')) return new ValidationError('invalid_multipart', `${e.field ? `${e.field}: ` : ''}${e.message}`);
+  // Every other multer error is a form it will not read: over a limit, or a part with no name.
+  if (e.name === 'MulterError') return new ValidationError('invalid_multipart', `${e.field ? `${e.field}: ` : ''}${e.message}`);
   if (e.status === 400 && e.message) return new ValidationError('bad_request', e.message);
   return undefined;
 }

@@ -158,6 +158,17 @@ describe('errors', () => {
     expect((await body(large)).error.code).toBe('payload_too_large');
   });
 
+  it('answers JSON in a content encoding or charset it does not read with 415, not 500', async () => {
+    const base = await serve(app({ routes }));
+    const post = (headers: Record<string, string>) => fetch(`${base}/validate`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"size":1,"name":"a"}' });
+    const encoded = await post({ 'content-encoding': 'x-nonsense' });
+    expect(encoded.status).toBe(415);
+    expect((await body(encoded)).error).toMatchObject({ code: 'unsupported_content_encoding', message: 'unsupported content encoding "x-nonsense"' });
+    const latin1 = await post({ 'content-type': 'application/json; charset=latin1' });
+    expect(latin1.status).toBe(415);
+    expect((await body(latin1)).error).toMatchObject({ code: 'unsupported_charset', message: 'unsupported charset "LATIN1"' });
+  });
+
   it('maps domain errors to their status, with Retry-After when the error gives one', async () => {
     const base = await serve(app({ routes }));
     expect((await fetch(`${base}/conflict`)).status).toBe(409);
@@ -183,6 +194,15 @@ describe('errors', () => {
       expect(response.status).toBe(400);
       expect((await body(response)).error).toMatchObject({ code: 'invalid_multipart', message: expect.stringMatching(/^the multipart body cannot be read: /) });
     }
+  });
+
+  it('answers a form part without a name with 400 invalid_multipart, not 500', async () => {
+    const base = await serve(app({ routes }));
+    const form = new FormData();
+    form.append('', 'value');
+    const response = await fetch(`${base}/upload`, { method: 'POST', body: form });
+    expect(response.status).toBe(400);
+    expect((await body(response)).error).toMatchObject({ code: 'invalid_multipart', message: 'Field name missing' });
   });
 
   it('reads file names as UTF-8', async () => {

@@ -4,7 +4,7 @@ import { createServiceApp, limitAuthFailures, MemoryBudget, rateLimitPerMinute, 
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import { forwardToStorage, type ObjectStorage } from '@sis/storage';
 import cors from 'cors';
-import express, { type Express, type RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { authenticate, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
@@ -13,7 +13,7 @@ import { docsRoutes } from './routes/docs.routes.js';
 import { healthDocs } from './routes/health.routes.js';
 import { imageRoutes } from './routes/images.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
-import { legacyRoutes } from './routes/legacy.routes.js';
+import { legacyErrors, legacyRoutes } from './routes/legacy.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
@@ -147,11 +147,12 @@ export function createApp(options: GatewayOptions): Express {
       app.use('/admin/queues', sameOriginWrites());
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
-      app.use(['/v1', '/images'], express.json({ limit: '1mb' }));
       app.use(['/v1', '/images'], authFailures);
       app.use('/v1', authenticate(keys));
       const perMinute = config.limits.rateLimitPerMinute;
       app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id, logger }));
+      // The limits' 429s on the original's routes come in the original's shape, like its other errors.
+      app.use('/images', legacyErrors(logger));
       for (const group of Object.values(groups)) app.use(group.router);
     },
   });

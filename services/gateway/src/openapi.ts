@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorResponseSchema, LegacyErrorSchema, type Scope } from '@sis/contracts';
-import { Router, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import type { z } from 'zod';
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
@@ -10,11 +10,17 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'Not found.',
   409: 'The resource is not in a state that allows this.',
   413: 'Too large.',
-  415: 'Not an accepted image type.',
+  415: 'Not an accepted image type, or a body in a content encoding or charset the API does not read.',
   422: 'A required form field is missing.',
   429: 'Rate limit reached; see Retry-After.',
   503: 'A dependency is unavailable.',
 };
+
+/** The largest JSON body a route reads. */
+const JSON_BODY_LIMIT = '1mb';
+
+/** What reading a request body can answer: malformed (400), too large (413), in an encoding or charset not read (415). */
+const BODY_ERRORS = [400, 413, 415];
 
 export interface RouteDoc {
   method: RouteConfig['method'];
@@ -26,8 +32,15 @@ export interface RouteDoc {
   /** The scope the route needs; `public` for none. */
   scope: Scope | 'public';
   request?: RouteConfig['request'];
-  success: { status: number; description: string; schema?: z.ZodType; contentType?: string };
-  /** Error statuses the route can answer, besides 429. */
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    contentType?: string;
+    /** Other success statuses answered with the same body, each with its description (a repeated call, say). */
+    also?: Record<number, string>;
+  };
+  /** Error statuses the route can answer, besides 429 (and, for a route with a request body, those of reading it). */
   errors: number[];
   /** The original service's routes answer errors as `{"detail": ...}`. */
   legacy?: boolean;
@@ -39,13 +52,11 @@ export interface RouteDoc {
  */
 export function document(registry: OpenAPIRegistry, doc: RouteDoc): void {
   const errorSchema = doc.legacy ? LegacyErrorSchema : ErrorResponseSchema;
-  const responses: RouteConfig['responses'] = {
-    [doc.success.status]: {
-      description: doc.success.description,
-      ...(doc.success.schema ? { content: { [doc.success.contentType ?? 'application/json']: { schema: doc.success.schema } } } : {}),
-    },
-  };
-  for (const status of [...doc.errors, 429]) {
+  const { success } = doc;
+  const content = success.schema ? { content: { [success.contentType ?? 'application/json']: { schema: success.schema } } } : {};
+  const responses: RouteConfig['responses'] = { [success.status]: { description: success.description, ...content } };
+  for (const [status, description] of Object.entries(success.also ?? {})) responses[status] = { description, ...content };
+  for (const status of new Set([...doc.errors, ...(doc.request?.body ? BODY_ERRORS : []), 429])) {
     responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: { 'application/json': { schema: errorSchema } } };
   }
   registry.registerPath({
@@ -103,7 +114,10 @@ export class RouteGroup {
     document(this.registry, { ...spec, tag, legacy });
     // OpenAPI writes parameters as {id}, express as :id.
     const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
-    this.router[spec.method as 'get'](path, ...(guard as RequestHandler[]), ...handlers);
+    // Only a route that documents a JSON body parses one, after its guard: a route that reads no
+    // body is not refused for sending one, and no body is read for a caller who may not call.
+    const parseJson = spec.request?.body?.content['application/json'] ? [express.json({ limit: JSON_BODY_LIMIT })] : [];
+    this.router[spec.method as 'get'](path, ...(guard as RequestHandler[]), ...parseJson, ...handlers);
     return this;
   }
 }

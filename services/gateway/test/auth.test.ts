@@ -64,6 +64,8 @@ describe('API keys', () => {
     [{ name: 'x', scopes: [] }, 'scopes: must name at least one scope'],
     [{ name: 'x', scopes: ['root'] }, expect.stringMatching(/^scopes\.0: Invalid option/)],
     [{ scopes: ['read'] }, 'name: is required'],
+    [{ name: 'a\u0000b', scopes: ['read'] }, 'name: must not contain control characters'],
+    [{ name: 'a\udfffb', scopes: ['read'] }, 'name: must not contain NUL (\\u0000) or lone surrogates'],
   ])('refuses a key request %j', async (json, message) => {
     const response = await gw.api('POST', '/v1/keys', { json });
     expect(response.status).toBe(400);

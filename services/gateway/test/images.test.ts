@@ -76,6 +76,12 @@ describe('search through the gateway', () => {
   it('POST /v1/search takes filters and image queries', async () => {
     const nikon = await gw.api('POST', '/v1/search', { json: { q: 'red', limit: 5, filters: { exif: { Make: 'Nikon' } } } });
     expect(nikon.body.results.map((r: { image: { id: string } }) => r.image.id).sort()).toEqual([ids[1], ids[3]].sort());
+    for (const exif of [{ 'Ma\u0000ke': 'Nikon' }, { Make: 'Nik\u0000on' }, { '\ud800': 0 }, { Make: '\udfff' }]) {
+      const nul = await gw.api('POST', '/v1/search', { json: { q: 'red', filters: { exif } } });
+      expect(nul.status).toBe(400);
+      expect(nul.body.error.code).toBe('validation_failed');
+      expect(nul.body.error.message).toMatch(/^filters\.exif\./);
+    }
     const like = await gw.api('POST', '/v1/search', { json: { imageId: ids[2], limit: 3 } });
     expect(like.status).toBe(200);
     expect(like.body.results).toHaveLength(3);

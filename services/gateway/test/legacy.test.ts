@@ -42,6 +42,19 @@ describe("the original service's routes", () => {
     expect(response.body).toEqual({ detail: 'File name already taken' });
   });
 
+  it('refuses a name with NUL in it, which no image can have, with 400', async () => {
+    const fields = new FormData();
+    fields.append('image_name', 'sun\u0000set');
+    fields.append('file', new Blob([await colourImage('green')]), 'sunset.jpg');
+    const created = await gw.api('POST', '/images/', { ...admin, form: fields });
+    expect(created).toMatchObject({ status: 400, body: { detail: 'image_name must not contain NUL (\\u0000) or lone surrogates' } });
+    for (const method of ['GET', 'DELETE']) {
+      const response = await gw.api(method, '/images/sun%00set', admin);
+      expect(response.status, method).toBe(400);
+      expect(response.body.detail, method).toMatch(/must not contain NUL/);
+    }
+  });
+
   it('gives a name to one of two requests racing for it, and answers the other 400', async () => {
     const [a, b] = await Promise.all([colourImage('pink', { width: 90 }), colourImage('pink', { width: 91 })]);
     const replies = await Promise.all([a, b].map((bytes) => gw.api('POST', '/images/', { ...admin, form: form('contested', bytes) })));
@@ -94,6 +107,16 @@ describe("the original service's routes", () => {
     expect(missing.body).toEqual({ detail: 'File not found' });
   });
 
+  it('answers a name longer than a name can be with 400, as the document says', async () => {
+    const { paths } = (await gw.api('GET', '/openapi.json', { key: null })).body;
+    for (const method of ['GET', 'DELETE']) {
+      const response = await gw.api(method, `/images/${'x'.repeat(256)}`, admin);
+      expect(response.status, method).toBe(400);
+      expect(response.body.detail, method).toMatch(/name/);
+      expect(Object.keys(paths['/images/{name}'][method.toLowerCase()].responses), method).toContain('400');
+    }
+  });
+
   it('GET /images/ lists newest first, pages with limit/offset, and searches with q', async () => {
     const all = await gw.api('GET', '/images/', { key: null });
     expect(all.status).toBe(200);
@@ -128,6 +151,47 @@ describe('names of images uploaded through /v1', () => {
     expect(found.body.id).toBe(newer);
     expect((await gw.api('DELETE', '/images/holiday.jpg', admin)).status).toBe(200);
     expect((await gw.api('GET', '/images/holiday.jpg', { key: null })).body.id).toBe(older);
+  });
+});
+
+describe('an upload deleted while it waits for the worker', () => {
+  it('answers 409, not 500', async () => {
+    // No worker: the upload waits, and another request deletes it meanwhile.
+    const idle = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', LEGACY_WAIT_MS: '10000' }, { worker: false });
+    try {
+      const creating = idle.api('POST', '/images/', { ...admin, form: form('gone-soon', await colourImage('blue', { width: 40 })) });
+      let listed: any[] = [];
+      for (let tries = 0; !listed.length && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        listed = (await idle.api('GET', '/v1/images?limit=1', admin)).body.items;
+      }
+      expect((await idle.api('DELETE', `/v1/images/${listed[0].id}`, admin)).status).toBe(200);
+      expect(await creating).toMatchObject({ status: 409, body: { detail: 'The image was deleted by another request while it was being embedded' } });
+      const { paths } = (await idle.api('GET', '/openapi.json', { key: null })).body;
+      expect(Object.keys(paths['/images/'].post.responses)).toContain('409');
+    } finally {
+      await idle.stop();
+    }
+  });
+});
+
+describe('limits on the original routes', () => {
+  it('answer 429 in the original shape, with Retry-After', async () => {
+    const guarded = await startGateway({ ADMIN_TOKEN: 'original-admin-password-0123456789abcdef', AUTH_FAILURES_PER_MINUTE: '2' }, { worker: false });
+    try {
+      const wrong = () => guarded.api('DELETE', '/images/anything', { key: 'not-the-password' });
+      expect([(await wrong()).status, (await wrong()).status]).toEqual([401, 401]);
+      for (const refused of [await wrong(), await guarded.api('GET', '/images/', { key: null })]) {
+        expect(refused.status).toBe(429);
+        expect(refused.body).toEqual({ detail: expect.stringMatching(/^more than 2 failed authentications a minute/) });
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // The document says so: its error shape for these routes has `detail`, and nothing else will do.
+      const { components } = (await guarded.api('GET', '/openapi.json', { key: null })).body;
+      expect(components.schemas.LegacyError.required).toEqual(['detail']);
+    } finally {
+      await guarded.stop();
+    }
   });
 });
 

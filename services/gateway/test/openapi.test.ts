@@ -43,6 +43,27 @@ describe('/openapi.json', () => {
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
+  it('documents both answers of a complete: 202 when it queued the image, 200 when that was done before', () => {
+    const { responses } = document.paths['/v1/uploads/{id}/complete'].post;
+    expect(responses['202'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CompletedUpload' });
+    expect(responses['200'].content).toEqual(responses['202'].content);
+  });
+
+  it('documents what reading a body can answer on every route that reads one', () => {
+    const withBody = Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item as object).filter(([, op]) => op.requestBody).map(([method, op]) => ({ path, method, op })));
+    expect(withBody.length).toBeGreaterThanOrEqual(6);
+    for (const { path, method, op } of withBody) expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '413', '415']));
+  });
+
+  it('parses a JSON body only on routes that read one, and only after their guard', async () => {
+    // A route that reads no body is not refused for sending one.
+    expect((await gw.api('POST', '/v1/jobs/retry-failed', { raw: '{' })).status).toBe(202);
+    expect(await gw.api('DELETE', '/images/no-such-name', { raw: '{' })).toMatchObject({ status: 404, body: { detail: 'File not found' } });
+    // No body is read for a caller who may not call the route.
+    expect((await gw.api('POST', '/v1/keys', { key: null, raw: '{' })).status).toBe(401);
+    expect((await gw.api('POST', '/v1/keys', { raw: '{' })).body.error.code).toBe('invalid_json');
+  });
+
   it('names only routes the gateway really serves', async () => {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of Object.keys(item as object)) {

@@ -51,6 +51,36 @@ describe('jobs', () => {
   });
 });
 
+describe('retries and discards at the same time', () => {
+  // No worker: a retried image stays queued, so each request meets only the other requests.
+  let still: Gateway;
+  beforeAll(async () => {
+    still = await startGateway({}, { worker: false });
+  });
+  afterAll(() => still?.stop());
+
+  const failedImage = async () => {
+    const created = await still.api('POST', '/v1/uploads', { json: { filename: 'lost.jpg', contentType: 'image/jpeg', size: 10 } });
+    await still.images.transition(created.body.image.id, ['pending_upload'], 'failed', { error: 'the upload is missing from storage' });
+    return created.body.image.id as string;
+  };
+
+  it('count only the images each bulk call reached, and answer nothing but their statuses', async () => {
+    const ids = await Promise.all(Array.from({ length: 6 }, failedImage));
+    const calls = await Promise.all([
+      ...Array.from({ length: 3 }, () => still.api('POST', '/v1/jobs/retry-failed')),
+      ...Array.from({ length: 3 }, () => still.api('POST', '/v1/jobs/discard-failed')),
+      ...ids.map((id) => still.api('POST', `/v1/jobs/${id}/retry`)),
+    ]);
+    expect(calls.slice(0, 3).map((c) => c.status)).toEqual([202, 202, 202]);
+    expect(calls.slice(3, 6).map((c) => c.status)).toEqual([200, 200, 200]);
+    for (const single of calls.slice(6)) expect([202, 404, 409]).toContain(single.status);
+    // Each image was queued again or deleted by exactly one of the calls.
+    const reached = calls.slice(0, 6).reduce((n, c) => n + c.body.count, 0) + calls.slice(6).filter((c) => c.status === 202).length;
+    expect(reached).toBe(ids.length);
+  });
+});
+
 describe('queues and batches', () => {
   it('counts jobs by state and images by status', async () => {
     const { status, body } = await gw.api('GET', '/v1/queues');

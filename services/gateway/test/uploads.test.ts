@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { CreateUploadResponseSchema, ImageDetailSchema } from '@sis/contracts';
+import { operationsOf, ResponseOracle } from '@sis/fuzz';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageKey, stagingKey } from '@sis/storage';
 import { startGateway, type Gateway } from './harness.js';
@@ -162,6 +163,12 @@ describe('batches', () => {
     expect(completed.body.missing.map((m: { error: { code: string } }) => m.error.code)).toEqual(['upload_missing', 'upload_missing']);
   });
 
+  it('refuses a batch label with control characters', async () => {
+    const response = await gw.api('POST', '/v1/uploads/batch', { json: { label: 'photos\u0000', items: [{ filename: 'a.jpg', contentType: 'image/jpeg', size: 10 }] } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe('label: must not contain control characters');
+  });
+
   it('refuses an empty batch or one over 500 items', async () => {
     expect((await gw.api('POST', '/v1/uploads/batch', { json: { items: [] } })).body.error.message).toBe('items: must hold at least one item');
     const tooMany = await gw.api('POST', '/v1/uploads/batch', { json: { items: Array.from({ length: 501 }, () => ({})) } });
@@ -193,6 +200,11 @@ describe('resuming by content hash', () => {
     expect(resumed.upload.url).toContain(abandonedId);
     expect(newTwin).toMatchObject({ ok: true, existing: false });
     expect(sameTwin).toMatchObject({ ok: true, existing: true, upload: null, image: { id: newTwin.image.id } });
+    // The answer keeps the schema the document gives it, `upload: null` included.
+    const document = (await gw.api('GET', '/openapi.json', { key: null })).body;
+    const presignBatch = operationsOf(document).find((o) => o.id === 'POST /v1/uploads/batch')!;
+    const answer = { status: again.status, contentType: again.headers.get('content-type'), text: JSON.stringify(again.body) };
+    expect(new ResponseOracle(document).check(presignBatch, answer)).toBeUndefined();
 
     await fetch(resumed.upload.url, { method: 'PUT', headers: resumed.upload.headers, body: abandoned });
     await fetch(newTwin.upload.url, { method: 'PUT', headers: newTwin.upload.headers, body: twin });
@@ -306,8 +318,12 @@ describe('bad input to POST /v1/uploads', () => {
     ['a size over the limit', { filename: 'a.jpg', contentType: 'image/jpeg', size: 2 * 1024 * 1024 + 1 }, 413, 'file_too_large', 'size: 2097153 bytes is over the limit of 2097152'],
     ['a filename with a NUL byte', { filename: 'evil\u0000.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
     ['a filename with a newline', { filename: 'a\nb.jpg', contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must not contain control characters'],
+    ['a filename with a lone surrogate', { filename: '\ud800 ', contentType: 'image/jpeg', size: 1 }, 400, 'validation_failed', 'filename: must not contain NUL (\\u0000) or lone surrogates'],
     ['a 300-character filename', { filename: `${'a'.repeat(296)}.jpg`, contentType: 'image/jpeg', size: 10 }, 400, 'validation_failed', 'filename: must be at most 255 characters'],
     ['metadata over 16 KB', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x'.repeat(17_000) } }, 400, 'validation_failed', 'metadata: must be at most 16384 bytes of JSON'],
+    ['metadata with a NUL in a value', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { notes: ['a\u0000b'] } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
+    ['metadata with a NUL in a key', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { 'a\u0000': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
+    ['metadata with a lone surrogate', { filename: 'a.jpg', contentType: 'image/jpeg', size: 10, metadata: { note: 'x\ud800', '\udc00': 1 } }, 400, 'validation_failed', 'metadata: must not contain NUL (\\u0000) or lone surrogates'],
     ['a body that is a list', [1, 2], 400, 'validation_failed', expect.stringMatching(/^\(body\): /)],
   ])('answers %s with %i naming the field', async (_what, json, status, code, message) => {
     const response = await gw.api('POST', '/v1/uploads', { json });
@@ -322,6 +338,16 @@ describe('bad input to POST /v1/uploads', () => {
       expect(response.status).toBe(201);
       expect(response.body.image.filename).toBe(filename);
       expect(new URL(response.body.upload.url).pathname).toBe(`/${gw.config.s3.bucket}/uploads/${response.body.image.id}.jpg`);
+    }
+  });
+
+  it('refuses metadata nested deeper than 32 levels, however deep', async () => {
+    const nested = (depth: number) => `{"filename":"a.jpg","contentType":"image/jpeg","size":10,"metadata":{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}}`;
+    expect((await gw.api('POST', '/v1/uploads', { raw: nested(32) })).status).toBe(201);
+    for (const depth of [33, 50_000]) {
+      const response = await gw.api('POST', '/v1/uploads', { raw: nested(depth) });
+      expect(response.status, `${depth}`).toBe(400);
+      expect(response.body.error.message).toBe('metadata: must nest at most 32 levels');
     }
   });
 

@@ -216,7 +216,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -322,6 +322,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limit reached; see Retry-After. */
                 429: {
                     headers: {
@@ -363,7 +372,16 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Queued (200 when it already was). */
+                /** @description Completed before: the image in its current state. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CompletedUpload"];
+                    };
+                };
+                /** @description Queued by this call. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -658,7 +676,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1090,6 +1108,24 @@ export interface paths {
                 };
                 /** @description The resource is not in a state that allows this. */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1915,6 +1951,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Rate limit reached; see Retry-After. */
                 429: {
                     headers: {
@@ -2136,6 +2190,15 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyError"];
                     };
                 };
+                /** @description The resource is not in a state that allows this. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
                 /** @description Too large. */
                 413: {
                     headers: {
@@ -2145,7 +2208,7 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyError"];
                     };
                 };
-                /** @description Not an accepted image type. */
+                /** @description Not an accepted image type, or a body in a content encoding or charset the API does not read. */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2220,6 +2283,15 @@ export interface paths {
                         "application/json": components["schemas"]["LegacyImage"];
                     };
                 };
+                /** @description Invalid input; `details` lists the failing fields. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
+                    };
+                };
                 /** @description No API key, or one that is not valid. */
                 401: {
                     headers: {
@@ -2270,6 +2342,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["LegacyDeleted"];
+                    };
+                };
+                /** @description Invalid input; `details` lists the failing fields. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LegacyError"];
                     };
                 };
                 /** @description No API key, or one that is not valid. */
@@ -2459,7 +2540,7 @@ export interface components {
                 image: components["schemas"]["ImageDetail"];
                 /** @description An image with this sha256 was already there (ready, queued, or failed: see its status). No upload is needed unless one is given, for an upload never finished. */
                 existing: boolean;
-                upload: components["schemas"]["PresignedUpload"] & (Record<string, never> | null);
+                upload: components["schemas"]["PresignedUpload"] | null;
             } | {
                 index: number;
                 /** @enum {boolean} */
@@ -2808,7 +2889,11 @@ export interface components {
             uploaded_at: string;
         };
         LegacyError: {
-            detail?: unknown;
+            detail: string | {
+                loc: (string | number)[];
+                msg: string;
+                type: string;
+            }[];
         };
         LegacyDeleted: {
             /** @enum {string} */

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { LegacyDeleteResponseSchema, LegacyImageSchema, LegacyListQuerySchema, LegacyNameParamsSchema } from '@sis/contracts';
 import { errorHandler, parse, receivedFile, type ErrorBodyFormat } from '@sis/http';
 import type { Logger } from '@sis/config';
+import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { RouteGroup, type Guards } from '../openapi.js';
 import type { LegacyService } from '../services/legacy.service.js';
@@ -17,6 +18,11 @@ export interface LegacyRoutesOptions {
 
 /** The original answered errors as {"detail": "..."} and missing form fields FastAPI's way (422). */
 const legacyBody: ErrorBodyFormat = (error) => (error.code === 'unprocessable' ? { detail: error.details } : { detail: error.message });
+
+/** Errors on the original's routes, in its shape: `{"detail": ...}`, missing form fields 422. */
+export function legacyErrors(logger: Logger): ErrorRequestHandler {
+  return errorHandler(logger, { body: legacyBody, status: (error) => (error.code === 'unprocessable' ? 422 : undefined) });
+}
 
 const LegacyCreateSchema = z.object({
   image_name: z.string().meta({ description: 'Unique name of the image.' }),
@@ -52,7 +58,7 @@ export function legacyRoutes({ legacy, receiveUpload, logger, guards }: LegacyRo
       description: 'The name the list shows: the unique name it was created with here, or the file name of an image uploaded through /v1 (the newest, when several share it). Open to anyone unless LEGACY_PUBLIC_READ=false.',
       request: { params: LegacyNameParamsSchema },
       success: { status: 200, description: 'The image.', schema: LegacyImageSchema },
-      errors: [401, 404],
+      errors: [400, 401, 404],
     },
     async (req, res) => {
       res.json(await legacy.get(parse(LegacyNameParamsSchema, req.params, 'params').name));
@@ -66,7 +72,7 @@ export function legacyRoutes({ legacy, receiveUpload, logger, guards }: LegacyRo
       description: 'Waits for the image to be embedded (up to LEGACY_WAIT_MS), as the original answered only when done.',
       request: { body: { content: { 'multipart/form-data': { schema: LegacyCreateSchema } } } },
       success: { status: 201, description: 'Stored and embedded.', schema: LegacyImageSchema },
-      errors: [400, 401, 413, 415, 422, 503],
+      errors: [400, 401, 409, 413, 415, 422, 503],
     },
     receiveUpload,
     async (req, res) => {
@@ -80,7 +86,7 @@ export function legacyRoutes({ legacy, receiveUpload, logger, guards }: LegacyRo
       summary: 'Delete an image by name',
       request: { params: LegacyNameParamsSchema },
       success: { status: 200, description: 'Deleted.', schema: LegacyDeleteResponseSchema },
-      errors: [401, 404],
+      errors: [400, 401, 404],
     },
     async (req, res) => {
       await legacy.delete(parse(LegacyNameParamsSchema, req.params, 'params').name);
@@ -88,6 +94,6 @@ export function legacyRoutes({ legacy, receiveUpload, logger, guards }: LegacyRo
     },
   );
 
-  group.router.use(errorHandler(logger, { body: legacyBody, status: (error) => (error.code === 'unprocessable' ? 422 : undefined) }));
+  group.router.use(legacyErrors(logger));
   return group;
 }

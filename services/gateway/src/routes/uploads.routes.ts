@@ -63,7 +63,7 @@ export function uploadRoutes({ uploads, receiveUpload, guards }: UploadRoutesOpt
       summary: 'Confirm an upload and queue it for embedding',
       description: 'Checks that the object exists with the declared size, then queues the image. Safe to repeat: 202 when this call queued it, 200 with the current state otherwise.',
       request: { params: IdParamsSchema },
-      success: { status: 202, description: 'Queued (200 when it already was).', schema: CompleteUploadResponseSchema },
+      success: { status: 202, description: 'Queued by this call.', schema: CompleteUploadResponseSchema, also: { 200: 'Completed before: the image in its current state.' } },
       errors: [400, 401, 403, 404, 409],
     },
     async (req, res) => {

@@ -4,6 +4,7 @@ import {
   toImageSummary,
   ValidationError,
   type ImageDetail,
+  type ImageStatus,
   type ImageSummary,
   type ImageUrls,
   type ListImagesQuery,
@@ -75,14 +76,33 @@ export class ImageService {
    * and skips.
    */
   async delete(id: string): Promise<ImageRecord> {
-    const image = await this.#find(id);
+    await this.#find(id);
     await this.#options.queue.remove(id).catch(() => false);
     const deleted = await this.#options.images.delete(id);
     if (!deleted) throw new NotFoundError('image_not_found', `no image with id ${id}`);
+    await this.#removeStored(deleted);
+    return deleted;
+  }
+
+  /**
+   * Removes an image only while it is in one of `states`, decided by the delete itself: a
+   * request that changed its state meanwhile (a retry) keeps it. Here the row goes before the
+   * job, so an image that stays keeps its job; a worker that starts on the job of one that went
+   * finds the row gone and skips.
+   * @returns the deleted image, or undefined when there was none in those states.
+   */
+  async deleteIf(id: string, states: readonly ImageStatus[]): Promise<ImageRecord | undefined> {
+    const deleted = await this.#options.images.delete(id, states);
+    if (!deleted) return undefined;
+    await this.#options.queue.remove(id).catch(() => false);
+    await this.#removeStored(deleted);
+    return deleted;
+  }
+
+  async #removeStored(image: ImageRecord): Promise<void> {
     const { storage } = this.#options;
     await Promise.all([storage.delete(image.object_key), storage.delete(thumbnailKey(image.id)), storage.delete(stagingKey(image.id, image.content_type))]);
     this.#options.metrics.imagesDeleted.inc();
-    return deleted;
   }
 
   async #find(id: string): Promise<ImageRecord> {

@@ -1,5 +1,5 @@
 import { readExif } from '@sis/image';
-import { ConflictError, NotFoundError, ValidationError, type LegacyImage } from '@sis/contracts';
+import { ConflictError, isStorableText, NotFoundError, UNSTORABLE_TEXT_MESSAGE, ValidationError, type LegacyImage } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import type { ReceivedFile } from '@sis/http';
 import type { ObjectStorage } from '@sis/storage';
@@ -77,6 +77,7 @@ export class LegacyService {
     if (!name) throw missingField('image_name');
     if (!file) throw missingField('file');
     if (name.length > 255) throw new ValidationError('name_too_long', 'image_name must be at most 255 characters');
+    if (!isStorableText(name)) throw new ValidationError('invalid_name', `image_name ${UNSTORABLE_TEXT_MESSAGE}`);
     if (await images.findByName(name)) throw new ValidationError('name_taken', 'File name already taken');
     let created;
     try {
@@ -89,10 +90,12 @@ export class LegacyService {
     }
     const settled = await this.#waitForWorker(created.id, waitMs);
     if (settled?.status === 'failed') {
-      await imageService.delete(settled.id);
+      // Unless another request discarded or retried it first.
+      await imageService.deleteIf(settled.id, ['failed']);
       throw new ValidationError('invalid_image', `Invalid image: ${settled.error}`);
     }
-    const row = settled ?? (await images.findById(created.id))!;
+    const row = settled ?? (await images.findById(created.id));
+    if (!row) throw new ConflictError('deleted_meanwhile', 'The image was deleted by another request while it was being embedded');
     // Until the worker has run, the EXIF is read here, from the same bytes, the same way.
     return this.#present(row, row.status === 'ready' ? undefined : await readExif(file.bytes));
   }
@@ -107,6 +110,7 @@ export class LegacyService {
     return image;
   }
 
+  /** The image once ready or failed; undefined when the time ran out or it is gone. */
   async #waitForWorker(id: string, waitMs: number): Promise<ImageRecord | undefined> {
     const deadline = Date.now() + waitMs;
     for (;;) {

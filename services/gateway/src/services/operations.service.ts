@@ -91,21 +91,25 @@ export class OperationsService {
     const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
     if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be discarded`);
-    await this.#options.imageService.delete(id);
+    // Deleted only if still failed: a retry may have queued it since.
+    const discarded = await this.#options.imageService.deleteIf(id, ['failed']);
+    if (!discarded) throw new ConflictError('not_failed', `image ${id} is no longer failed; only failed images can be discarded`);
   }
 
+  /** @returns how many failed images this call queued again. */
   async retryAllFailed(requestId: string): Promise<number> {
     const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
     const limit = pLimit(BULK_CONCURRENCY);
-    await Promise.all(failed.map((image) => limit(() => this.retry(image.id, requestId))));
-    return failed.length;
+    const retried = await Promise.all(failed.map((image) => limit(() => this.retry(image.id, requestId).then(() => true, changedMeanwhile))));
+    return retried.filter(Boolean).length;
   }
 
+  /** @returns how many failed images this call deleted. */
   async discardAllFailed(): Promise<number> {
     const failed = await this.#options.images.list({ status: 'failed', limit: BULK_LIMIT });
     const limit = pLimit(BULK_CONCURRENCY);
-    await Promise.all(failed.map((image) => limit(() => this.#options.imageService.delete(image.id))));
-    return failed.length;
+    const discarded = await Promise.all(failed.map((image) => limit(() => this.discard(image.id).then(() => true, changedMeanwhile))));
+    return discarded.filter(Boolean).length;
   }
 
   /** Runs a failed image's job again; only failed images can be retried. */
@@ -114,10 +118,21 @@ export class OperationsService {
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
     if (image.status !== 'failed') throw new ConflictError('not_failed', `image ${id} is ${image.status}; only failed images can be retried`);
     // A failed image's hash is that of the bytes it last held; the retry is for whatever is there now.
-    await this.#options.images.transition(id, ['failed'], 'queued', { error: null, sha256: null });
+    // Of requests retrying one image at once, only the one that moves it out of failed queues it.
+    const claimed = await this.#options.images.transition(id, ['failed'], 'queued', { error: null, sha256: null });
+    if (!claimed) throw new ConflictError('not_failed', `image ${id} is no longer failed; only failed images can be retried`);
     await this.#options.queue.retry(id, requestId);
     return this.job(id);
   }
+}
+
+/**
+ * For bulk actions: an image retried, discarded or deleted by another request since it was
+ * listed is skipped (false), not an error of this call.
+ */
+function changedMeanwhile(error: unknown): false {
+  if (error instanceof NotFoundError || error instanceof ConflictError) return false;
+  throw error;
 }
 
 function toBatch(batch: IngestBatchRecord): BatchResponse {
