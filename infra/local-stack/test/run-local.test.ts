@@ -23,15 +23,15 @@ describe('storageViaGateway', () => {
   const all = ['postgres', 'redis', 's3'] as const;
 
   it('sends clients through the gateway to the local S3 once PUBLIC_URL is set', () => {
-    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000' }, all)).toBe(true);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://photos.lan:8000' }, all)).toBe(true);
     expect(storageViaGateway({}, all)).toBe(false);
     expect(storageViaGateway({ PUBLIC_URL: ' ' }, all)).toBe(false);
   });
 
   it("leaves an S3 it does not run, and the operator's own choice, alone", () => {
-    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_ENDPOINT: 'http://minio:9000' }, ['postgres', 'redis'])).toBe(false);
-    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_PUBLIC_ENDPOINT: 'http://192.168.1.20:9000' }, all)).toBe(false);
-    expect(storageViaGateway({ PUBLIC_URL: 'http://192.168.1.20:8000', S3_VIA_GATEWAY: 'false' }, all)).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://photos.lan:8000', S3_ENDPOINT: 'http://minio:9000' }, ['postgres', 'redis'])).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://photos.lan:8000', S3_PUBLIC_ENDPOINT: 'http://photos.lan:9000' }, all)).toBe(false);
+    expect(storageViaGateway({ PUBLIC_URL: 'http://photos.lan:8000', S3_VIA_GATEWAY: 'false' }, all)).toBe(false);
   });
 });
 

@@ -92,9 +92,9 @@ export const settingsSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json').describe('`json` lines for machines, or `pretty` for people at a terminal (script/server picks pretty on a TTY).'),
   HOST: z.string().min(1).default('0.0.0.0').describe("Interface the gateway (the public API) listens on."),
-  PUBLIC_URL: origin('http://192.168.1.20:8000')
+  PUBLIC_URL: origin('http://photos.lan:8000')
     .optional()
-    .describe('The address browsers and clients on other machines reach the gateway at (`http://192.168.1.20:8000`): scheme, host and port only. With S3_VIA_GATEWAY, presigned URLs point there.'),
+    .describe('The address browsers and clients on other machines reach the gateway at (`http://photos.lan:8000`): scheme, host and port only. With S3_VIA_GATEWAY, presigned URLs point there.'),
   INTERNAL_HOST: z
     .string()
     .min(1)

@@ -138,9 +138,9 @@ describe('storage through the gateway', () => {
   const LOCAL_S3 = { ...REQUIRED, S3_ENDPOINT: 'http://127.0.0.1:59000' };
 
   it('points presigned URLs at PUBLIC_URL/s3 and keeps the services on S3_ENDPOINT', () => {
-    const config = loadConfig({ envFile: false, env: { ...LOCAL_S3, PUBLIC_URL: 'http://192.168.1.20:8000/', S3_VIA_GATEWAY: 'true' } });
-    expect(config.http.publicUrl).toBe('http://192.168.1.20:8000');
-    expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:59000', publicEndpoint: 'http://192.168.1.20:8000/s3', gatewayPath: STORAGE_GATEWAY_PATH });
+    const config = loadConfig({ envFile: false, env: { ...LOCAL_S3, PUBLIC_URL: 'http://photos.lan:8000/', S3_VIA_GATEWAY: 'true' } });
+    expect(config.http.publicUrl).toBe('http://photos.lan:8000');
+    expect(config.s3).toMatchObject({ endpoint: 'http://127.0.0.1:59000', publicEndpoint: 'http://photos.lan:8000/s3', gatewayPath: STORAGE_GATEWAY_PATH });
   });
 
   it('changes nothing about storage with PUBLIC_URL alone', () => {
@@ -150,7 +150,7 @@ describe('storage through the gateway', () => {
   });
 
   it('takes only an origin as PUBLIC_URL', () => {
-    for (const value of ['http://192.168.1.20:8000/sis', 'http://h:8000/?a=1', 'http://user:pw@h:8000', 'ftp://h', '192.168.1.20:8000']) {
+    for (const value of ['http://photos.lan:8000/sis', 'http://h:8000/?a=1', 'http://user:pw@h:8000', 'ftp://h', 'photos.lan:8000']) {
       expect(problemsOf({ ...REQUIRED, PUBLIC_URL: value }).PUBLIC_URL, value).toMatch(/^expected /);
     }
   });

@@ -46,7 +46,7 @@ export type ForwardHandler = (request: IncomingMessage, response: ServerResponse
  * ### Examples
  * ```ts
  * app.use(forwardToStorage({ endpoint: 'http://127.0.0.1:59000', bucket: 'sis-images', path: '/s3' }));
- * // PUT http://192.168.1.20:8000/s3/sis-images/uploads/1.jpg?X-Amz-… → PUT http://127.0.0.1:59000/s3/sis-images/uploads/1.jpg?X-Amz-…
+ * // PUT http://photos.lan:8000/s3/sis-images/uploads/1.jpg?X-Amz-… → PUT http://127.0.0.1:59000/s3/sis-images/uploads/1.jpg?X-Amz-…
  * ```
  */
 export function forwardToStorage(options: StorageForwarderOptions): ForwardHandler {
