@@ -34,10 +34,13 @@ export class OperationsService {
   async job(id: string): Promise<JobResponse> {
     const image = await this.#options.images.findById(id);
     if (!image) throw new NotFoundError('job_not_found', `no image or job with id ${id}`);
+    // The state first: the job read after it is at least as new, so a completed job never shows
+    // the attempt count it had while still running.
+    const state = await this.#options.queue.state(id);
     const job = await this.#options.queue.getJob(id);
     return {
       id,
-      state: job ? await this.#options.queue.state(id) : 'unknown',
+      state: job ? state : 'unknown',
       imageStatus: image.status,
       attemptsMade: job?.attemptsMade ?? 0,
       failedReason: job?.failedReason || image.error,
