@@ -31,21 +31,13 @@ export interface RateLimitOptions {
 /** Requests per minute per caller, counted in Redis; over the budget, a 429 with Retry-After. */
 export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
   const { perMinute, principalId } = options;
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
+  return perMinuteLimit(options, {
+    counter: 'ratelimit',
     keyGenerator: (req) => {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    store: new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }),
-    handler: (_req, res, next) => {
-      const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
-      next(new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
-    },
+    refuse: (retryAfterSeconds) => new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
   });
 }
 
@@ -58,20 +50,37 @@ export type AuthFailureLimitOptions = Omit<RateLimitOptions, 'principalId'>;
  */
 export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHandler {
   const { perMinute } = options;
-  if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
+  return perMinuteLimit(options, {
+    counter: 'authfail',
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? '')}`,
-    store: new FallbackStore({ ...options, prefix: `${options.prefix}:authfail:` }),
-    handler: (_req, res, next) => {
-      const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
-      next(new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
-    },
+    refuse: (retryAfterSeconds) =>
+      new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
+  });
+}
+
+/**
+ * One budget a minute, counted under `counter` in Redis (in-process while Redis is away); past it,
+ * the error `refuse` makes for the seconds left, which the error handler answers 429.
+ */
+function perMinuteLimit(
+  options: AuthFailureLimitOptions,
+  limit: Pick<Partial<Options>, 'keyGenerator' | 'skipSuccessfulRequests' | 'requestWasSuccessful'> & {
+    counter: string;
+    refuse: (retryAfterSeconds: number) => RateLimitedError;
+  },
+): RequestHandler {
+  if (options.perMinute === 0) return (_req, _res, next) => next();
+  const { counter, refuse, ...counting } = limit;
+  return rateLimit({
+    ...counting,
+    windowMs: 60_000,
+    limit: options.perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: new FallbackStore({ ...options, prefix: `${options.prefix}:${counter}:` }),
+    handler: (_req, res, next) => next(refuse(Number(res.getHeader('retry-after') ?? 60))),
   });
 }
 
