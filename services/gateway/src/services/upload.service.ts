@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { inspectImage, InvalidImageError } from '@sis/image';
 import type { Config, Logger } from '@sis/config';
 import {
-  ACCEPTED_CONTENT_TYPES,
   ConflictError,
   CreateUploadRequestSchema,
   fieldIssues,
-  MetadataSchema,
-  validationError,
   NotFoundError,
-  PayloadTooLargeError,
   toImageDetail,
-  UnsupportedMediaTypeError,
   ValidationError,
   type AppError,
   type BatchCompleteResponse,
@@ -28,6 +22,7 @@ import { imageKey, stagingKey, type ObjectStorage } from '@sis/storage';
 import pLimit from 'p-limit';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { ImageService } from './image.service.js';
+import { checkAcceptable, directUploadType, parseMetadataField } from './upload-rules.js';
 
 /** Storage calls a batch completion makes at once. */
 const BATCH_COMPLETE_CONCURRENCY = 16;
@@ -64,7 +59,7 @@ export class UploadService {
   }
 
   async createUpload(request: CreateUploadRequest): Promise<CreateUploadResponse> {
-    this.#checkAcceptable(request);
+    checkAcceptable(request, this.#options.limits);
     const [created] = await this.#createPending([request], null);
     this.#options.metrics.uploadsCreated.inc();
     return created!;
@@ -89,7 +84,7 @@ export class UploadService {
         return;
       }
       try {
-        this.#checkAcceptable(parsed.data);
+        checkAcceptable(parsed.data, this.#options.limits);
         valid.push({ index, request: parsed.data });
       } catch (error) {
         const e = error as AppError;
@@ -195,16 +190,8 @@ export class UploadService {
    * the magic bytes, stores the object, then completes as a presigned upload would.
    */
   async uploadDirect(upload: DirectUpload, requestId: string): Promise<ImageDetail> {
-    let contentType: string;
-    try {
-      ({ contentType } = await inspectImage(upload.bytes, { maxPixels: this.#options.limits.maxPixels }));
-    } catch (error) {
-      if (!(error instanceof InvalidImageError)) throw error;
-      if (['empty', 'not_an_image', 'unsupported_type'].includes(error.reason)) throw new UnsupportedMediaTypeError('unsupported_image', `file: ${error.message}`);
-      throw new ValidationError('invalid_image', `file: ${error.message}`);
-    }
-    const request = { filename: upload.filename, contentType, size: upload.bytes.length, metadata: upload.metadata };
-    this.#checkAcceptable(request);
+    const contentType = await directUploadType(upload.bytes, this.#options.limits);
+    checkAcceptable({ filename: upload.filename, contentType, size: upload.bytes.length, metadata: upload.metadata }, this.#options.limits);
     const id = randomUUID();
     const objectKey = imageKey(id, contentType);
     // The row first: if it cannot be written (a name taken, the database away) no object is left
@@ -220,15 +207,6 @@ export class UploadService {
     await this.#options.storage.put(objectKey, upload.bytes, contentType, upload.bytes.length);
     this.#options.metrics.uploadsCreated.inc();
     return (await this.complete(id, requestId)).image;
-  }
-
-  #checkAcceptable(request: CreateUploadRequest): void {
-    if (!(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(request.contentType)) {
-      throw new UnsupportedMediaTypeError('unsupported_content_type', `contentType: ${request.contentType} is not accepted; use one of ${ACCEPTED_CONTENT_TYPES.join(', ')}`);
-    }
-    if (request.size > this.#options.limits.maxUploadBytes) {
-      throw new PayloadTooLargeError('file_too_large', `size: ${request.size} bytes is over the limit of ${this.#options.limits.maxUploadBytes}`);
-    }
   }
 
   async #createPending(requests: CreateUploadRequest[], batchId: string | null): Promise<CreateUploadResponse[]> {
@@ -299,16 +277,3 @@ export class UploadService {
   }
 }
 
-
-/** A form field holding a JSON object, checked against the metadata contract. */
-function parseMetadataField(value: unknown): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(value));
-  } catch {
-    throw new ValidationError('validation_failed', 'metadata: must be a JSON object', [{ field: 'metadata', message: 'must be a JSON object' }]);
-  }
-  const result = MetadataSchema.safeParse(parsed);
-  if (!result.success) throw validationError(result.error, parsed, 'metadata');
-  return result.data;
-}
