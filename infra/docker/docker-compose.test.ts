@@ -92,7 +92,7 @@ describe('docker-compose.yml', () => {
       const config = loadConfig({ env, envFile: false });
       expect(config.database.url).toBe('postgres://sis:sis@postgres:5432/sis');
       expect(config.s3).toMatchObject({ endpoint: 'http://minio:9000', publicEndpoint: 'http://localhost:9000', forcePathStyle: true });
-      expect(config.http.searchUrl).toBe('http://search:8001');
+      expect(config.http.searchUrls).toEqual(['http://search:8001']);
       expect(config.auth.adminToken).toBe('compose-test-token-0123456789abcdef0123');
     }
   });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ServerProcess, waitUntil } from './process.js';
@@ -26,6 +26,12 @@ export interface PostgresOptions {
   durable: boolean;
   /** Under root: parent of the cluster when the postgres user cannot reach `dir`. */
   fallbackRoot?: string;
+  /**
+   * Port of a primary on 127.0.0.1 to follow: the cluster is then a hot-standby streaming replica,
+   * cloned afresh with `pg_basebackup -R` on the first start (a replica is a copy, and a fresh
+   * copy cannot have diverged from a primary that was reset). @defaultValue none, a primary
+   */
+  replicaOf?: number;
 }
 
 /**
@@ -43,6 +49,7 @@ export class PostgresServer {
   #process: ServerProcess | undefined;
   /** Where the cluster really is: `dir`, or its stand-in under the fallback root. */
   #dir: string;
+  #cloned = false;
 
   constructor(options: PostgresOptions) {
     this.#options = Object.freeze({ binDir: DEFAULT_PG_BIN_DIR, fallbackRoot: DEFAULT_PG_FALLBACK_ROOT, ...options });
@@ -71,7 +78,12 @@ export class PostgresServer {
     const socketDir = join(dir, 'run');
     await mkdir(socketDir, { recursive: true });
     if (owner) await chown(socketDir, owner.uid, owner.gid);
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (this.#options.replicaOf !== undefined && !this.#cloned) {
+      await rm(dataDir, { recursive: true, force: true });
+      // A fast checkpoint: the default spreads it over minutes, and the clone waits for it.
+      await this.#exec('pg_basebackup', ['-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '-h', '127.0.0.1', '-p', String(this.#options.replicaOf), '-U', PG_USER, ...(durable ? [] : ['--no-sync'])]);
+      this.#cloned = true;
+    } else if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       await this.#exec('initdb', ['-D', dataDir, '-U', PG_USER, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-instructions', ...(durable ? [] : ['--no-sync'])]);
     }
     const settings = {

@@ -27,7 +27,8 @@ export interface Config {
     gatewayPort: number;
     searchPort: number;
     workerPort: number;
-    searchUrl: string;
+    /** The search service's replicas (one URL when a load balancer or Service fronts them). */
+    searchUrls: string[];
     /** Where clients on other machines reach the gateway (an origin); undefined when not set. */
     publicUrl: string | undefined;
     allowedOrigins: string[];
@@ -37,7 +38,8 @@ export interface Config {
     /** express's `trust proxy` setting. */
     trustProxy: boolean | number | string;
   };
-  database: { url: string; poolSize: number };
+  /** `readUrl`: a replica for reads that tolerate lag (search); undefined when there is none. */
+  database: { url: string; readUrl: string | undefined; poolSize: number };
   redis: { url: string; queuePrefix: string };
   s3: {
     endpoint: string | undefined;
@@ -110,14 +112,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       gatewayPort: s.GATEWAY_PORT,
       searchPort: s.SEARCH_PORT,
       workerPort: s.WORKER_PORT,
-      searchUrl: s.SEARCH_URL,
+      searchUrls: s.SEARCH_URL,
       publicUrl: s.PUBLIC_URL,
       allowedOrigins: s.ALLOWED_ORIGINS,
       publicRead: s.PUBLIC_READ,
       legacyPublicRead: s.LEGACY_PUBLIC_READ,
       trustProxy: s.TRUST_PROXY,
     },
-    database: { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE },
+    database: { url: s.DATABASE_URL, readUrl: s.DATABASE_READ_URL, poolSize: s.DATABASE_POOL_SIZE },
     redis: { url: s.REDIS_URL, queuePrefix: s.QUEUE_PREFIX },
     s3: {
       endpoint: s.S3_ENDPOINT,
@@ -160,8 +162,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
  * @throws ConfigError listing every missing or invalid variable and what it expects.
  */
 export function loadDatabaseConfig(options: LoadConfigOptions = {}): Config['database'] {
-  const s = readSettings(settingsSchema.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true }), options);
-  return { url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE };
+  const s = readSettings(settingsSchema.pick({ DATABASE_URL: true, DATABASE_READ_URL: true, DATABASE_POOL_SIZE: true }), options);
+  return { url: s.DATABASE_URL, readUrl: s.DATABASE_READ_URL, poolSize: s.DATABASE_POOL_SIZE };
 }
 
 /** Reads the environment (and dotenv file), applies the aliases, and validates it against `schema`. */

@@ -76,6 +76,28 @@ const originList = z
       .filter(Boolean);
   });
 
+/** One http(s) URL or a comma list of them, all with the same path (one service's replicas). */
+const searchUrls = z.string().transform((value, ctx) => {
+  const urls = value.split(',').map((u) => u.trim()).filter(Boolean);
+  const single = url(['http:', 'https:'], 'http://127.0.0.1:8001');
+  for (const candidate of urls) {
+    const checked = single.safeParse(candidate);
+    if (!checked.success) {
+      ctx.addIssue({ code: 'custom', message: `${checked.error.issues[0]!.message}; "${candidate}" is not` });
+      return z.NEVER;
+    }
+  }
+  if (urls.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected at least one http or https URL' });
+    return z.NEVER;
+  }
+  if (new Set(urls.map((u) => new URL(u).pathname.replace(/\/$/, ''))).size > 1) {
+    ctx.addIssue({ code: 'custom', message: 'every URL in the list must have the same path: they are replicas of one service' });
+    return z.NEVER;
+  }
+  return urls;
+});
+
 /** express's `trust proxy`: false, true, a hop count, or a comma list of addresses and subnets. */
 const trustProxy = z.string().transform((value, ctx): boolean | number | string => {
   const text = value.trim().toLowerCase();
@@ -108,8 +130,13 @@ export const settingsSchema = z.object({
   GATEWAY_PORT: int(1, 65535).default(8000).describe('Port of the public gateway (REST API, docs, web pages).'),
   SEARCH_PORT: int(1, 65535).default(8001).describe('Port of the search service (internal).'),
   WORKER_PORT: int(1, 65535).default(8002).describe("Port of the worker's health and metrics endpoint."),
-  SEARCH_URL: url(['http:', 'https:'], 'http://127.0.0.1:8001').default('http://127.0.0.1:8001').describe('Where the gateway reaches the search service; `sis up` points it at the one it starts.'),
+  SEARCH_URL: searchUrls
+    .default(['http://127.0.0.1:8001'])
+    .describe('Where the gateway reaches the search service: one URL (a Kubernetes Service, a load balancer), or a comma list of replicas, which the gateway spreads searches over, trying another when one cannot be reached. `sis up` points it at the ones it starts.'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis').describe('PostgreSQL (with pgvector) connection URL.'),
+  DATABASE_READ_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@replica.example.com:5432/sis')
+    .optional()
+    .describe("A streaming replica of DATABASE_URL for the search service's reads (it writes nothing). While the replica cannot be reached, search reads from DATABASE_URL. An image just made ready may be missing from results for as long as the replica lags."),
   DATABASE_POOL_SIZE: int(1, 500).default(10).describe('Connections per service process.'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').describe('Redis connection URL (the BullMQ queues).'),
   QUEUE_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,50}$/, { message: 'expected 1–50 letters, digits, _ or -' }).default('sis').describe('Prefix of every Redis key sis writes, so several installations can share one Redis.'),

@@ -89,6 +89,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...REQUIRED, ALLOWED_ORIGINS: '["https://a.example"' }).ALLOWED_ORIGINS).toMatch(/^expected a JSON list of strings or a comma-separated list/);
   });
 
+  it('reads SEARCH_URL as one URL or a comma list of replicas with one path, and DATABASE_READ_URL as an optional replica', () => {
+    const read = (env: Record<string, string>) => loadConfig({ envFile: false, env: { ...REQUIRED, ...env } });
+    expect(read({}).http.searchUrls).toEqual(['http://127.0.0.1:8001']);
+    expect(read({ SEARCH_URL: 'http://search-a:8001, http://search-b:8001' }).http.searchUrls).toEqual(['http://search-a:8001', 'http://search-b:8001']);
+    expect(problemsOf({ ...REQUIRED, SEARCH_URL: 'http://search-a:8001,ftp://search-b' }).SEARCH_URL).toBe('expected a http: or https: URL such as http://127.0.0.1:8001; "ftp://search-b" is not (got "http://search-a:8001,ftp://search-b")');
+    expect(problemsOf({ ...REQUIRED, SEARCH_URL: 'http://a:8001/x,http://b:8001/y' }).SEARCH_URL).toMatch(/^every URL in the list must have the same path/);
+    expect(problemsOf({ ...REQUIRED, SEARCH_URL: ' , ' }).SEARCH_URL).toBe('expected at least one http or https URL (got " , ")');
+    expect(read({}).database.readUrl).toBeUndefined();
+    expect(read({ DATABASE_READ_URL: 'postgres://sis@replica.example.com/sis' }).database.readUrl).toBe('postgres://sis@replica.example.com/sis');
+    expect(problemsOf({ ...REQUIRED, DATABASE_READ_URL: 'mysql://replica/sis' }).DATABASE_READ_URL).toMatch(/^expected a postgres: or postgresql: URL/);
+  });
+
   it('needs both halves of a static S3 credential', () => {
     expect(problemsOf({ ...REQUIRED, S3_ACCESS_KEY_ID: 'AKIA' })).toEqual({
       S3_SECRET_ACCESS_KEY: 'missing; S3 credentials need both the access key and the secret key',

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type Driver } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { guardDriver } from './unavailable.js';
@@ -45,11 +45,17 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
  * ```
  */
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool: createPool(options.url, options) }) });
+}
+
+/** A node-postgres pool with sis's settings; `settings` are given to every session (`-c name=value`). */
+export function createPool(url: string, options: Omit<DatabaseOptions, 'url'>, settings: Record<string, string | number> = {}): pg.Pool {
+  const sessionSettings = { ...(options.efSearch ? { 'hnsw.ef_search': Math.trunc(options.efSearch) } : {}), ...settings };
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
-    ...(options.efSearch ? { options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` } : {}),
+    ...(Object.keys(sessionSettings).length ? { options: Object.entries(sessionSettings).map(([name, value]) => `-c ${name}=${value}`).join(' ') } : {}),
   });
   // pg-pool listens on idle connections only; one that errors while checked out (the server
   // ending it between two queries) would emit an unhandled 'error' and take the process down.
@@ -58,10 +64,16 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const onError = (error: Error & { code?: string }) => options.onConnectionError?.(Object.assign(new Error(error.message), { code: error.code }));
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
-  return new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }) });
+  return pool;
 }
 
 /** Resolves when the database answers a trivial query; for readiness checks. */
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/** Which server a session reached: a standby answers `replica`. For readiness details and tests. */
+export async function serverRole(db: Kysely<Database> | Transaction<Database>): Promise<'primary' | 'replica'> {
+  const { rows } = await sql<{ standby: boolean }>`select pg_is_in_recovery() as standby`.execute(db);
+  return rows[0]!.standby ? 'replica' : 'primary';
 }

@@ -1,4 +1,5 @@
-export { createDatabase, pingDatabase, type DatabaseOptions } from './database.js';
+export { createDatabase, pingDatabase, serverRole, type DatabaseOptions } from './database.js';
+export { createReadDatabase, type ReadDatabaseOptions } from './read-database.js';
 export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnreachable } from './unavailable.js';
 export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError } from './migrate.js';
 export * from './repositories/index.js';

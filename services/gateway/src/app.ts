@@ -95,7 +95,7 @@ export function createApp(options: GatewayOptions): Express {
   const stats = sharedImageStats(new ImageStatsRepository({ db }));
   const batches = new IngestBatchRepository({ db });
   const metrics = new GatewayMetrics({ queue, stats });
-  const searchClient = new SearchClient({ url: config.http.searchUrl, timeoutMs: config.search.timeoutMs, internalToken: config.http.internalToken });
+  const searchClient = new SearchClient({ urls: config.http.searchUrls, timeoutMs: config.search.timeoutMs, internalToken: config.http.internalToken });
   const keys = new ApiKeyService({ keys: new ApiKeyRepository({ db }), adminToken: config.auth.adminToken });
   const images = new ImageService({ images: imageRecords, storage, queue, metrics });
   const uploads = new UploadService({ images: imageRecords, batches, storage, queue, imageService: images, limits: config.limits, metrics, logger });

@@ -176,7 +176,7 @@ describe('the search service, opened beyond loopback', () => {
       expect(search.status).toBe(200);
       expect(search.body.results).toEqual([]);
       // Straight to the search service without it: refused.
-      const direct = await fetch(`${opened.config.http.searchUrl}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":"red"}' });
+      const direct = await fetch(`${opened.config.http.searchUrls[0]}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":"red"}' });
       expect(direct.status).toBe(401);
     } finally {
       await opened.stop();

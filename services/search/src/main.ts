@@ -1,6 +1,6 @@
 import { ClipModel, QueryEncoder } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, EMBEDDING_DIMENSION, EmbeddingRepository, ImageRepository, pingDatabase } from '@sis/db';
+import { createDatabase, createReadDatabase, EMBEDDING_DIMENSION, EmbeddingRepository, ImageRepository, pingDatabase } from '@sis/db';
 import { createApp } from './app.js';
 import { SearchService } from './services/search.service.js';
 
@@ -17,12 +17,15 @@ try {
 }
 
 // Connections start at the configured ef_search, so ordinary queries need no transaction.
-const db = createDatabase({
-  url: config.database.url,
+// Search only reads: from the replica when there is one (the primary while it is away).
+const poolOptions = {
   poolSize: config.database.poolSize,
   efSearch: config.search.efSearch,
-  onConnectionError: (error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
-});
+  onConnectionError: (error: Error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+};
+const db = config.database.readUrl
+  ? createReadDatabase({ ...poolOptions, replicaUrl: config.database.readUrl, primaryUrl: config.database.url })
+  : createDatabase({ ...poolOptions, url: config.database.url });
 const search = new SearchService({
   images: new ImageRepository({ db }),
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),

@@ -8,14 +8,14 @@ import {
   type SearchResponse,
 } from '@sis/contracts';
 import { INTERNAL_TOKEN_HEADER } from '@sis/http';
-import { Pool } from 'undici';
+import { BalancedPool, RetryAgent, type Dispatcher } from 'undici';
 
 export interface SearchClientOptions {
-  /** Where the search service answers (SEARCH_URL), path prefix included. */
-  url: string;
+  /** Where the search service answers (SEARCH_URL): one URL, or its replicas, path prefix included. */
+  urls: readonly string[];
   /** How long, in ms, a call may take before it is a 503. */
   timeoutMs: number;
-  /** Keep-alive connections to the search service. @defaultValue 16 */
+  /** Keep-alive connections to each search replica. @defaultValue 16 */
   connections?: number;
   /** The shared secret the search service asks for (INTERNAL_TOKEN). @defaultValue none */
   internalToken?: string;
@@ -29,18 +29,30 @@ export interface SearchClientOptions {
  * Every search crosses this hop, so it goes through an undici connection pool rather than the
  * global fetch: fetch's WHATWG request and stream machinery cost 1 to 1.5 ms a call on a 2-core
  * machine, about as much as the rest of the hop (docs/benchmarks.md).
+ *
+ * With several replicas, undici's BalancedPool spreads the calls and sends fewer to one that
+ * fails; a call that could not reach its replica (refused, reset, closed before an answer) is
+ * sent again at once, and so lands on another. A search changes nothing, so sending it twice is
+ * safe; an answer the search service gave, a 503 included, is never retried.
  */
 export class SearchClient {
-  readonly #pool: Pool;
+  readonly #pool: Dispatcher;
   /** SEARCH_URL's path, if any (a search service behind a proxy prefix). */
   readonly #basePath: string;
   readonly #timeoutMs: number;
   readonly #internal: Record<string, string>;
 
   constructor(options: SearchClientOptions) {
-    const url = new URL(options.url);
-    this.#pool = new Pool(url.origin, { connections: options.connections ?? 16 });
-    this.#basePath = url.pathname.replace(/\/$/, '');
+    const urls = options.urls.map((url) => new URL(url));
+    const replicas = new BalancedPool(urls.map((url) => url.origin), { connections: options.connections ?? 16 });
+    this.#pool = new RetryAgent(replicas, {
+      maxRetries: urls.length,
+      minTimeout: 1,
+      methods: ['GET', 'POST'],
+      statusCodes: [],
+      errorCodes: ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'],
+    });
+    this.#basePath = urls[0]!.pathname.replace(/\/$/, '');
     this.#timeoutMs = options.timeoutMs;
     this.#internal = options.internalToken ? { [INTERNAL_TOKEN_HEADER]: options.internalToken } : {};
   }
@@ -65,7 +77,7 @@ export class SearchClient {
     if (statusCode !== 200) throw new Error(`search /healthz answered ${statusCode}`);
   }
 
-  async #request(path: string, options: Omit<Parameters<Pool['request']>[0], 'path' | 'signal'>) {
+  async #request(path: string, options: Omit<Dispatcher.RequestOptions, 'path' | 'signal' | 'origin'>) {
     try {
       return await this.#pool.request({ ...options, path: `${this.#basePath}${path}`, signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (error) {
