@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { kustomize, type K8sObject } from './kustomize.js';
-import { isObject, type JsonObject } from './strategic-merge.js';
+import { isObject } from './strategic-merge.js';
 
 /** Helpers the manifest tests share: the rendered overlays and the parts of them they read. */
 
@@ -17,12 +17,13 @@ export function render(path: string): K8sObject[] {
 
 export const overlay = (name: Overlay) => render(`overlays/${name}`);
 
-export interface Container extends JsonObject {
+export interface Container {
+  [field: string]: unknown;
   name: string;
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: JsonObject;
+  securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; mountPath: string }[];
   ports?: { name?: string; containerPort: number }[];
   command?: string[];
@@ -32,11 +33,12 @@ export interface EnvVar {
   value?: string;
   valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; configMapKeyRef?: { name: string; key: string } };
 }
-export interface PodSpec extends JsonObject {
+export interface PodSpec {
+  [field: string]: unknown;
   containers: Container[];
   initContainers?: Container[];
-  volumes?: ({ name: string } & JsonObject)[];
-  securityContext?: JsonObject;
+  volumes?: ({ name: string } & Record<string, unknown>)[];
+  securityContext?: Record<string, unknown>;
   terminationGracePeriodSeconds?: number;
 }
 export interface Workload {
