@@ -71,8 +71,10 @@ describe('the CloudNativePG Cluster', () => {
     const cluster = find(objects, 'Cluster', 'sis-pg')!;
     expect(cluster.apiVersion).toBe(CNPG);
     const spec = cluster.spec as any;
-    expect(Object.keys(spec).sort()).toEqual(['bootstrap', 'imageName', 'instances', 'postgresql', 'resources', 'storage']);
+    expect(Object.keys(spec).sort()).toEqual(['bootstrap', 'enablePDB', 'imageName', 'instances', 'postgresql', 'resources', 'storage']);
     expect(Number.isInteger(spec.instances) && spec.instances >= 1).toBe(true);
+    // The operator's budget for a lone primary would block every drain of its node.
+    expect(spec.enablePDB).toBe(spec.instances > 1);
     // CloudNativePG's "standard" images carry pgvector; creating the extension needs a superuser.
     expect(spec.imageName).toMatch(/\/cloudnative-pg\/postgresql:\d+[\w.-]*-standard-/);
     expect(Object.keys(spec.bootstrap)).toEqual(['initdb']);
