@@ -91,7 +91,7 @@ describe.each(OVERLAYS)('%s', (name) => {
   it('runs the entry points the image builds, the migrations with the database URL only', () => {
     for (const { object, pod } of sisWorkloads(objects)) {
       for (const c of allContainers(pod)) {
-        expect(c.image, `${object.metadata.name}/${c.name}`).toBe('registry.example.com/sis:latest');
+        expect(c.image, `${object.metadata.name}/${c.name}`).toBe('registry.example.com/sis:0.1.0');
         const entry = c.command!.find((part) => /\/dist\/.+\.js$/.test(part))!;
         expect(existsSync(`${root}${entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts')}`), entry).toBe(true);
         if (entry === 'packages/db/dist/bin/migrate.js') {
