@@ -36,10 +36,16 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'> & Pa
 }
 
 /**
+ * How long, in ms, a service may take to stop after SIGTERM before it exits anyway: the worker's
+ * drain. Kubernetes' termination grace periods (infra/k8s) are sized from it.
+ */
+export const STOP_TIMEOUT_MS = 20_000;
+
+/**
  * Runs `stop` once on SIGINT or SIGTERM, then exits: 0 when it finished, 1 when it failed or
  * outlived `timeoutMs`. A second signal while stopping exits at once.
  */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>, timeoutMs = 20_000): void {
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, timeoutMs = STOP_TIMEOUT_MS): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
