@@ -22,20 +22,22 @@ const FORBIDDEN = {
   sql: { group: ['kysely', 'kysely/*', 'pg', 'pg-copy-streams'], message: 'SQL lives in @sis/db only' },
   s3: { group: ['@aws-sdk/*'], message: 'S3 lives in @sis/storage only' },
   model: { group: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-common'], message: 'model code lives in @sis/clip only' },
+  otel: { group: ['@opentelemetry/*'], message: 'OpenTelemetry lives in @sis/telemetry only: take spans, carriers and the test exporter from there' },
   http: { group: ['express', 'multer', 'cors', 'pino-http', 'express-rate-limit', 'rate-limit-redis', '@sis/http'], message: '@sis/contracts is schemas and domain errors only: HTTP lives in @sis/http' },
 };
 const F = FORBIDDEN;
 const areas = [
-  { files: ['packages/**', 'infra/**'], forbid: [F.anyService, F.sql, F.s3, F.model] },
-  { files: ['packages/db/**'], forbid: [F.anyService, F.s3, F.model] },
-  { files: ['packages/storage/**'], forbid: [F.anyService, F.sql, F.model] },
-  { files: ['packages/clip/**'], forbid: [F.anyService, F.clipToStores, F.sql, F.s3] },
-  { files: ['packages/contracts/**'], forbid: [F.anyService, F.http, F.sql, F.s3, F.model] },
-  { files: ['packages/image/**'], forbid: [F.anyService, F.imageToClip, F.sql, F.s3, F.model] },
-  { files: ['packages/cli/**'], forbid: [F.anyService, F.db, F.sql, F.s3, F.model] },
-  { files: ['services/gateway/**'], forbid: [F.services('gateway'), F.clip, F.sql, F.s3, F.model] },
-  { files: ['services/search/**'], forbid: [F.services('search'), F.sql, F.s3, F.model] },
-  { files: ['services/worker/**'], forbid: [F.services('worker'), F.sql, F.s3, F.model] },
+  { files: ['packages/**', 'infra/**'], forbid: [F.anyService, F.sql, F.s3, F.model, F.otel] },
+  { files: ['packages/telemetry/**'], forbid: [F.anyService, F.sql, F.s3, F.model] },
+  { files: ['packages/db/**'], forbid: [F.anyService, F.s3, F.model, F.otel] },
+  { files: ['packages/storage/**'], forbid: [F.anyService, F.sql, F.model, F.otel] },
+  { files: ['packages/clip/**'], forbid: [F.anyService, F.clipToStores, F.sql, F.s3, F.otel] },
+  { files: ['packages/contracts/**'], forbid: [F.anyService, F.http, F.sql, F.s3, F.model, F.otel] },
+  { files: ['packages/image/**'], forbid: [F.anyService, F.imageToClip, F.sql, F.s3, F.model, F.otel] },
+  { files: ['packages/cli/**'], forbid: [F.anyService, F.db, F.sql, F.s3, F.model, F.otel] },
+  { files: ['services/gateway/**'], forbid: [F.services('gateway'), F.clip, F.sql, F.s3, F.model, F.otel] },
+  { files: ['services/search/**'], forbid: [F.services('search'), F.sql, F.s3, F.model, F.otel] },
+  { files: ['services/worker/**'], forbid: [F.services('worker'), F.sql, F.s3, F.model, F.otel] },
 ];
 
 export default tseslint.config(

@@ -35,6 +35,8 @@ const forbidden: [where: string, file: string, source: string, reason: RegExp][]
   ['SQL outside @sis/db', 'services/search/src/probe.ts', "import { sql as used } from 'kysely';", /SQL lives in @sis\/db only/],
   ['the S3 SDK outside @sis/storage', 'services/worker/src/probe.ts', "import { S3Client as used } from '@aws-sdk/client-s3';", /S3 lives in @sis\/storage only/],
   ['the model runtime outside @sis/clip', 'services/worker/src/probe.ts', "import { env as used } from '@huggingface/transformers';", /model code lives in @sis\/clip only/],
+  ['the OpenTelemetry API outside @sis/telemetry', 'packages/queue/src/probe.ts', "import { trace as used } from '@opentelemetry/api';", /OpenTelemetry lives in @sis\/telemetry only/],
+  ["the OpenTelemetry SDK in a service's test", 'services/gateway/test/probe.ts', "import { InMemorySpanExporter as used } from '@opentelemetry/sdk-trace-base';", /OpenTelemetry lives in @sis\/telemetry only/],
 ];
 
 describe('module rules', () => {
@@ -50,6 +52,7 @@ describe('module rules', () => {
     ['the CLI importing contracts', 'packages/cli/src/probe.ts', "import { IdSchema as used } from '@sis/contracts';"],
     ['a service importing its own services folder', 'services/gateway/src/probe.ts', "import { SearchService as used } from './services/search.service.js';"],
     ['the database package importing kysely', 'packages/db/src/probe.ts', "import { sql as used } from 'kysely';"],
+    ['the telemetry package importing the OpenTelemetry API', 'packages/telemetry/src/probe.ts', "import { trace as used } from '@opentelemetry/api';"],
   ])('pass lint for %s', async (_where, file, source) => {
     expect(await problems(file, source)).toEqual([]);
   });

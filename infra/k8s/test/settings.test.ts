@@ -81,7 +81,8 @@ describe.each(OVERLAYS)('%s', (name) => {
 
   it('points the gateway at the search Service', () => {
     const config = loadConfig({ env: environment(objects, deployment(objects, 'gateway').pod.containers[0]!), envFile: false });
-    const url = new URL(config.http.searchUrl);
+    expect(config.http.searchUrls).toHaveLength(1);
+    const url = new URL(config.http.searchUrls[0]!);
     const service = find(objects, 'Service', url.hostname);
     expect(service, url.hostname).toBeDefined();
     expect((service!.spec as any).ports.map((p: any) => p.port)).toContain(Number(url.port));

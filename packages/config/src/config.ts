@@ -65,6 +65,8 @@ export interface Config {
   };
   search: { cacheSize: number; efSearch: number; timeoutMs: number };
   limits: { maxUploadBytes: number; directUploadMemoryBytes: number; maxPixels: number; presignExpiresSeconds: number; rateLimitPerMinute: number; legacyWaitMs: number };
+  /** Where traces go (OTEL_EXPORTER_OTLP_ENDPOINT); undefined means tracing is off. */
+  telemetry: { otlpEndpoint: string | undefined };
 }
 
 export interface LoadConfigOptions {
@@ -153,6 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       rateLimitPerMinute: s.RATE_LIMIT_PER_MINUTE,
       legacyWaitMs: s.LEGACY_WAIT_MS,
     },
+    telemetry: { otlpEndpoint: s.OTEL_EXPORTER_OTLP_ENDPOINT },
   };
 }
 

@@ -1,3 +1,4 @@
+import { traceFields } from '@sis/telemetry';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 
@@ -13,6 +14,7 @@ const REDACTED = '[redacted]';
 
 /**
  * A pino logger for one service, at the configured level, every line tagged with the service.
+ * A line written inside a span carries its `trace_id` and `span_id`, so logs and traces join up.
  * Secrets never reach it: credential headers are redacted, and the admin token, the S3 secret,
  * API keys and presigned-URL signatures are scrubbed from every line.
  */
@@ -28,6 +30,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'> & Pa
   const options = {
     level: config.logLevel,
     base: pretty ? {} : { service },
+    mixin: traceFields,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     hooks: { streamWrite: scrub },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),

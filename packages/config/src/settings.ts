@@ -184,6 +184,9 @@ export const settingsSchema = z.object({
   DIRECT_UPLOAD_MEMORY_BYTES: int(1024 * 1024, 64 * 1024 ** 3).default(64 * 1024 * 1024).describe('Bytes of files the gateway holds in memory at once while receiving multipart uploads (POST /v1/images, POST /images/); beyond it they get 503 upload_capacity with Retry-After. Never less than MAX_UPLOAD_BYTES.'),
   MAX_PIXELS: int(1, 1_000_000_000).default(50_000_000).describe('Largest accepted image, in pixels (width × height), checked before decoding.'),
   PRESIGN_EXPIRES_SECONDS: int(1, 900).default(900).describe('Lifetime of presigned upload URLs, in seconds (at most 15 minutes).'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:4318')
+    .optional()
+    .describe('OpenTelemetry collector (OTLP over HTTP) that traces are sent to, at `<endpoint>/v1/traces`. Unset turns tracing off: no SDK is loaded and nothing is sent.'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(config.limits).toMatchObject({ maxUploadBytes: 50 * 1024 * 1024, maxPixels: 50_000_000, presignExpiresSeconds: 900 });
     expect(config.search).toEqual({ cacheSize: 1000, efSearch: 200, timeoutMs: 10_000 });
     expect(config.http.allowedOrigins).toEqual([]);
+    // No collector named: tracing stays off.
+    expect(config.telemetry).toEqual({ otlpEndpoint: undefined });
+  });
+
+  it('takes an http(s) OTLP collector address, and refuses anything else', () => {
+    expect(loadConfig({ env: { ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.lan:4318' }, envFile: false }).telemetry).toEqual({ otlpEndpoint: 'http://collector.lan:4318' });
+    expect(problemsOf({ ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }).OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/expected a http: or https: URL/);
   });
 
   it('names every missing variable, with its aliases, in one error', () => {

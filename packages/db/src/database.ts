@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { traceDriver } from './tracing.js';
 import { guardDriver } from './unavailable.js';
 
 export interface DatabaseOptions {
@@ -26,10 +27,13 @@ export interface DatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-/** A PostgreSQL dialect whose driver reports an unreachable database as one domain error. */
+/**
+ * A PostgreSQL dialect whose driver reports an unreachable database as one domain error, and
+ * runs every query in a span (the raw driver error is what the span records).
+ */
 class GuardedPostgresDialect extends PostgresDialect {
   override createDriver(): Driver {
-    return guardDriver(super.createDriver());
+    return guardDriver(traceDriver(super.createDriver()));
   }
 }
 

@@ -1,6 +1,7 @@
 import { Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { createPool, type DatabaseOptions } from './database.js';
 import type { Database } from './schema.js';
+import { traceDriver } from './tracing.js';
 import { guardDriver, isDatabaseUnreachable } from './unavailable.js';
 
 export interface ReadDatabaseOptions extends Omit<DatabaseOptions, 'url'> {
@@ -24,7 +25,7 @@ export function createReadDatabase(options: ReadDatabaseOptions): Kysely<Databas
   return new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
-      createDriver: () => guardDriver(driver),
+      createDriver: () => guardDriver(traceDriver(driver)),
       createQueryCompiler: () => new PostgresQueryCompiler(),
       createIntrospector: (db) => new PostgresIntrospector(db),
     },
@@ -33,7 +34,7 @@ export function createReadDatabase(options: ReadDatabaseOptions): Kysely<Databas
 
 /**
  * A connection handed out by the replica: outside a transaction, a query that finds the replica
- * gone runs again on the primary. (kysely holds it behind guardDriver's proxy, which passes
+ * gone runs again on the primary. (kysely holds it behind the guard's and tracer's proxies, which pass
  * property reads, writes and instanceof through to it.)
  */
 class ReplicaConnection implements DatabaseConnection {

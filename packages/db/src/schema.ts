@@ -41,6 +41,8 @@ export interface ImagesTable {
   model: string | null;
   embedding: VectorColumn | null;
   batch_id: string | null;
+  /** The W3C traceparent of the request that created the image; its embed job joins that trace. */
+  traceparent: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
   ready_at: NullableTimestamp;

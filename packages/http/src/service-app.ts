@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import { healthRoutes, type HealthRoutesOptions } from './health.js';
 import { requestMetrics } from './metrics.js';
 import { requestId } from './request-id.js';
+import { traceRequests } from './tracing.js';
 
 export interface ServiceAppOptions extends HealthRoutesOptions {
   logger: Logger;
@@ -27,13 +28,13 @@ export interface ServiceAppOptions extends HealthRoutesOptions {
   routes?: (app: Express) => void;
 }
 
-/** Probes and scrapes would drown the request log. */
+/** Probes and scrapes would drown the request log and the traces. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * The express app every service starts from: request ids, request logs and metrics, the health
- * routes, then the service's routes, then one JSON 404 and one error handler. Explicit, so a
- * service's app.ts shows only what is its own.
+ * The express app every service starts from: request ids, a server span per request (when tracing
+ * is on), request logs and metrics, the health routes, then the service's routes, then one JSON
+ * 404 and one error handler. Explicit, so a service's app.ts shows only what is its own.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
@@ -41,6 +42,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   for (const handler of options.passThrough ?? []) app.use(handler);
   app.use(securityHeaders(options.trustedOrigins ?? []));
   app.use(requestId());
+  // Before the request log, so its lines carry the request's trace.
+  app.use(traceRequests((path) => QUIET_PATHS.has(path)));
   app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(requestMetrics(options.metrics));

@@ -68,6 +68,17 @@ describe('health routes', () => {
     expect(text).toMatch(/^sis_test_process_cpu_seconds_total /m);
     expect(text).toMatch(/^sis_http_request_seconds_count\{method="GET",route="\/things\/:id",status="200"\} 1$/m);
   });
+
+  it('reports each readiness check as sis_ready at scrape time, so alerts see a service that runs but cannot serve', async () => {
+    let postgresUp = false;
+    const base = await serve(app({ readiness: { postgres: async () => { if (!postgresUp) throw new Error('connection refused'); }, redis: async () => 'PONG' } }));
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
+    const down = await scrape();
+    expect(down).toMatch(/^sis_ready\{check="postgres"\} 0$/m);
+    expect(down).toMatch(/^sis_ready\{check="redis"\} 1$/m);
+    postgresUp = true;
+    expect(await scrape()).toMatch(/^sis_ready\{check="postgres"\} 1$/m);
+  });
 });
 
 describe('security headers', () => {

@@ -1,3 +1,4 @@
+import { context, extractTrace, failSpan, injectTrace, SpanKind, trace, tracer, type Span } from '@sis/telemetry';
 import { Queue, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_OPTIONS } from './defaults.js';
@@ -31,17 +32,26 @@ export class EmbedQueue {
 
   /** Enqueues one image; a no-op when a job for it already exists. */
   async enqueue(payload: EmbedImageJob): Promise<EmbedJob> {
-    const data = embedImageJobSchema.parse(payload);
-    return callRedis(() => this.queue.add(JOB_NAMES.embedImage, data, { jobId: data.imageId }));
+    const [job] = await this.enqueueMany([payload]);
+    return job!;
   }
 
-  /** Enqueues many images in one round trip; existing jobs are left alone. */
+  /**
+   * Enqueues many images in one round trip; existing jobs are left alone. Each job is sent in a
+   * producer span of its own, whose context the job carries to the worker: a child of the trace
+   * the payload names (the upload's), else of the active span, with a link to the active span
+   * when the two differ.
+   */
   async enqueueMany(payloads: readonly EmbedImageJob[]): Promise<EmbedJob[]> {
-    const jobs = payloads.map((payload) => {
-      const data = embedImageJobSchema.parse(payload);
-      return { name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } };
-    });
-    return callRedis(() => this.queue.addBulk(jobs));
+    const sends = payloads.map((payload) => send(embedImageJobSchema.parse(payload)));
+    try {
+      return await callRedis(() => this.queue.addBulk(sends.map(({ data }) => ({ name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } }))));
+    } catch (error) {
+      for (const { span } of sends) failSpan(span, error);
+      throw error;
+    } finally {
+      for (const { span } of sends) span.end();
+    }
   }
 
   async getJob(imageId: string): Promise<EmbedJob | undefined> {
@@ -88,4 +98,22 @@ export class EmbedQueue {
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/** Starts the producer span of one job, and gives the job that span's context to carry. */
+function send(payload: EmbedImageJob): { data: EmbedImageJob; span: Span } {
+  const active = trace.getActiveSpan();
+  const parent = payload.trace ? extractTrace(payload.trace) : context.active();
+  const link = payload.trace && active ? [{ context: active.spanContext() }] : [];
+  const span = tracer().startSpan(
+    `send ${QUEUE_NAMES.embed}`,
+    {
+      kind: SpanKind.PRODUCER,
+      links: link,
+      attributes: { 'messaging.system': 'bullmq', 'messaging.operation.type': 'send', 'messaging.destination.name': QUEUE_NAMES.embed, 'messaging.message.id': payload.imageId },
+    },
+    parent,
+  );
+  const carrier = injectTrace(trace.setSpan(parent, span));
+  return { data: carrier ? { ...payload, trace: carrier } : payload, span };
 }

@@ -3,7 +3,7 @@ export { callRedis, isRedisUnreachable, QUEUE_RETRY_AFTER_SECONDS } from './unav
 export { DEFAULT_JOB_OPTIONS } from './defaults.js';
 export { EmbedQueue, type EmbedJob, type EmbedQueueOptions, type QueueCounts } from './embed-queue.js';
 export { JOB_NAMES, QUEUE_NAMES, type JobName, type QueueName } from './names.js';
-export { embedImageJobSchema, JOB_PAYLOADS, type EmbedImageJob } from './payloads.js';
+export { embedImageJobSchema, JOB_PAYLOADS, traceCarrierSchema, type EmbedImageJob } from './payloads.js';
 export { jobProcessor, OUTAGE_DELAY_MS, type JobHandler, type JobProcessor, type JobProcessorOptions } from './job-processor.js';
 export { LeaderLock, type LeaderLockOptions } from './leader-lock.js';
 export type { Redis } from 'ioredis';

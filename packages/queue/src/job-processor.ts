@@ -1,7 +1,8 @@
 import { ServiceUnavailableError } from '@sis/contracts';
+import { extractTrace, inSpan, SpanKind } from '@sis/telemetry';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { JOB_NAMES, type JobName } from './names.js';
-import { JOB_PAYLOADS } from './payloads.js';
+import { JOB_PAYLOADS, traceCarrierSchema } from './payloads.js';
 
 /** One kind of job and the code that does it. */
 export interface JobHandler<Result = unknown> {
@@ -37,6 +38,9 @@ export const OUTAGE_DELAY_MS = 5000;
  * A job whose handler finds a dependency away (PostgreSQL, storage: ServiceUnavailableError) is
  * postponed, not failed: an outage longer than the retry backoff must not use up the attempts
  * meant for errors of the job itself.
+ *
+ * Each attempt runs in a consumer span that continues the trace the job carries (its `trace`
+ * field), so the worker's spans and log lines join the trace of the upload that queued it.
  * @throws Error naming every job name without exactly one handler, and every handler for a name that is not a job.
  */
 export function jobProcessor<Result>(options: JobProcessorOptions<Result>): JobProcessor<Result> {
@@ -51,7 +55,7 @@ export function jobProcessor<Result>(options: JobProcessorOptions<Result>): JobP
   ];
   if (problems.length) throw new Error(`every job name needs exactly one handler: ${problems.join('; ')}`);
   const byName = new Map(handlers.map((handler) => [handler.jobName as string, handler]));
-  return async (job, token) => {
+  const run: JobProcessor<Result> = async (job, token) => {
     const handler = byName.get(job.name);
     // Another release's job, or a hand-written one: retrying cannot make it runnable.
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}"`);
@@ -66,5 +70,25 @@ export function jobProcessor<Result>(options: JobProcessorOptions<Result>): JobP
       // BullMQ's signal that the job was moved, not failed: no attempt is counted.
       throw new DelayedError();
     }
+  };
+  return (job, token) => {
+    // Read before the payload is checked, so a job refused for its payload has its span too.
+    const carrier = traceCarrierSchema.safeParse((job.data as { trace?: unknown } | undefined)?.trace);
+    return inSpan(
+      `process ${job.queueName}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: extractTrace(carrier.success ? carrier.data : undefined),
+        attributes: {
+          'messaging.system': 'bullmq',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': job.queueName,
+          'messaging.message.id': job.id ?? '',
+          'sis.job.name': job.name,
+          'sis.job.attempt': job.attemptsMade + 1,
+        },
+      },
+      () => run(job, token),
+    );
   };
 }

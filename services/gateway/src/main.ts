@@ -2,9 +2,12 @@ import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase } from '@sis/db';
 import { createRequestConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
+import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
 
 const config = loadConfig();
+// First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
+const telemetry = await startTelemetry({ service: 'gateway', endpoint: config.telemetry.otlpEndpoint });
 const logger = createLogger(config, 'gateway');
 if (!config.auth.adminToken) logger.warn('ADMIN_TOKEN is not set: nobody can create API keys or use admin routes');
 
@@ -29,4 +32,5 @@ stopOnSignals(logger, async () => {
   redis.disconnect();
   await db.destroy();
   storage.destroy();
+  await telemetry.shutdown();
 });

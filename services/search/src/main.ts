@@ -1,10 +1,13 @@
 import { ClipModel, QueryEncoder } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, createReadDatabase, EMBEDDING_DIMENSION, EmbeddingRepository, ImageRepository, pingDatabase } from '@sis/db';
+import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
 import { SearchService } from './services/search.service.js';
 
 const config = loadConfig();
+// First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
+const telemetry = await startTelemetry({ service: 'search', endpoint: config.telemetry.otlpEndpoint });
 const logger = createLogger(config, 'search');
 
 let clip: ClipModel;
@@ -40,4 +43,5 @@ stopOnSignals(logger, async () => {
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   await db.destroy();
   await clip.dispose();
+  await telemetry.shutdown();
 });

@@ -1,3 +1,5 @@
+import { inSpan, trace, type Span } from '@sis/telemetry';
+
 /** Runs the model over a batch of preprocessed images, returning one embedding per image. */
 export type BatchEmbedder = (batch: Float32Array[]) => Promise<Float32Array[]>;
 
@@ -14,6 +16,8 @@ export interface EmbedBatcherOptions {
 interface Pending {
   pixels: Float32Array;
   since: number;
+  /** The span that handed the image in (its job's), which the model call's span links to and back. */
+  span: Span | undefined;
   resolve: (embedding: Float32Array) => void;
   reject: (error: unknown) => void;
 }
@@ -25,6 +29,10 @@ interface Pending {
  * meanwhile form the next batch, so under load batches fill while the previous one runs, and the
  * jobs' fetching and decoding overlap with inference. When a batch fails, its images are tried
  * one by one, so an error reaches only the images it belongs to.
+ *
+ * A model call serves images of several traces (one per upload), so its span belongs to none of
+ * them: it starts a trace of its own, linked to the span of every image in the batch, and each
+ * of those spans is linked back to it. Parenting it to one job would hide it from the others.
  */
 export class EmbedBatcher {
   readonly #options: Readonly<EmbedBatcherOptions>;
@@ -44,7 +52,7 @@ export class EmbedBatcher {
 
   embed(pixels: Float32Array): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ pixels, since: performance.now(), resolve, reject });
+      this.#pending.push({ pixels, since: performance.now(), span: trace.getActiveSpan(), resolve, reject });
       this.#schedule();
     });
   }
@@ -79,11 +87,15 @@ export class EmbedBatcher {
     }
   }
 
-  async #embedBatch(batch: Pending[]): Promise<void> {
-    const started = performance.now();
-    const embeddings = await this.#options.embed(batch.map((p) => p.pixels));
-    if (embeddings.length !== batch.length) throw new Error(`the model returned ${embeddings.length} embeddings for ${batch.length} images`);
-    this.#options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-    batch.forEach((p, i) => p.resolve(embeddings[i]!));
+  #embedBatch(batch: Pending[]): Promise<void> {
+    const links = batch.flatMap((p) => (p.span ? [{ context: p.span.spanContext() }] : []));
+    return inSpan('clip embed batch', { root: true, links, attributes: { 'sis.batch.size': batch.length } }, async (span) => {
+      for (const p of batch) p.span?.addLink({ context: span.spanContext() });
+      const started = performance.now();
+      const embeddings = await this.#options.embed(batch.map((p) => p.pixels));
+      if (embeddings.length !== batch.length) throw new Error(`the model returned ${embeddings.length} embeddings for ${batch.length} images`);
+      this.#options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+      batch.forEach((p, i) => p.resolve(embeddings[i]!));
+    });
   }
 }

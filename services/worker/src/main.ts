@@ -4,10 +4,13 @@ import { createDatabase, EMBEDDING_DIMENSION, pingDatabase } from '@sis/db';
 import { createServiceApp } from '@sis/http';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
+import { startTelemetry } from '@sis/telemetry';
 import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 const config = loadConfig();
+// First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
+const telemetry = await startTelemetry({ service: 'worker', endpoint: config.telemetry.otlpEndpoint });
 const logger = createLogger(config, 'worker');
 const db = createDatabase({
   url: config.database.url,
@@ -44,6 +47,7 @@ stopOnSignals(logger, async () => {
   await db.destroy();
   storage.destroy();
   server.close();
+  await telemetry.shutdown();
 });
 
 try {

@@ -10,7 +10,7 @@ export const MAX_PAGE_SIZE = 1000;
 /** The columns of an {@link ImageRecord}, which every query on images selects. */
 export const RECORD_COLUMNS = [
   'id', 'name', 'status', 'object_key', 'content_type', 'declared_size', 'actual_size', 'sha256', 'width', 'height',
-  'exif', 'metadata', 'error', 'attempts', 'duplicate_of', 'model', 'batch_id', 'created_at', 'updated_at', 'ready_at',
+  'exif', 'metadata', 'error', 'attempts', 'duplicate_of', 'model', 'batch_id', 'traceparent', 'created_at', 'updated_at', 'ready_at',
 ] as const satisfies readonly (keyof ImageRecord)[];
 
 /** Repositories check their own bounds before building SQL: a page is 1 to {@link MAX_PAGE_SIZE} rows. */

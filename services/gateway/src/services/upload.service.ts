@@ -19,6 +19,7 @@ import type { ImageRecord, ImageRepository, IngestBatchRepository } from '@sis/d
 import type { ReceivedFile } from '@sis/http';
 import type { EmbedQueue } from '@sis/queue';
 import { imageKey, stagingKey, type ObjectStorage } from '@sis/storage';
+import { injectTrace } from '@sis/telemetry';
 import pLimit from 'p-limit';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { ImageService } from './image.service.js';
@@ -199,6 +200,8 @@ export class UploadService {
     await this.#options.images.create({
       id,
       name: upload.name ?? null,
+      // The trace this request is in: completing the upload hands it to the embed job.
+      traceparent: injectTrace()?.traceparent ?? null,
       object_key: objectKey,
       content_type: contentType,
       declared_size: upload.bytes.length,
@@ -210,6 +213,8 @@ export class UploadService {
   }
 
   async #createPending(requests: CreateUploadRequest[], batchId: string | null): Promise<CreateUploadResponse[]> {
+    // The trace this request is in (null while tracing is off): completing hands it to the embed job.
+    const traceparent = injectTrace()?.traceparent ?? null;
     const rows = await this.#options.images.createMany(
       requests.map((request) => {
         const id = randomUUID();
@@ -220,6 +225,7 @@ export class UploadService {
           declared_size: request.size,
           sha256: request.sha256 ?? null,
           batch_id: batchId,
+          traceparent,
           metadata: { ...request.metadata, filename: request.filename },
         };
       }),
@@ -262,11 +268,12 @@ export class UploadService {
   /**
    * Postgres already says queued, so a Redis failure here loses nothing: the worker's sweeper
    * enqueues what Postgres holds as queued. The client is told the upload is accepted either way.
+   * Each job joins the trace its image was created in, so presign to vector reads as one trace.
    */
   async #enqueue(images: ImageRecord[], requestId: string): Promise<void> {
     if (images.length === 0) return;
     try {
-      await this.#options.queue.enqueueMany(images.map((image) => ({ imageId: image.id, requestId })));
+      await this.#options.queue.enqueueMany(images.map((image) => ({ imageId: image.id, requestId, ...(image.traceparent ? { trace: { traceparent: image.traceparent } } : {}) })));
     } catch (error) {
       this.#options.logger.warn({ err: error, count: images.length, requestId }, 'enqueue failed; the sweeper will enqueue these images');
     }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import type { QueryEncoder } from '@sis/clip';
 import type { EmbeddingRepository, ImageRepository, SearchFilterOptions } from '@sis/db';
+import { inSpan } from '@sis/telemetry';
 
 export interface SearchServiceOptions {
   /** Looks up an image whose neighbours came back empty, to say why. */
@@ -36,8 +37,9 @@ export class SearchService {
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
     const { images, embeddings } = this.#options;
+    const text = request.q;
     const query: { embedding: Float32Array } | { imageId: string } =
-      request.q !== undefined ? { embedding: await this.#options.encoder.encode(request.q) } : { imageId: request.imageId! };
+      text !== undefined ? { embedding: await inSpan('encode query', {}, () => this.#options.encoder.encode(text)) } : { imageId: request.imageId! };
     const neighbours = await embeddings.nearest({
       query,
       limit: request.limit,

@@ -8,8 +8,9 @@ import { ServiceUnavailableError } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
 import { JOB_NAMES, type EmbedJob, type JobHandler } from '@sis/queue';
 import { thumbnailKey, type ObjectStorage } from '@sis/storage';
+import { inSpan } from '@sis/telemetry';
 import type { EmbedBatcher } from '../embed-batcher.js';
-import type { WorkerMetrics } from '../worker-metrics.js';
+import type { Stage, WorkerMetrics } from '../worker-metrics.js';
 
 /** What became of one job. */
 export type JobOutcome = 'success' | 'duplicate' | 'skipped';
@@ -60,7 +61,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
     // a hash someone merely claimed can never make the file it names look failed or held.
     let verifiedSha256: string | null = null;
     try {
-      const bytes = await this.#options.metrics.time('fetch', () => this.#fetch(image, this.#options.storage));
+      const bytes = await this.#stage('fetch', () => this.#fetch(image, this.#options.storage));
       verifiedSha256 = createHash('sha256').update(bytes).digest('hex');
       // A hash the client declared at upload (for resumable ingests) must be the hash of what arrived.
       if (image.sha256 && image.sha256 !== verifiedSha256) {
@@ -91,8 +92,8 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
   }
 
   async #embed(image: ImageRecord, bytes: Buffer, sha256: string): Promise<JobOutcome> {
-    const { images, storage, batcher, preprocessor, modelId, maxPixels, metrics } = this.#options;
-    const inspection = await metrics.time('inspect', () => inspectImage(bytes, { maxPixels }));
+    const { images, storage, batcher, preprocessor, modelId, maxPixels } = this.#options;
+    const inspection = await this.#stage('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
       throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
     }
@@ -104,20 +105,25 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       exif: await readExif(bytes),
     };
     // One decode, at the preview's size, serves both the preview and the model's input.
-    const [thumbnail, pixels] = await metrics.time('decode', async () => {
+    const [thumbnail, pixels] = await this.#stage('decode', async () => {
       const decoded = await decodeRgb(bytes, { maxPixels, resize: THUMBNAIL_RESIZE });
       return Promise.all([encodeThumbnail(decoded), preprocessor.fromRgb(decoded)]);
     });
-    await metrics.time('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
+    await this.#stage('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
 
     const original = await images.findReadyBySha256(facts.sha256, image.id);
     if (original) {
-      const written = await metrics.time('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
+      const written = await this.#stage('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
       return written ? 'duplicate' : 'skipped';
     }
-    const embedding = await metrics.time('infer', () => batcher.embed(pixels));
-    const written = await metrics.time('write', () => images.markReady(image.id, { ...facts, model: modelId, embedding }));
+    const embedding = await this.#stage('infer', () => batcher.embed(pixels));
+    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: modelId, embedding }));
     return written ? 'success' : 'skipped';
+  }
+
+  /** Runs one stage of the job, timed into its histogram and in a span of its own. */
+  #stage<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
+    return inSpan(`embed ${stage}`, {}, () => this.#options.metrics.time(stage, work));
   }
 
   /** Reads the whole object, refusing it as soon as it outgrows the size the client declared. */
