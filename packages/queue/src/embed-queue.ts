@@ -95,6 +95,15 @@ export class EmbedQueue {
     return counts as QueueCounts;
   }
 
+  /**
+   * How long, in seconds, the oldest job ready to run has waited (0 with none): a backlog that is
+   * not moving shows here before it shows in the counts.
+   */
+  async oldestWaitingSeconds(): Promise<number> {
+    const [oldest] = await callRedis(() => this.queue.getJobs(['waiting'], 0, 0, true));
+    return oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0;
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

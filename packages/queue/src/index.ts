@@ -5,6 +5,7 @@ export { EmbedQueue, type EmbedJob, type EmbedQueueOptions, type QueueCounts } f
 export { JOB_NAMES, QUEUE_NAMES, type JobName, type QueueName } from './names.js';
 export { embedImageJobSchema, JOB_PAYLOADS, traceCarrierSchema, type EmbedImageJob } from './payloads.js';
 export { jobProcessor, OUTAGE_DELAY_MS, type JobHandler, type JobProcessor, type JobProcessorOptions } from './job-processor.js';
+export { registerQueueMetrics } from './queue-metrics.js';
 export { LeaderLock, type LeaderLockOptions } from './leader-lock.js';
 export type { Redis } from 'ioredis';
 export { DEFAULT_WORKER_TTL_MS, WorkerRegistry, type WorkerInfo, type WorkerRegistryOptions } from './worker-registry.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableError } from '@sis/contracts';
 import { Worker, type Job } from 'bullmq';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createRedisConnection, DEFAULT_JOB_OPTIONS, EmbedQueue, JOB_NAMES, jobProcessor, LeaderLock, QUEUE_NAMES, WorkerRegistry, type JobHandler } from '../src/index.js';
+import { Registry } from 'prom-client';
+import { createRedisConnection, DEFAULT_JOB_OPTIONS, EmbedQueue, JOB_NAMES, jobProcessor, LeaderLock, QUEUE_NAMES, registerQueueMetrics, WorkerRegistry, type JobHandler } from '../src/index.js';
 
 const redisUrl = inject('stackEnv').REDIS_URL!;
 // Each test gets a key prefix of its own, so queues never see each other's jobs.
@@ -37,6 +38,27 @@ describe('EmbedQueue', () => {
     await queue.enqueueMany(ids.map((imageId) => ({ imageId })));
     await queue.enqueueMany([{ imageId: ids[0]! }, { imageId: randomUUID() }]);
     expect((await queue.counts()).waiting).toBe(4);
+  });
+
+  it('exports its counts and the age of the oldest waiting job as gauges, read from Redis at each scrape', async () => {
+    const queue = freshQueue();
+    const registry = new Registry();
+    registerQueueMetrics(registry, queue);
+    const scrape = async () => {
+      const text = await registry.metrics();
+      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+      return { waiting: value('sis_queue_jobs{state="waiting"}'), age: value('sis_queue_oldest_waiting_seconds') };
+    };
+    expect(await scrape()).toEqual({ waiting: 0, age: 0 });
+    const enqueuedAt = Date.now();
+    await queue.enqueueMany([{ imageId: randomUUID() }, { imageId: randomUUID() }]);
+    await new Promise((r) => setTimeout(r, 300));
+    await queue.enqueue({ imageId: randomUUID() });
+    const { waiting, age } = await scrape();
+    expect(waiting).toBe(3);
+    // The oldest job's age, not the newest's: at least the 300 ms between them.
+    expect(age).toBeGreaterThanOrEqual(0.3);
+    expect(age).toBeLessThanOrEqual((Date.now() - enqueuedAt) / 1000 + 0.01);
   });
 
   it('applies the shared retry and retention defaults to every job', async () => {

@@ -1,5 +1,5 @@
 import type { ImageStats } from './services/image-stats.js';
-import type { EmbedQueue } from '@sis/queue';
+import { registerQueueMetrics, type EmbedQueue } from '@sis/queue';
 import { createMetricsRegistry } from '@sis/http';
 import { Counter, Gauge } from 'prom-client';
 
@@ -18,19 +18,8 @@ export class GatewayMetrics {
   readonly imagesDeleted = new Counter({ name: 'sis_images_deleted_total', help: 'Images deleted.', registers: [this.registry] });
 
   constructor(options: GatewayMetricsOptions) {
-    // Read on scrape, so the numbers are Redis's and Postgres's own rather than a local tally.
-    new Gauge({
-      name: 'sis_queue_jobs',
-      help: 'Embed jobs by state.',
-      labelNames: ['state'],
-      registers: [this.registry],
-      async collect() {
-        // With Redis away, no sample rather than a stale one; the rest of /metrics still answers.
-        const counts = await options.queue.counts().catch(() => undefined);
-        this.reset();
-        for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
-      },
-    });
+    registerQueueMetrics(this.registry, options.queue);
+    // Read on scrape, so the numbers are Postgres's own rather than a local tally.
     new Gauge({
       name: 'sis_images',
       help: 'Images by status.',
