@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '@sis/config';
+import { loadConfig, type Config } from '@sis/config';
+import { layoutCluster, type ClusterLayout, type Replicas } from './cluster.js';
 import { ensureAdminToken, recordLocalGateway } from './local-gateway.js';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
 import { migrateDatabase } from './migrate.js';
-import { SERVICES, serviceMain } from './services.js';
+import { SERVICES, serviceMain, type ServiceName } from './services.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'ports'> {
@@ -17,6 +18,10 @@ export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'po
   quiet?: boolean;
   /** How crashed services are restarted. @defaultValue the supervisor's: 1 s doubling to 30 s, giving up after 5 crashes in a row */
   restart?: Pick<SupervisorOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxCrashes' | 'healthyAfterMs'>;
+  /** Where the services' output lines go instead of this terminal. @defaultValue stdout, unless `quiet` */
+  write?: (line: string) => void;
+  /** Run each service this many times, behind haproxy, with a read replica (`--replicas`). @defaultValue one of each, no haproxy */
+  replicas?: Replicas;
 }
 
 /**
@@ -42,20 +47,37 @@ export function storageViaGateway(env: Readonly<Record<string, string | undefine
   return components.includes('s3') && set('PUBLIC_URL') && !set('S3_PUBLIC_ENDPOINT') && !set('S3_VIA_GATEWAY');
 }
 
+/** All of sis running on this machine, as `startLocal` started it. */
+export interface LocalRun {
+  /** The settings every service was given. */
+  readonly config: Config;
+  /** The public address: the gateway, or haproxy in front of the gateways. */
+  readonly url: string;
+  /** Each service process's own URL, by process name (`gateway`, or `gateway-1`, `gateway-2`, …). */
+  readonly urls: Readonly<Record<string, string>>;
+  readonly stack: LocalStack;
+  readonly supervisor: Supervisor;
+  /** Resolves true once every service answers ready (false if the run stops first). */
+  readonly ready: Promise<boolean>;
+  /** Stops the services, then the local stack. */
+  stop(): Promise<void>;
+}
+
 /**
- * Runs all of sis on this machine: the local stack for whatever the environment does not
- * provide, migrations, then the three services with their logs interleaved and prefixed in this
- * terminal, each restarted with backoff when it crashes. Returns after Ctrl-C (or SIGTERM) once
- * everything it started has stopped.
- * @returns the exit code for the process: 0 after a requested stop, 1 when a service kept crashing as it started.
+ * Starts all of sis on this machine: the local stack for whatever the environment does not
+ * provide, migrations, then the services under a supervisor that restarts any that crashes. With
+ * `replicas`, each service runs that many times behind haproxy, and search reads from a streaming
+ * replica of the local PostgreSQL, as a cluster would run them.
  */
-export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
+export async function startLocal(options: RunLocalOptions = {}): Promise<LocalRun> {
   const env = options.env ?? process.env;
   const say = options.say ?? ((line: string) => console.log(line));
+  const replicated = options.replicas !== undefined;
   const components = componentsToStart(env);
+  // Search replicas read from a streaming replica of the stack's own PostgreSQL.
+  if (replicated && components.includes('postgres') && !env.DATABASE_READ_URL?.trim()) components.push('postgres-replica');
   const dataDir = resolve(options.dataDir ?? '.data');
   const stack = await LocalStack.start({ dataDir, ports: options.ports, components });
-  let forgetGateway: (() => void) | undefined;
   try {
     const serviceEnv: Record<string, string> = {
       ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>),
@@ -74,8 +96,6 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
     }
     // Validate every setting before starting anything, so a mistake is one clear message.
     const config = loadConfig({ env: serviceEnv });
-    // The gateway talks to the search service started here, on whatever port it was given.
-    if (!env.SEARCH_URL?.trim()) serviceEnv.SEARCH_URL = `http://127.0.0.1:${config.http.searchPort}`;
     // The local stack migrated its own PostgreSQL; a database configured elsewhere is migrated
     // here (but not created: that is its owner's to do).
     say(stack.migrations ?? (await migrateDatabase(config.database.url)));
@@ -83,37 +103,78 @@ export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
       const elsewhere = stack.postgresDir && !stack.postgresDir.startsWith(dataDir) ? ` (PostgreSQL's in ${stack.postgresDir}, which its user can reach)` : '';
       say(`local stack (${components.join(', ')}) running with data in ${options.dataDir ?? '.data'}${elsewhere}`);
     }
-    // Where the sis command on this machine finds the gateway, whatever port it was given here.
-    forgetGateway = recordLocalGateway(dataDir, `http://127.0.0.1:${config.http.gatewayPort}`);
-
+    const layout = replicated ? await layoutCluster({ env: serviceEnv, config, replicas: options.replicas!, dataDir }) : singleLayout(serviceEnv, config);
     const supervisor = new Supervisor({
-      processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env: serviceEnv })),
-      write: options.quiet ? () => undefined : (line) => process.stdout.write(`${line}\n`),
+      processes: layout.processes,
+      write: options.write ?? (options.quiet ? () => undefined : (line) => process.stdout.write(`${line}\n`)),
       ...options.restart,
     });
+    const watching = new AbortController();
+    // Ready means every service is, not just listening: the worker loads its model after it
+    // starts listening, and the gateway is ready only once it reaches the search service.
+    const ready = Promise.all(layout.readyUrls.map((url) => waitForReady(url, watching.signal))).then((up) => up.every(Boolean));
+    void supervisor.done().then(() => watching.abort());
+    return {
+      config,
+      url: `http://127.0.0.1:${config.http.gatewayPort}`,
+      urls: layout.urls,
+      stack,
+      supervisor,
+      ready,
+      async stop() {
+        watching.abort();
+        await supervisor.stop();
+        await stack.stop();
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** One process of each service, the gateway on the public port. */
+function singleLayout(serviceEnv: Record<string, string>, config: Config): ClusterLayout {
+  // The gateway talks to the search service started here, on whatever port it was given.
+  const env = serviceEnv.SEARCH_URL?.trim() ? serviceEnv : { ...serviceEnv, SEARCH_URL: `http://127.0.0.1:${config.http.searchPort}` };
+  const ports: Record<ServiceName, number> = { gateway: config.http.gatewayPort, search: config.http.searchPort, worker: config.http.workerPort };
+  const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}`]));
+  return {
+    processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env })),
+    urls,
+    readyUrls: Object.values(urls).map((url) => `${url}/readyz`),
+  };
+}
+
+/**
+ * Runs all of sis on this machine (`startLocal`) with its logs interleaved and prefixed in this
+ * terminal, until Ctrl-C (or SIGTERM, or the signal) stops it, and returns once everything it
+ * started has stopped.
+ * @returns the exit code for the process: 0 after a requested stop, 1 when a service kept crashing as it started.
+ */
+export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
+  const say = options.say ?? ((line: string) => console.log(line));
+  const run = await startLocal(options);
+  const dataDir = resolve(options.dataDir ?? '.data');
+  // Where the sis command on this machine finds the gateway, whatever port it was given here.
+  const forgetGateway = recordLocalGateway(dataDir, run.url);
+  try {
     // Ctrl-C reaches the services too (they share this terminal's process group); stopping them
     // here as well covers SIGTERM and an abort from a caller.
-    const requestStop = () => void supervisor.stop();
+    const requestStop = () => void run.supervisor.stop();
     process.once('SIGINT', requestStop);
     process.once('SIGTERM', requestStop);
     options.signal?.addEventListener('abort', requestStop);
-    const watching = new AbortController();
-    // "Up" means every service is ready, not just listening: the worker loads its model after it
-    // starts listening, and the gateway is ready only once it reaches the search service.
-    const ports = [config.http.gatewayPort, config.http.searchPort, config.http.workerPort];
-    Promise.all(ports.map((port) => waitForReady(`http://127.0.0.1:${port}/readyz`, watching.signal))).then(
-      (up) => up.every(Boolean) && say(`sis is up: http://localhost:${config.http.gatewayPort}  (Ctrl-C stops everything)`),
-      () => undefined,
-    );
-    const outcome = await supervisor.done();
-    watching.abort();
+    const { gatewayPort } = run.config.http;
+    void run.ready.then((up) => up && say(`sis is up: http://localhost:${gatewayPort}  (Ctrl-C stops everything)`));
+    const outcome = await run.supervisor.done();
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
     if (!outcome.stopped) say(`the ${outcome.gaveUp} service kept crashing as it started (see its log above), so everything was stopped`);
     return outcome.stopped ? 0 : 1;
   } finally {
-    forgetGateway?.();
-    await stack.stop();
+    forgetGateway();
+    await run.stop();
   }
 }
 

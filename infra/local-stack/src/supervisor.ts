@@ -56,6 +56,11 @@ export class Supervisor {
     return this.#done;
   }
 
+  /** The process id of a running process, by name; undefined while it is down. */
+  pid(name: string): number | undefined {
+    return this.#children.get(name)?.pid;
+  }
+
   /** Sends SIGTERM to every process (SIGKILL after `timeoutMs`) and starts none again. */
   async stop(timeoutMs = 15_000): Promise<void> {
     if (!this.#stopping) this.#stopping = true;

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_STACK_PORTS, LocalStack, runLocal, STACK_PORT_SETTINGS, type StackComponent } from '@sis/local-stack';
+import { DEFAULT_STACK_PORTS, LocalStack, parseReplicas, runLocal, STACK_PORT_SETTINGS, type Replicas, type StackComponent } from '@sis/local-stack';
 import { callerPath } from '../caller.js';
 
 function port(value: string): number {
@@ -19,6 +19,14 @@ function withStackOptions(command: Command): Command {
     .option('--pg-port <port>', 'PostgreSQL port (env SIS_PG_PORT)', port, fromEnv('postgres'))
     .option('--redis-port <port>', 'Redis port (env SIS_REDIS_PORT)', port, fromEnv('redis'))
     .option('--s3-port <port>', 'S3 server port (env SIS_S3_PORT)', port, fromEnv('s3'));
+}
+
+function replicasOption(value: string): Replicas {
+  try {
+    return parseReplicas(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 interface StackOptions {
@@ -58,9 +66,11 @@ export function upCommand(): Command {
       .description(
         'Starts the local stack for every server the environment does not already name (DATABASE_URL, REDIS_URL, S3_*), ' +
           'migrates the database, then runs gateway, search and worker with prefixed logs. Ctrl-C stops everything. ' +
-          'This is what script/server runs.',
-      ),
-  ).action(async (options: StackOptions) => {
-    process.exitCode = await runLocal({ dataDir: options.dataDir, ports: portsOf(options) });
+          'This is what script/server runs. With --replicas, each service runs that many times behind haproxy on the gateway\'s port, ' +
+          'and search reads from a streaming replica of the local PostgreSQL, as a cluster would run them.',
+      )
+      .option('--replicas <counts>', 'processes per service, as gateway=2,search=2,worker=3 (haproxy in front of the gateways)', replicasOption),
+  ).action(async (options: StackOptions & { replicas?: Replicas }) => {
+    process.exitCode = await runLocal({ dataDir: options.dataDir, ports: portsOf(options), replicas: options.replicas });
   });
 }
