@@ -65,7 +65,7 @@ export function rssGrowth(samples: readonly RssSample[]): Record<SoakService, So
 }
 
 /** Distinct small photos (no two alike, so each one is embedded), `perFolder` to a folder. */
-async function makeSmallPhotos(root: string, count: number, perFolder: number): Promise<string[]> {
+export async function makeSmallPhotos(root: string, count: number, perFolder: number): Promise<string[]> {
   const folders: string[] = [];
   for (let i = 0; i < count; i++) {
     if (i % perFolder === 0) {
