@@ -47,6 +47,8 @@ export interface ChaosResult {
   searchRetries: number;
   /** 5xx answers the searches got, retried or not (the ingest retries its own: it counts in `seconds`). */
   http5xx: number;
+  /** Those answers by status and error code (`503 search_unavailable`), to say what failed. */
+  errors: Record<string, number>;
   searchMs: { calm: { p50: number; p99: number }; chaos: { p50: number; p99: number } };
   recoveries: Recovery[];
 }
@@ -62,7 +64,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user under root
   const photos = await mkdtemp(join(tmpdir(), 'sis-chaos-photos-'));
   const writes = new Map<string, number>();
-  const counter = { http5xx: 0 };
+  const counter = { http5xx: 0, errors: {} as Record<string, number> };
   const run = await startLocal({
     dataDir,
     quiet: true,
@@ -82,7 +84,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
       // A killed worker's jobs run again once their lock lapses: 5 s instead of 30.
       WORKER_LOCK_MS: '5000',
     },
-    restart: { initialDelayMs: 250, maxDelayMs: 2000 },
+    // Each kill here is deliberate, seconds after the last: a process that served 5 s has started fine.
+    restart: { initialDelayMs: 250, maxDelayMs: 2000, healthyAfterMs: 5000 },
     write: (line) => countWrite(line, writes),
   });
   try {
@@ -121,6 +124,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
       embeddedTwice: [...writes.values()].filter((n) => n > 1).length,
       ...searches,
       http5xx: counter.http5xx,
+      errors: counter.errors,
       recoveries,
     };
   } finally {
@@ -161,7 +165,7 @@ async function inject(run: LocalRun, fault: ChaosFault, round: number, replicas:
 }
 
 /** Searches every 100 ms while `active()`, retrying once on a connection error or haproxy's 502. */
-async function searchLoop(url: string, active: () => boolean, faulting: { now: boolean }, counter: { http5xx: number }) {
+async function searchLoop(url: string, active: () => boolean, faulting: { now: boolean }, counter: { http5xx: number; errors: Record<string, number> }) {
   const queries = ['a red picture', 'noise', 'blue sky', 'something green'];
   const ms = { calm: [] as number[], chaos: [] as number[] };
   let searches = 0;
@@ -169,8 +173,12 @@ async function searchLoop(url: string, active: () => boolean, faulting: { now: b
   let retries = 0;
   const once = async (q: string) => {
     const response = await fetch(`${url}/v1/search?q=${encodeURIComponent(q)}&limit=10`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } }).catch(() => undefined);
-    await response?.arrayBuffer();
-    if (response && response.status >= 500) counter.http5xx++;
+    const body = await response?.text().catch(() => '');
+    if (response && response.status >= 500) {
+      counter.http5xx++;
+      const code = (/"code":"([a-z_]+)"/.exec(body ?? '') ?? [])[1] ?? 'no code';
+      counter.errors[`${response.status} ${code}`] = (counter.errors[`${response.status} ${code}`] ?? 0) + 1;
+    }
     return response?.status;
   };
   while (active()) {

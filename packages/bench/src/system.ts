@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, LocalStack, migrateDatabase, runLocal } from '@sis/local-stack';
+import { freePort, LocalStack, migrateDatabase, startLocal, type Replicas } from '@sis/local-stack';
 
 export const BENCH_ADMIN_TOKEN = `bench-${randomUUID()}`;
 
@@ -11,6 +11,8 @@ export interface RunningServices {
   url: string;
   searchUrl: string;
   workerUrl: string;
+  /** Every worker's, the first being `workerUrl`. */
+  workerUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -42,8 +44,11 @@ export class BenchSystem {
     return url.toString();
   }
 
-  /** Starts gateway, search and worker (compiled) on this database with these settings. */
-  async services(databaseUrl: string, settings: Record<string, string>): Promise<RunningServices> {
+  /**
+   * Starts gateway, search and worker (compiled) on this database with these settings; with
+   * `replicas`, as `sis up --replicas` runs them (haproxy in front of the gateways).
+   */
+  async services(databaseUrl: string, settings: Record<string, string>, replicas?: Replicas): Promise<RunningServices> {
     const ports = { gateway: await freePort(), search: await freePort(), worker: await freePort() };
     const env = {
       PATH: process.env.PATH,
@@ -60,22 +65,14 @@ export class BenchSystem {
       LOG_LEVEL: 'error',
       ...settings,
     };
-    const stop = new AbortController();
-    let running: Promise<number> | undefined;
-    await new Promise<void>((resolve, reject) => {
-      // Its own data folder: the record of the gateway `sis up` keeps must not replace a real one's.
-      running = runLocal({ dataDir: this.#dataDir, env, quiet: true, say: (line) => line.startsWith('sis is up') && resolve(), signal: stop.signal });
-      running.then(() => reject(new Error('the services stopped while starting')), reject);
-    });
-    return {
-      url: `http://127.0.0.1:${ports.gateway}`,
-      searchUrl: `http://127.0.0.1:${ports.search}`,
-      workerUrl: `http://127.0.0.1:${ports.worker}`,
-      async stop() {
-        stop.abort();
-        await running;
-      },
-    };
+    // Its own data folder: the record of the gateway `sis up` keeps must not replace a real one's.
+    const run = await startLocal({ dataDir: this.#dataDir, env, quiet: true, say: () => undefined, replicas });
+    if (!(await run.ready)) {
+      await run.stop();
+      throw new Error('the services stopped while starting');
+    }
+    const workerUrls = Object.entries(run.urls).filter(([name]) => name.startsWith('worker')).map(([, url]) => url);
+    return { url: run.url, searchUrl: run.urls.search ?? run.urls['search-1']!, workerUrl: workerUrls[0]!, workerUrls, stop: () => run.stop() };
   }
 
   async stop(): Promise<void> {

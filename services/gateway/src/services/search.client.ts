@@ -9,7 +9,7 @@ import {
 } from '@sis/contracts';
 import { INTERNAL_TOKEN_HEADER } from '@sis/http';
 import { inSpan, SpanKind, traceHeaders } from '@sis/telemetry';
-import { BalancedPool, RetryAgent, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 export interface SearchClientOptions {
   /** Where the search service answers (SEARCH_URL): one URL, or its replicas, path prefix included. */
@@ -31,13 +31,17 @@ export interface SearchClientOptions {
  * global fetch: fetch's WHATWG request and stream machinery cost 1 to 1.5 ms a call on a 2-core
  * machine, about as much as the rest of the hop (docs/benchmarks.md).
  *
- * With several replicas, undici's BalancedPool spreads the calls and sends fewer to one that
- * fails; a call that could not reach its replica (refused, reset, closed before an answer) is
- * sent again at once, and so lands on another. A search changes nothing, so sending it twice is
- * safe; an answer the search service gave, a 503 included, is never retried.
+ * With several replicas, calls take them in turn, and a call that gets no answer from its replica
+ * (refused, reset, closed midway) goes to the next at once, each replica tried at most once within
+ * the call's time: with any replica alive, the call is answered. A search changes nothing, so
+ * sending it twice is safe; an answer the search service gave, a 503 included, is passed on.
+ * (undici's BalancedPool with its RetryAgent was tried first: its weights move away from a dead
+ * replica only after several failures, so a retry could land on the same dead one.)
  */
 export class SearchClient {
-  readonly #pool: Dispatcher;
+  readonly #replicas: Pool[];
+  /** The replica the next call starts with. */
+  #next = 0;
   /** Where searches go, for the client span: one origin, or the replicas'. */
   readonly #origin: string;
   /** SEARCH_URL's path, if any (a search service behind a proxy prefix). */
@@ -47,14 +51,7 @@ export class SearchClient {
 
   constructor(options: SearchClientOptions) {
     const urls = options.urls.map((url) => new URL(url));
-    const replicas = new BalancedPool(urls.map((url) => url.origin), { connections: options.connections ?? 16 });
-    this.#pool = new RetryAgent(replicas, {
-      maxRetries: urls.length,
-      minTimeout: 1,
-      methods: ['GET', 'POST'],
-      statusCodes: [],
-      errorCodes: ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'],
-    });
+    this.#replicas = urls.map((url) => new Pool(url.origin, { connections: options.connections ?? 16 }));
     this.#origin = urls.map((url) => url.origin).join(',');
     this.#basePath = urls[0]!.pathname.replace(/\/$/, '');
     this.#timeoutMs = options.timeoutMs;
@@ -86,11 +83,18 @@ export class SearchClient {
   }
 
   async #request(path: string, options: Omit<Dispatcher.RequestOptions, 'path' | 'signal' | 'origin'>) {
-    try {
-      return await this.#pool.request({ ...options, path: `${this.#basePath}${path}`, signal: AbortSignal.timeout(this.#timeoutMs) });
-    } catch (error) {
-      throw new ServiceUnavailableError('search_unavailable', `the search service did not answer: ${(error as Error).message}`, undefined, { cause: error });
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const first = this.#next;
+    this.#next = (this.#next + 1) % this.#replicas.length;
+    let failure: unknown;
+    for (let i = 0; i < this.#replicas.length && !signal.aborted; i++) {
+      try {
+        return await this.#replicas[(first + i) % this.#replicas.length]!.request({ ...options, path: `${this.#basePath}${path}`, signal });
+      } catch (error) {
+        failure = error;
+      }
     }
+    throw new ServiceUnavailableError('search_unavailable', `the search service did not answer: ${(failure as Error).message}`, undefined, { cause: failure });
   }
 }
 
