@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiClient, ingest, linesView } from '@sis/cli';
 import { QueuesResponseSchema } from '@sis/contracts';
+import { createDatabase } from '@sis/db';
+import { countVectorWrites } from '@sis/db/benchmark';
 import { freePort, startLocal, type LocalRun, type Replicas } from '@sis/local-stack';
 import { makeSmallPhotos } from './soak.js';
 import { percentile, round } from './stats.js';
@@ -37,7 +39,7 @@ export interface ChaosResult {
   failed: number;
   /** Images neither ready nor failed once everything settled. */
   lost: number;
-  /** Vector writes the workers reported (their "embedded" lines): one per ready image when none is repeated. */
+  /** Vector writes PostgreSQL saw (a trigger counts each): one per ready image when none is repeated. */
   vectorWrites: number;
   /** Images whose vector was written more than once. */
   embeddedTwice: number;
@@ -63,8 +65,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sis-chaos-'));
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user under root
   const photos = await mkdtemp(join(tmpdir(), 'sis-chaos-photos-'));
-  const writes = new Map<string, number>();
   const counter = { http5xx: 0, errors: {} as Record<string, number> };
+  let closeDb = async () => undefined as unknown;
   const run = await startLocal({
     dataDir,
     quiet: true,
@@ -80,16 +82,18 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
       ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'warn',
       // A killed worker's jobs run again once their lock lapses: 5 s instead of 30.
       WORKER_LOCK_MS: '5000',
     },
     // Each kill here is deliberate, seconds after the last: a process that served 5 s has started fine.
     restart: { initialDelayMs: 250, maxDelayMs: 2000, healthyAfterMs: 5000 },
-    write: (line) => countWrite(line, writes),
   });
   try {
     if (!(await run.ready)) throw new Error('the replicated services did not all become ready');
+    const db = createDatabase({ url: run.config.database.url, poolSize: 1 });
+    closeDb = () => db.destroy();
+    const vectorWrites = await countVectorWrites(db);
     await makeSmallPhotos(photos, options.images, options.images);
     const client = createApiClient({ url: run.url, key: BENCH_ADMIN_TOKEN });
     const started = performance.now();
@@ -114,31 +118,25 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
     const settled = await settle(run.url);
     const searches = await searching;
     const { ready = 0, failed = 0 } = settled.images;
+    const written = await vectorWrites();
     return {
       images: options.images,
       seconds: round(seconds, 1),
       ready,
       failed,
       lost: options.images - ready - failed,
-      vectorWrites: [...writes.values()].reduce((sum, n) => sum + n, 0),
-      embeddedTwice: [...writes.values()].filter((n) => n > 1).length,
+      vectorWrites: written.writes,
+      embeddedTwice: written.imagesWrittenTwice,
       ...searches,
       http5xx: counter.http5xx,
       errors: counter.errors,
       recoveries,
     };
   } finally {
+    await closeDb();
     await run.stop();
     await Promise.all([rm(dataDir, { recursive: true, force: true }), rm(photos, { recursive: true, force: true })]);
   }
-}
-
-/** Counts the vector writes the workers report: `embedded` lines whose outcome wrote one. */
-function countWrite(line: string, writes: Map<string, number>): void {
-  const json = line.slice(line.indexOf('{'));
-  if (!line.startsWith('[worker') || !json.includes('"embedded"')) return;
-  const entry = JSON.parse(json) as { msg?: string; outcome?: string; imageId?: string };
-  if (entry.msg === 'embedded' && entry.imageId && (entry.outcome === 'success' || entry.outcome === 'duplicate')) writes.set(entry.imageId, (writes.get(entry.imageId) ?? 0) + 1);
 }
 
 /** Injects one fault and waits until its target serves again. */

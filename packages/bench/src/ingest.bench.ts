@@ -129,3 +129,35 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
     await services.stop();
   }
 }
+
+export interface WorkersRun {
+  workers: number;
+  imagesPerSec: number;
+  /** imagesPerSec / the one-worker run's. */
+  vsOneWorker: number;
+}
+
+/**
+ * End-to-end ingest with 1, 2, … workers, each run as `sis up --replicas` runs them (haproxy in
+ * front of the gateway, every worker with `threads` model threads), side by side on fresh
+ * databases: whether more worker processes help on this machine, or cost.
+ */
+export async function workerScaling(system: BenchSystem, photos: string, settings: { model: string; threads: number; images: number; workers: readonly number[] }): Promise<WorkersRun[]> {
+  const runs: WorkersRun[] = [];
+  for (const workers of settings.workers) {
+    const services = await system.services(
+      await system.database(`ingest_w${workers}_${Date.now()}`),
+      { CLIP_MODEL: settings.model, ALLOW_REMOTE_MODELS: 'false', CLIP_THREADS: String(settings.threads), EMBED_BATCH: '8' },
+      { gateway: 1, search: 1, worker: workers },
+    );
+    try {
+      const result = await ingest({ source: photos, client: createApiClient({ url: services.url, key: BENCH_ADMIN_TOKEN }), progress: linesView(() => undefined), label: `bench ${workers} workers` });
+      if (result.counts.ready !== settings.images) throw new Error(`expected ${settings.images} images ready with ${workers} workers, got ${JSON.stringify(result.counts)}`);
+      const imagesPerSec = round(settings.images / result.seconds);
+      runs.push({ workers, imagesPerSec, vsOneWorker: round(imagesPerSec / (runs[0]?.imagesPerSec ?? imagesPerSec)) });
+    } finally {
+      await services.stop();
+    }
+  }
+  return runs;
+}

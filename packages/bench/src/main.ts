@@ -8,7 +8,7 @@ import { settingsSchema } from '@sis/config';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
-import { bareModelRun, endToEnd, makePhotos, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
 import { evaluateTargets, formatTable, type BenchResults } from './report.js';
 import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
@@ -38,7 +38,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['ingest', 'query', 'search', 'uploads']), ['ingest', 'query', 'search', 'uploads'])
+  .option('--sections <list>', 'what to measure', list(['ingest', 'workers', 'query', 'search', 'uploads']), ['ingest', 'workers', 'query', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -101,6 +101,11 @@ try {
     };
     results.memory.workerPeakRssMb = Math.max(...runs.map((r) => r.workerPeakRssMb));
     results.memory.gatewayPeakRssMb = Math.max(...runs.map((r) => r.gatewayPeakRssMb));
+  }
+
+  if (options.sections.includes('workers')) {
+    say(`workers: ${options.images} photos end to end with 1, 2 and 3 workers…`);
+    results.workers = await workerScaling(system, await makePhotos(options.images), { model: modelDir, threads: options.threads, images: options.images, workers: [1, 2, 3] });
   }
 
   if (options.sections.includes('search')) {

@@ -1,4 +1,4 @@
-import type { EndToEndRun } from './ingest.bench.js';
+import type { EndToEndRun, WorkersRun } from './ingest.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
 import { round } from './stats.js';
@@ -27,6 +27,8 @@ export interface BenchResults {
     byBatch: { batch: number; bareImagesPerSec: number; e2eImagesPerSec: number }[];
     runs: EndToEndRun[];
   };
+  /** End-to-end ingest by number of worker processes (`--sections workers`). */
+  workers?: WorkersRun[];
   queryEncode?: QueryEncodeResult;
   search: Record<string, SearchSizeResult>;
   memory: { workerPeakRssMb?: number; gatewayPeakRssMb?: number; searchPeakRssMb?: number };
@@ -74,6 +76,10 @@ export function formatTable(results: BenchResults): string {
     row('  CPU ms/image', Object.entries(i.cpuMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
     row('  ratio CPU allows', i.ratioCpuBound, `model ${i.modelCpuMsPerImage} CPU ms/image`);
     for (const b of i.byBatch) row(`  EMBED_BATCH ${b.batch}`, `bare ${b.bareImagesPerSec}/s`, `e2e ${b.e2eImagesPerSec}/s`);
+  }
+  if (results.workers) {
+    lines.push('', 'workers (end to end, haproxy in front)');
+    for (const w of results.workers) row(`  ${w.workers} worker${w.workers > 1 ? 's' : ''}`, `${w.imagesPerSec}/s`, `× ${w.vsOneWorker}`);
   }
   if (results.queryEncode) {
     const q = results.queryEncode;

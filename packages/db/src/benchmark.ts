@@ -122,3 +122,28 @@ export async function tableSizeBytes(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ bytes: string }>`select pg_table_size('images') as bytes`.execute(db);
   return Number(rows[0]!.bytes);
 }
+
+/**
+ * Counts every write of a vector in this database from now on, in a table of its own filled by a
+ * trigger: the chaos run's proof that no image was embedded twice, whatever the workers managed
+ * to log before they were killed. For throwaway databases only.
+ * @returns a reader of the counts: writes in all, and images written more than once.
+ */
+export async function countVectorWrites(db: Kysely<Database>): Promise<() => Promise<{ writes: number; imagesWrittenTwice: number }>> {
+  await sql`create table if not exists bench_vector_writes (image_id uuid not null, at timestamptz not null default now())`.execute(db);
+  await sql`create or replace function bench_count_vector_write() returns trigger language plpgsql as $$
+    begin
+      insert into bench_vector_writes (image_id) values (new.id);
+      return new;
+    end $$`.execute(db);
+  await sql`drop trigger if exists bench_vector_write on images`.execute(db);
+  await sql`create trigger bench_vector_write after update of embedding on images
+    for each row when (new.embedding is not null) execute function bench_count_vector_write()`.execute(db);
+  return async () => {
+    const { rows } = await sql<{ writes: number; twice: number }>`
+      select count(*)::int as writes,
+             (select count(*)::int from (select image_id from bench_vector_writes group by image_id having count(*) > 1) t) as twice
+      from bench_vector_writes`.execute(db);
+    return { writes: rows[0]!.writes, imagesWrittenTwice: rows[0]!.twice };
+  };
+}
