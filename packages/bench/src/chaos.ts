@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiClient, ingest, linesView } from '@sis/cli';
-import { QueuesResponseSchema } from '@sis/contracts';
+import { DashboardResponseSchema, QueuesResponseSchema } from '@sis/contracts';
 import { createDatabase } from '@sis/db';
 import { countVectorWrites } from '@sis/db/benchmark';
 import { freePort, startLocal, type LocalRun, type Replicas } from '@sis/local-stack';
@@ -33,6 +33,8 @@ export interface Recovery {
 }
 
 export interface ChaosResult {
+  /** Workers the dashboard listed online once everything was ready. */
+  workersOnline: number;
   images: number;
   seconds: number;
   ready: number;
@@ -94,6 +96,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
     const db = createDatabase({ url: run.config.database.url, poolSize: 1 });
     closeDb = () => db.destroy();
     const vectorWrites = await countVectorWrites(db);
+    const dashboard = await fetch(`${run.url}/v1/dashboard`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+    const workersOnline = DashboardResponseSchema.parse(await dashboard.json()).workers.length;
     await makeSmallPhotos(photos, options.images, options.images);
     const client = createApiClient({ url: run.url, key: BENCH_ADMIN_TOKEN });
     const started = performance.now();
@@ -120,6 +124,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
     const { ready = 0, failed = 0 } = settled.images;
     const written = await vectorWrites();
     return {
+      workersOnline,
       images: options.images,
       seconds: round(seconds, 1),
       ready,
