@@ -57,6 +57,21 @@ describe('SearchClient', () => {
     expect(healthy.seen).toHaveLength(10);
   });
 
+  it('asks the next replica when an answer breaks off after its headers', async () => {
+    const cut = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"results":[');
+      setImmediate(() => req.socket.destroy());
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void cut.close());
+    const healthy = await replica(() => found);
+    const client = new SearchClient({ urls: [`http://127.0.0.1:${(cut.address() as AddressInfo).port}`, healthy.url], timeoutMs: 2000 });
+    for (let i = 0; i < 4; i++) expect(await client.search({ q: 'red', limit: 5 }, `req-${i}`)).toEqual(found.body);
+    expect(healthy.seen).toHaveLength(4);
+  });
+
   it('passes on an answer the search service gave, a 503 included, without asking another replica', async () => {
     const unavailable = { status: 503, body: { error: { code: 'database_unavailable', message: 'the database is not answering', details: { retryAfterSeconds: 5 } } } };
     const only = await replica(() => unavailable);

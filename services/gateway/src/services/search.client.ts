@@ -61,35 +61,41 @@ export class SearchClient {
   /** One search, in a client span whose context the search service continues (`traceparent`). */
   search(request: SearchRequest, requestId: string): Promise<SearchResponse> {
     return inSpan('POST /search', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': this.#origin } }, async (span) => {
-      const { statusCode, body } = await this.#request('/search', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...this.#internal, ...traceHeaders() },
-        body: JSON.stringify(request),
-      });
+      const { statusCode, answer } = await this.#request(
+        '/search',
+        { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...this.#internal, ...traceHeaders() }, body: JSON.stringify(request) },
+        async ({ statusCode, body }) => {
+          // A success whose body breaks off (its replica killed midway) is no answer: the next replica is asked.
+          if (statusCode >= 200 && statusCode < 300) return { statusCode, answer: (await body.json()) as unknown };
+          return { statusCode, answer: (await body.json().catch(() => undefined)) as unknown };
+        },
+      );
       span.setAttribute('http.response.status_code', statusCode);
-      const answer = (await body.json().catch(() => undefined)) as { error?: { code: string; message: string; details?: unknown } } | undefined;
       // The search service answers in the same contract, from the same code: re-validating every
       // result here cost ~0.5 ms a search for nothing.
-      if (statusCode >= 200 && statusCode < 300) return answer as unknown as SearchResponse;
-      throw remoteError(statusCode, answer?.error);
+      if (statusCode >= 200 && statusCode < 300) return answer as SearchResponse;
+      throw remoteError(statusCode, (answer as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error);
     });
   }
 
   /** Resolves when the search service says it is up. */
   async ping(): Promise<void> {
-    const { statusCode, body } = await this.#request('/healthz', { method: 'GET' });
-    await body.dump();
+    const statusCode = await this.#request('/healthz', { method: 'GET' }, async ({ statusCode, body }) => {
+      await body.dump();
+      return statusCode;
+    });
     if (statusCode !== 200) throw new Error(`search /healthz answered ${statusCode}`);
   }
 
-  async #request(path: string, options: Omit<Dispatcher.RequestOptions, 'path' | 'signal' | 'origin'>) {
+  /** Sends the request to one replica after another until one answers and `read` reads its answer whole. */
+  async #request<T>(path: string, options: Omit<Dispatcher.RequestOptions, 'path' | 'signal' | 'origin'>, read: (response: Dispatcher.ResponseData) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const first = this.#next;
     this.#next = (this.#next + 1) % this.#replicas.length;
     let failure: unknown;
     for (let i = 0; i < this.#replicas.length && !signal.aborted; i++) {
       try {
-        return await this.#replicas[(first + i) % this.#replicas.length]!.request({ ...options, path: `${this.#basePath}${path}`, signal });
+        return await read(await this.#replicas[(first + i) % this.#replicas.length]!.request({ ...options, path: `${this.#basePath}${path}`, signal }));
       } catch (error) {
         failure = error;
       }
