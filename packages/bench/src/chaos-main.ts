@@ -2,14 +2,10 @@
 import { writeFile } from 'node:fs/promises';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { parseReplicas } from '@sis/local-stack';
-import { Command, InvalidArgumentError } from 'commander';
+import { replicasOption } from '@sis/cli';
+import { Command } from 'commander';
 import { chaos } from './chaos.js';
-
-const atLeast = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
-  return n;
-};
+import { atLeast } from './options.js';
 
 const program = new Command('chaos')
   .description(
@@ -19,13 +15,7 @@ const program = new Command('chaos')
   )
   .option('--images <n>', 'photos to ingest', atLeast(200), 2000)
   .option('--rounds <n>', 'times each fault is injected at most (at least once, then while the ingest runs)', atLeast(1), 50)
-  .option('--replicas <counts>', 'processes per service', (value) => {
-    try {
-      return parseReplicas(value);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  }, parseReplicas('gateway=2,search=2,worker=3'))
+  .option('--replicas <counts>', 'processes per service', replicasOption, parseReplicas('gateway=2,search=2,worker=3'))
   .option('--model <dir>', 'CLIP model folder', TINY_CLIP_DIR)
   .option('--out <file>', 'where to write the results as JSON', 'chaos-results.json');
 // `pnpm chaos -- --images 500` hands the script a literal "--" first.

@@ -69,6 +69,10 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
   const photos = await mkdtemp(join(tmpdir(), 'sis-chaos-photos-'));
   const counter = { http5xx: 0, errors: {} as Record<string, number> };
   let closeDb = async () => undefined as unknown;
+  // Whatever happens, the search loop and the ingest end with the run (a fault that did not
+  // recover must not leave them calling a stopped stack).
+  const ending = new AbortController();
+  const loops: Promise<unknown>[] = [];
   const run = await startLocal({
     dataDir,
     quiet: true,
@@ -102,10 +106,12 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
     const client = createApiClient({ url: run.url, key: BENCH_ADMIN_TOKEN });
     const started = performance.now();
     let ingesting = true;
-    let running = true;
     const faulting = { now: false };
-    const searching = searchLoop(run.url, () => running, faulting, counter);
-    const ingestion = ingest({ source: join(photos, 'part-0'), client, progress: linesView(() => undefined), label: 'chaos' }).finally(() => (ingesting = false));
+    const searching = searchLoop(run.url, () => !ending.signal.aborted, faulting, counter);
+    const ingestion = ingest({ source: join(photos, 'part-0'), client, progress: linesView(() => undefined), label: 'chaos', signal: ending.signal }).finally(() => (ingesting = false));
+    loops.push(searching, ingestion);
+    // Handled where it is awaited; until then a failure must not count as unhandled and end the process.
+    ingestion.catch(() => undefined);
     const recoveries: Recovery[] = [];
     for (let round = 0; round < options.rounds && (round === 0 || ingesting); round++) {
       for (const fault of CHAOS_FAULTS) {
@@ -117,7 +123,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
       }
     }
     await ingestion;
-    running = false;
+    ending.abort();
     const seconds = (performance.now() - started) / 1000;
     const settled = await settle(run.url);
     const searches = await searching;
@@ -138,6 +144,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosResult> {
       recoveries,
     };
   } finally {
+    ending.abort();
+    await Promise.allSettled(loops);
     await closeDb();
     await run.stop();
     await Promise.all([rm(dataDir, { recursive: true, force: true }), rm(photos, { recursive: true, force: true })]);

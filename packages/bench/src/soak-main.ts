@@ -1,19 +1,14 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { atLeast } from './options.js';
 import { SOAK_MAX_GROWTH, SOAK_SERVICES, soak } from './soak.js';
 import { BenchSystem } from './system.js';
 
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1000) throw new InvalidArgumentError('expected a whole number of at least 1000');
-  return n;
-};
-
 const program = new Command('soak')
   .description('Pushes many images end to end with searches beside them, and checks that no service keeps growing and no image is lost.')
-  .option('--images <n>', 'photos to ingest (at least 1000)', positive, 20_000)
+  .option('--images <n>', 'photos to ingest (at least 1000)', atLeast(1000), 20_000)
   .option('--model <dir>', 'CLIP model folder', TINY_CLIP_DIR)
   .option('--out <file>', 'where to write the samples and results as JSON', 'soak-results.json');
 // `pnpm soak -- --images 5000` hands the script a literal "--" first.

@@ -17,11 +17,13 @@ function withStackOptions(command: Command): Command {
     // the repository root), which is where the other sis commands look for it.
     .option('--data-dir <dir>', 'folder for the servers\' data (env SIS_DATA_DIR)', callerPath, env.SIS_DATA_DIR ?? '.data')
     .option('--pg-port <port>', 'PostgreSQL port (env SIS_PG_PORT)', port, fromEnv('postgres'))
+    .option('--pg-replica-port <port>', 'port of the PostgreSQL read replica that --replicas starts (env SIS_PG_REPLICA_PORT)', port, fromEnv('postgres-replica'))
     .option('--redis-port <port>', 'Redis port (env SIS_REDIS_PORT)', port, fromEnv('redis'))
     .option('--s3-port <port>', 'S3 server port (env SIS_S3_PORT)', port, fromEnv('s3'));
 }
 
-function replicasOption(value: string): Replicas {
+/** Commander's parser for `--replicas gateway=2,search=2,worker=3`. */
+export function replicasOption(value: string): Replicas {
   try {
     return parseReplicas(value);
   } catch (error) {
@@ -32,10 +34,11 @@ function replicasOption(value: string): Replicas {
 interface StackOptions {
   dataDir: string;
   pgPort: number;
+  pgReplicaPort: number;
   redisPort: number;
   s3Port: number;
 }
-const portsOf = (o: StackOptions) => ({ postgres: o.pgPort, redis: o.redisPort, s3: o.s3Port });
+const portsOf = (o: StackOptions) => ({ postgres: o.pgPort, 'postgres-replica': o.pgReplicaPort, redis: o.redisPort, s3: o.s3Port });
 
 export function stackCommand(): Command {
   return withStackOptions(
