@@ -24,6 +24,12 @@ export interface ServiceAppOptions extends HealthRoutesOptions {
    * storage, which thumbnails and uploads go to directly). @defaultValue none
    */
   trustedOrigins?: readonly string[];
+  /**
+   * Continue the trace a caller names in `traceparent`: yes for internal services, which only sis
+   * calls; no for the public gateway, where a client could otherwise pick trace ids or switch
+   * tracing off for its requests (`sampled=0`). @defaultValue true
+   */
+  continueCallerTraces?: boolean;
   /** Mounts the service's own middleware and routes, after the shared ones and the health routes. */
   routes?: (app: Express) => void;
 }
@@ -43,7 +49,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(securityHeaders(options.trustedOrigins ?? []));
   app.use(requestId());
   // Before the request log, so its lines carry the request's trace.
-  app.use(traceRequests((path) => QUIET_PATHS.has(path)));
+  app.use(traceRequests({ skip: (path) => QUIET_PATHS.has(path), continueCallerTraces: options.continueCallerTraces ?? true }));
   app.use(pinoHttp({ logger: options.logger, genReqId: (req) => (req as express.Request).requestId, autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') } }));
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(requestMetrics(options.metrics));

@@ -72,4 +72,21 @@ describe('server spans', () => {
     const [request] = await spans();
     expect(request).toMatchObject({ name: 'GET', attributes: expect.objectContaining({ 'http.response.status_code': 404, 'url.path': '/nowhere' }) });
   });
+
+  it("start their own trace, whatever traceparent says, in a public service that does not continue callers' traces", async () => {
+    const publicApp = createServiceApp({ service: 'gateway', logger, metrics: createMetricsRegistry('public'), readiness: {}, continueCallerTraces: false, routes: (app) => app.use(router) }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => publicApp.once('listening', resolve));
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      // sampled=00: a client asking for its requests not to be traced.
+      const response = await fetch(`http://127.0.0.1:${(publicApp.address() as AddressInfo).port}/things/7`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-00` } });
+      await response.text();
+      await expect.poll(async () => (await spans()).length).toBe(2);
+      const request = (await spans()).find((span) => span.name === 'GET /things/:id')!;
+      expect(request.spanContext().traceId).not.toBe(traceId);
+      expect(request.parentSpanContext).toBeUndefined();
+    } finally {
+      publicApp.close();
+    }
+  });
 });

@@ -122,6 +122,8 @@ export function createApp(options: GatewayOptions): Express {
   return createServiceApp({
     service: 'gateway',
     logger,
+    // Public: a client's traceparent would let it choose trace ids or turn tracing off.
+    continueCallerTraces: false,
     // Presigned URLs point here when storage is reachable from this machine only (S3_VIA_GATEWAY).
     passThrough: endpoint && gatewayPath ? [forwardToStorage({ endpoint, bucket: storage.bucket, path: gatewayPath })] : [],
     metrics: metrics.registry,
