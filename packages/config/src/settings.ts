@@ -136,7 +136,7 @@ export const settingsSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@127.0.0.1:5432/sis').describe('PostgreSQL (with pgvector) connection URL.'),
   DATABASE_READ_URL: url(['postgres:', 'postgresql:'], 'postgres://sis:secret@replica.example.com:5432/sis')
     .optional()
-    .describe("A streaming replica of DATABASE_URL for the search service's reads (it writes nothing). While the replica cannot be reached, search reads from DATABASE_URL. An image just made ready may be missing from results for as long as the replica lags."),
+    .describe("A streaming replica of DATABASE_URL for the search service's reads (it writes nothing). While the replica cannot be reached, search reads from DATABASE_URL. For as long as the replica lags, an image just made ready may be missing from results (and from \"more like this\", which then answers 404 or 409 for it), and one just deleted may still be listed."),
   DATABASE_POOL_SIZE: int(1, 500).default(10).describe('Connections per service process.'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').describe('Redis connection URL (the BullMQ queues).'),
   QUEUE_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,50}$/, { message: 'expected 1–50 letters, digits, _ or -' }).default('sis').describe('Prefix of every Redis key sis writes, so several installations can share one Redis.'),

@@ -43,7 +43,8 @@ export class EmbedQueue {
    * when the two differ.
    */
   async enqueueMany(payloads: readonly EmbedImageJob[]): Promise<EmbedJob[]> {
-    const sends = payloads.map((payload) => send(embedImageJobSchema.parse(payload)));
+    // Every payload checked before any span starts, so a bad one leaves no span unended.
+    const sends = payloads.map((payload) => embedImageJobSchema.parse(payload)).map(send);
     try {
       return await callRedis(() => this.queue.addBulk(sends.map(({ data }) => ({ name: JOB_NAMES.embedImage, data, opts: { jobId: data.imageId } }))));
     } catch (error) {
@@ -96,8 +97,9 @@ export class EmbedQueue {
   }
 
   /**
-   * How long, in seconds, the oldest job ready to run has waited (0 with none): a backlog that is
-   * not moving shows here before it shows in the counts.
+   * How long ago, in seconds, the oldest job ready to run was first enqueued (0 with none; a job
+   * back from a retry's backoff counts from its first enqueue): a backlog that is not moving shows
+   * here before it shows in the counts.
    */
   async oldestWaitingSeconds(): Promise<number> {
     const [oldest] = await callRedis(() => this.queue.getJobs(['waiting'], 0, 0, true));

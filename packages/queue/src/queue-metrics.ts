@@ -21,7 +21,7 @@ export function registerQueueMetrics(registry: Registry, queue: EmbedQueue): voi
   });
   new Gauge({
     name: 'sis_queue_oldest_waiting_seconds',
-    help: 'Age of the oldest embed job waiting to run, in seconds (0 when none waits).',
+    help: 'Seconds since the oldest embed job waiting to run was first enqueued (0 when none waits); a retried job counts from its first enqueue.',
     registers: [registry],
     async collect() {
       const age = await queue.oldestWaitingSeconds().catch(() => undefined);

@@ -132,7 +132,8 @@ export class Sweeper {
           if (job) await job.remove();
           // Touching updated_at also moves the image past this sweep's window.
           await images.transition(image.id, ['queued', 'processing'], 'queued');
-          await queue.enqueue({ imageId: image.id });
+          // In the upload's trace, as its first enqueue was.
+          await queue.enqueue({ imageId: image.id, ...(image.traceparent ? { trace: { traceparent: image.traceparent } } : {}) });
           result.requeued++;
         }
       }
