@@ -72,6 +72,14 @@ describe('SearchClient', () => {
     expect(healthy.seen).toHaveLength(4);
   });
 
+  it('tries a single address twice, on a fresh connection, so a call cut off by a dying replica behind it is answered', async () => {
+    let calls = 0;
+    const behindOneAddress = await replica(() => (++calls === 1 ? undefined : found));
+    const client = new SearchClient({ urls: [behindOneAddress.url], timeoutMs: 2000 });
+    expect(await client.search({ q: 'red', limit: 5 }, 'req-1')).toEqual(found.body);
+    expect(behindOneAddress.seen).toHaveLength(2);
+  });
+
   it('passes on an answer the search service gave, a 503 included, without asking another replica', async () => {
     const unavailable = { status: 503, body: { error: { code: 'database_unavailable', message: 'the database is not answering', details: { retryAfterSeconds: 5 } } } };
     const only = await replica(() => unavailable);

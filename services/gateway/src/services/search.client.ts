@@ -33,7 +33,7 @@ export interface SearchClientOptions {
  *
  * With several replicas, calls take them in turn, and a call that gets no answer from its replica
  * (refused, reset, closed midway) goes to the next at once, each replica tried at most once within
- * the call's time: with any replica alive, the call is answered. A search changes nothing, so
+ * the call's time (twice for a single address): with any replica alive, the call is answered. A search changes nothing, so
  * sending it twice is safe; an answer the search service gave, a 503 included, is passed on.
  * (undici's BalancedPool with its RetryAgent was tried first: its weights move away from a dead
  * replica only after several failures, so a retry could land on the same dead one.)
@@ -51,7 +51,9 @@ export class SearchClient {
 
   constructor(options: SearchClientOptions) {
     const urls = options.urls.map((url) => new URL(url));
-    this.#replicas = urls.map((url) => new Pool(url.origin, { connections: options.connections ?? 16 }));
+    // Behind one address (a Kubernetes Service) the replica is chosen per connection: renewing
+    // each after a thousand requests lets replicas added by the autoscaler take their share.
+    this.#replicas = urls.map((url) => new Pool(url.origin, { connections: options.connections ?? 16, maxRequestsPerClient: 1000 }));
     this.#origin = urls.map((url) => url.origin).join(',');
     this.#basePath = urls[0]!.pathname.replace(/\/$/, '');
     this.#timeoutMs = options.timeoutMs;
@@ -93,7 +95,9 @@ export class SearchClient {
     const first = this.#next;
     this.#next = (this.#next + 1) % this.#replicas.length;
     let failure: unknown;
-    for (let i = 0; i < this.#replicas.length && !signal.aborted; i++) {
+    // At least two tries: behind one address, the second goes out on another connection, and so
+    // may reach another replica.
+    for (let i = 0; i < Math.max(2, this.#replicas.length) && !signal.aborted; i++) {
       try {
         return await read(await this.#replicas[(first + i) % this.#replicas.length]!.request({ ...options, path: `${this.#basePath}${path}`, signal }));
       } catch (error) {
