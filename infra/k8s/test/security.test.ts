@@ -110,6 +110,7 @@ describe.each(OVERLAYS)('%s', (name) => {
     expect(publicApi.ports).toEqual([{ protocol: 'TCP', port: 8000 }]);
     expect(ingress('search')).toEqual([
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'sis', 'app.kubernetes.io/component': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 8001 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8001 }] },
     ]);
     const [scrapes] = ingress('worker');
     expect(ingress('worker')).toHaveLength(1);
