@@ -49,7 +49,8 @@ export async function layoutCluster(options: { env: Readonly<Record<string, stri
     ...env,
     ...(env.SEARCH_URL?.trim() ? {} : { SEARCH_URL: searchUrls.join(',') }),
     // Behind haproxy every request comes from loopback: the client's address is in X-Forwarded-For.
-    ...(env.TRUST_PROXY?.trim() ? {} : { TRUST_PROXY: 'loopback' }),
+    // Trusting nobody would put every client in one rate-limit bucket, so `false` cannot stand here.
+    ...(trustsSomeone(env.TRUST_PROXY) ? {} : { TRUST_PROXY: 'loopback' }),
   };
   const urls: Record<string, string> = {};
   const processes: SupervisedProcess[] = [];
@@ -68,6 +69,11 @@ export async function layoutCluster(options: { env: Readonly<Record<string, stri
   processes.push({ name: 'haproxy', command: 'haproxy', args: ['-db', '-f', configFile], env: { PATH: env.PATH ?? process.env.PATH ?? '' } });
   const front = `http://127.0.0.1:${config.http.gatewayPort}`;
   return { processes, urls, readyUrls: [...Object.values(urls), front].map((url) => `${url}/readyz`) };
+}
+
+/** Whether TRUST_PROXY names proxies to trust (anything but unset, empty, false or 0). */
+function trustsSomeone(value: string | undefined): boolean {
+  return !['', 'false', 'no', 'off', '0'].includes(value?.trim().toLowerCase() ?? '');
 }
 
 /**

@@ -52,4 +52,14 @@ describe('layoutCluster', () => {
     const layout = await layoutCluster({ env: own, config: loadConfig({ env: own, envFile: false }), replicas: parseReplicas('gateway=2'), dataDir });
     expect(layout.processes[0]!.env).toMatchObject({ SEARCH_URL: 'http://search.internal:8001', TRUST_PROXY: '1' });
   });
+
+  it('trusts haproxy even when TRUST_PROXY says to trust nobody, so clients keep their own rate limits', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sis-cluster-'));
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    for (const off of ['false', '0', ' ']) {
+      const own = { ...env, TRUST_PROXY: off };
+      const layout = await layoutCluster({ env: own, config: loadConfig({ env: own, envFile: false }), replicas: parseReplicas('gateway=2'), dataDir });
+      expect(layout.processes[0]!.env.TRUST_PROXY, off).toBe('loopback');
+    }
+  });
 });
