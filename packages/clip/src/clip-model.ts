@@ -13,6 +13,7 @@ import {
 } from '@huggingface/transformers';
 import { ModelNotFoundError } from './errors/index.js';
 import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
+import { textInputs } from './tokenize-text.js';
 
 /** The model sis uses when none is configured. */
 export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
@@ -62,6 +63,8 @@ export class ClipModel {
   readonly dimension: number;
   readonly preprocessor: ImagePreprocessor;
   readonly #tokenizer: PreTrainedTokenizer;
+  /** Most token ids one text gets (CLIP's 77): the tokenizer's `model_max_length`. */
+  readonly #contextLength: number;
   readonly #text: PreTrainedModel | undefined;
   readonly #vision: PreTrainedModel | undefined;
 
@@ -77,6 +80,9 @@ export class ClipModel {
     this.dimension = parts.dimension;
     this.preprocessor = parts.preprocessor;
     this.#tokenizer = parts.tokenizer;
+    // Some exports leave model_max_length at a huge placeholder; CLIP's context is 77.
+    const declared = parts.tokenizer.model_max_length;
+    this.#contextLength = Number.isFinite(declared) && declared > 0 && declared <= 4096 ? declared : 77;
     this.#text = parts.text;
     this.#vision = parts.vision;
   }
@@ -137,7 +143,7 @@ export class ClipModel {
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (!this.#text) throw new Error('this ClipModel was loaded without its text tower');
     if (texts.length === 0) return [];
-    const inputs = this.#tokenizer([...texts], { padding: true, truncation: true });
+    const inputs = textInputs(this.#tokenizer, texts, this.#contextLength);
     const { text_embeds: embeds } = (await this.#text(inputs)) as { text_embeds: Tensor };
     return splitRows(embeds, texts.length);
   }
