@@ -9,6 +9,7 @@ let dir: string;
 let stack: LocalStack;
 let primary: Kysely<Database>;
 let reads: Kysely<Database>;
+const moves: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sis-replica-'));
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const ports = { postgres: await freePort(), 'postgres-replica': await freePort() };
   stack = await LocalStack.start({ dataDir: dir, ports, components: ['postgres', 'postgres-replica'], durable: false });
   primary = createDatabase({ url: stack.env.DATABASE_URL! });
-  reads = createReadDatabase({ replicaUrl: stack.env.DATABASE_READ_URL!, primaryUrl: stack.env.DATABASE_URL!, poolSize: 2 });
+  reads = createReadDatabase({ replicaUrl: stack.env.DATABASE_READ_URL!, primaryUrl: stack.env.DATABASE_URL!, poolSize: 2, onReadFrom: (server) => moves.push(server) });
 }, 120_000);
 afterAll(async () => {
   await Promise.all([primary?.destroy(), reads?.destroy()]);
@@ -56,11 +57,15 @@ describe('a streaming replica of the local PostgreSQL, read through createReadDa
     }
   });
 
-  it('reads from the primary while the replica is down, and from the replica again once it is back', async () => {
+  it('reads from the primary while the replica is down, and from the replica again once it is back, saying so once each way', async () => {
+    await until('reads to be on the replica', () => answeredByReplica(reads), Boolean);
+    moves.length = 0;
     await stack.stopComponent('postgres-replica');
+    expect(await answeredByReplica(reads)).toBe(false);
     expect(await answeredByReplica(reads)).toBe(false);
     await stack.startComponent('postgres-replica');
     expect(await until('reads to return to the replica', () => answeredByReplica(reads), Boolean)).toBe(true);
+    expect(moves).toEqual(['primary', 'replica']);
   });
 
   it('runs a query again on the primary when its replica connection is lost, but never moves a transaction', async () => {

@@ -9,6 +9,8 @@ export interface ReadDatabaseOptions extends Omit<DatabaseOptions, 'url'> {
   replicaUrl: string;
   /** The primary (DATABASE_URL), read from while the replica cannot be reached. */
   primaryUrl: string;
+  /** Told when reads move to the primary because the replica cannot be reached, and back. @defaultValue ignored */
+  onReadFrom?: (server: 'primary' | 'replica', error?: Error) => void;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ReadDatabaseOptions extends Omit<DatabaseOptions, 'url'> {
 export function createReadDatabase(options: ReadDatabaseOptions): Kysely<Database> {
   const readOnly = { default_transaction_read_only: 'on' };
   const driverFor = (url: string) => new PostgresDialect({ pool: createPool(url, options, readOnly) }).createDriver();
-  const driver = new ReplicaFirstDriver(driverFor(options.replicaUrl), driverFor(options.primaryUrl));
+  const driver = new ReplicaFirstDriver(driverFor(options.replicaUrl), driverFor(options.primaryUrl), options.onReadFrom ?? (() => undefined));
   return new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
@@ -60,9 +62,13 @@ class ReplicaConnection implements DatabaseConnection {
 }
 
 class ReplicaFirstDriver implements Driver {
+  /** Where the last connection came from, so each move is reported once. */
+  #readingFrom: 'primary' | 'replica' = 'replica';
+
   constructor(
     readonly replica: Driver,
     readonly primary: Driver,
+    readonly onReadFrom: (server: 'primary' | 'replica', error?: Error) => void,
   ) {}
 
   async init(): Promise<void> {
@@ -71,9 +77,12 @@ class ReplicaFirstDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     try {
-      return new ReplicaConnection(await this.replica.acquireConnection(), (query) => this.#onPrimary(query));
+      const connection = new ReplicaConnection(await this.replica.acquireConnection(), (query) => this.#onPrimary(query));
+      this.#moveTo('replica');
+      return connection;
     } catch (error) {
       if (!isDatabaseUnreachable(error)) throw error;
+      this.#moveTo('primary', error as Error);
       return this.primary.acquireConnection();
     }
   }
@@ -99,6 +108,12 @@ class ReplicaFirstDriver implements Driver {
 
   async destroy(): Promise<void> {
     await Promise.all([this.replica.destroy(), this.primary.destroy()]);
+  }
+
+  #moveTo(server: 'primary' | 'replica', error?: Error): void {
+    if (this.#readingFrom === server) return;
+    this.#readingFrom = server;
+    this.onReadFrom(server, error);
   }
 
   /** Calls the driver that handed the connection out, with the connection it knows. */

@@ -27,7 +27,15 @@ const poolOptions = {
   onConnectionError: (error: Error) => logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
 };
 const db = config.database.readUrl
-  ? createReadDatabase({ ...poolOptions, replicaUrl: config.database.readUrl, primaryUrl: config.database.url })
+  ? createReadDatabase({
+      ...poolOptions,
+      replicaUrl: config.database.readUrl,
+      primaryUrl: config.database.url,
+      onReadFrom: (server, error) =>
+        server === 'primary'
+          ? logger.warn({ reason: error?.message }, 'the read replica cannot be reached; reading from the primary until it is back')
+          : logger.info('reading from the read replica again'),
+    })
   : createDatabase({ ...poolOptions, url: config.database.url });
 const search = new SearchService({
   images: new ImageRepository({ db }),
