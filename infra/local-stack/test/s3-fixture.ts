@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectStorage } from '@sis/storage';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { freePort } from '../src/index.js';
 import { LOCAL_S3_CREDENTIALS, S3Server } from '../src/s3.js';
 
@@ -62,3 +62,14 @@ export const withOtherSignature = (url: string) => {
   changed.searchParams.set('X-Amz-Signature', signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0'));
   return changed.href;
 };
+
+/** A one-byte JPEG upload `storage` signed 16 minutes ago for 15: expired a minute ago. */
+export async function expiredUpload(storage: ObjectStorage, key: string): Promise<{ url: string; headers: Record<string, string> }> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    vi.setSystemTime(Date.now() - 16 * 60_000);
+    return await storage.presignPut(key, { contentType: 'image/jpeg', contentLength: 1, expiresInSeconds: 900 });
+  } finally {
+    vi.useRealTimers();
+  }
+}

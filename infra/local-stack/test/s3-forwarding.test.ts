@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import { ObjectStorage } from '@sis/storage';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS } from '../src/s3.js';
-import { BUCKET, newKey, useLocalS3, withOtherSignature } from './s3-fixture.js';
+import { BUCKET, expiredUpload, newKey, useLocalS3, withOtherSignature } from './s3-fixture.js';
 
 const local = useLocalS3();
 
@@ -59,14 +59,7 @@ describe('requests the gateway passes on under /s3 (S3_VIA_GATEWAY)', () => {
 
   it('are refused once expired', async () => {
     const key = newKey();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    let expired;
-    try {
-      vi.setSystemTime(Date.now() - 16 * 60_000);
-      expired = await viaGateway.presignPut(key, { contentType: 'image/jpeg', contentLength: 1, expiresInSeconds: 900 });
-    } finally {
-      vi.useRealTimers();
-    }
+    const expired = await expiredUpload(viaGateway, key);
     const refused = await forwarded(expired.url, 'PUT', expired.headers, 'x');
     expect({ status: refused.status, code: code(refused) }).toEqual({ status: 403, code: 'AccessDenied' });
     expect(await local.storage.head(key)).toBeUndefined();

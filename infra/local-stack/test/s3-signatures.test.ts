@@ -2,10 +2,10 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import { buffer } from 'node:stream/consumers';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../src/index.js';
 import { LOCAL_S3_CREDENTIALS } from '../src/s3.js';
-import { BUCKET, EMPTY_SHA256, newKey, refusal, useLocalS3, withOtherSignature } from './s3-fixture.js';
+import { BUCKET, EMPTY_SHA256, expiredUpload, newKey, refusal, useLocalS3, withOtherSignature } from './s3-fixture.js';
 
 /**
  * The local S3 server refuses what S3 refuses: every request below is made by the AWS SDK (through
@@ -179,15 +179,7 @@ describe('presigned URLs', () => {
 
   it('are refused once expired (AccessDenied, "Request has expired")', async () => {
     const key = newKey();
-    // Signed 16 minutes ago for 15: expired a minute ago.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    let expired;
-    try {
-      vi.setSystemTime(Date.now() - 16 * 60_000);
-      expired = await local.storage.presignPut(key, { contentType: 'image/jpeg', contentLength: 1, expiresInSeconds: 900 });
-    } finally {
-      vi.useRealTimers();
-    }
+    const expired = await expiredUpload(local.storage, key);
     expect(await refusal(await fetch(expired.url, { method: 'PUT', headers: expired.headers, body: 'x' }))).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired' });
     expect(await local.storage.head(key)).toBeUndefined();
     const fresh = await local.storage.presignPut(key, { contentType: 'image/jpeg', contentLength: 1, expiresInSeconds: 900 });
