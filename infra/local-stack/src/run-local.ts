@@ -53,6 +53,8 @@ export interface LocalRun {
   readonly config: Config;
   /** The public address: the gateway, or haproxy in front of the gateways. */
   readonly url: string;
+  /** The data folder, resolved. */
+  readonly dataDir: string;
   /** Each service process's own URL, by process name (`gateway`, or `gateway-1`, `gateway-2`, …). */
   readonly urls: Readonly<Record<string, string>>;
   readonly stack: LocalStack;
@@ -117,6 +119,7 @@ export async function startLocal(options: RunLocalOptions = {}): Promise<LocalRu
     return {
       config,
       url: `http://127.0.0.1:${config.http.gatewayPort}`,
+      dataDir,
       urls: layout.urls,
       stack,
       supervisor,
@@ -155,9 +158,8 @@ function singleLayout(serviceEnv: Record<string, string>, config: Config): Clust
 export async function runLocal(options: RunLocalOptions = {}): Promise<number> {
   const say = options.say ?? ((line: string) => console.log(line));
   const run = await startLocal(options);
-  const dataDir = resolve(options.dataDir ?? '.data');
   // Where the sis command on this machine finds the gateway, whatever port it was given here.
-  const forgetGateway = recordLocalGateway(dataDir, run.url);
+  const forgetGateway = recordLocalGateway(run.dataDir, run.url);
   try {
     // Ctrl-C reaches the services too (they share this terminal's process group); stopping them
     // here as well covers SIGTERM and an abort from a caller.
