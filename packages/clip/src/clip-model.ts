@@ -11,8 +11,9 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { ModelNotFoundError } from './errors/index.js';
+import { ModelNotFoundError, UnsupportedModelError } from './errors/index.js';
 import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
+import { preprocessorOptions, type PreprocessorConfig } from './preprocessor-config.js';
 import { textInputs } from './tokenize-text.js';
 
 /** The model sis uses when none is configured. */
@@ -35,14 +36,6 @@ export interface ClipModelOptions {
   maxPixels?: number;
   /** Refuse a model whose embeddings have another length (the database's vector column is fixed). */
   dimension?: number;
-}
-
-/** Fields of a `preprocessor_config.json` that CLIP checkpoints write in one of two shapes. */
-interface PreprocessorConfig {
-  image_mean?: number[];
-  image_std?: number[];
-  crop_size?: number | { height: number; width: number };
-  size?: number | { shortest_edge?: number; height?: number };
 }
 
 /**
@@ -117,26 +110,15 @@ export class ClipModel {
     if (options.dimension !== undefined && dimension !== options.dimension) {
       throw new Error(`model ${options.model} makes ${dimension}-d vectors, but ${options.dimension}-d ones are needed`);
     }
-    const [tokenizer, processor, text, vision] = await Promise.all([
-      AutoTokenizer.from_pretrained(source.path, loadOptions),
-      AutoImageProcessor.from_pretrained(source.path, loadOptions),
+    const [tokenizer, processor] = await Promise.all([AutoTokenizer.from_pretrained(source.path, loadOptions), AutoImageProcessor.from_pretrained(source.path, loadOptions)]);
+    // Checked before the towers load, so an unsupported model stops at once.
+    const preprocessing = preprocessorOptions((processor as unknown as { config: PreprocessorConfig }).config, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+    if ('unsupported' in preprocessing) throw new UnsupportedModelError(options.model, `its preprocessor_config.json asks for ${preprocessing.unsupported}`);
+    const [text, vision] = await Promise.all([
       towers.includes('text') ? CLIPTextModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
       towers.includes('vision') ? CLIPVisionModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
     ]);
-    const config = (processor as unknown as { config: PreprocessorConfig }).config;
-    return new ClipModel({
-      modelId: options.model,
-      dimension,
-      tokenizer,
-      text,
-      vision,
-      preprocessor: new ImagePreprocessor({
-        size: cropSize(config),
-        mean: config.image_mean ?? [0.48145466, 0.4578275, 0.40821073],
-        std: config.image_std ?? [0.26862954, 0.26130258, 0.27577711],
-        maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
-      }),
-    });
+    return new ClipModel({ modelId: options.model, dimension, tokenizer, text, vision, preprocessor: new ImagePreprocessor(preprocessing) });
   }
 
   /** Embeds texts in one batched call; each result has unit length. */
@@ -160,13 +142,13 @@ export class ClipModel {
   async embedPixels(images: readonly Float32Array[]): Promise<Float32Array[]> {
     if (!this.#vision) throw new Error('this ClipModel was loaded without its vision tower');
     if (images.length === 0) return [];
-    const { size, pixelCount } = this.preprocessor;
+    const { inputSize, pixelCount } = this.preprocessor;
     const batch = new Float32Array(images.length * pixelCount);
     images.forEach((pixels, i) => {
       if (pixels.length !== pixelCount) throw new Error(`image ${i} has ${pixels.length} values, expected ${pixelCount}`);
       batch.set(pixels, i * pixelCount);
     });
-    const input = new Tensor('float32', batch, [images.length, 3, size, size]);
+    const input = new Tensor('float32', batch, [images.length, 3, inputSize.height, inputSize.width]);
     const { image_embeds: embeds } = (await this.#vision({ pixel_values: input })) as { image_embeds: Tensor };
     return splitRows(embeds, images.length);
   }
@@ -200,14 +182,6 @@ function lookedIn(source: ModelSource, allowRemote: boolean, cacheDir: string | 
   const places = [`cache ${cacheDir ?? env.cacheDir ?? '(default)'}`];
   places.push(allowRemote ? 'the Hugging Face hub' : 'not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)');
   return places;
-}
-
-function cropSize(config: PreprocessorConfig): number {
-  const crop = config.crop_size ?? config.size;
-  if (typeof crop === 'number') return crop;
-  if (crop && 'height' in crop && crop.height) return crop.height;
-  if (crop && 'shortest_edge' in crop && crop.shortest_edge) return crop.shortest_edge;
-  return 224;
 }
 
 /** Splits a [rows, dim] tensor into unit-length rows. */

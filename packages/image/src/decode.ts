@@ -11,19 +11,18 @@ export interface RgbImage {
 export interface DecodeOptions {
   /** Images with more pixels than this are refused from their header, before decoding. */
   maxPixels: number;
-  /** Resize while decoding; JPEG then shrinks as it reads, which is far cheaper than decoding in full. */
-  resize?: ResizeOptions;
 }
 
 /**
- * Decodes any accepted image the same way: turned upright by its EXIF orientation, transparency
- * flattened onto white (a transparent PNG reads as white, not black), converted to sRGB.
+ * Decodes any accepted image in full, the same way for every consumer: turned upright by its EXIF
+ * orientation, transparency flattened onto white (a transparent PNG reads as white, not black),
+ * converted to sRGB through its ICC profile. Full size, so that the model's input is resampled
+ * once from the original, as the model's own preprocessing does, and the preview from the same pixels.
  * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
  */
 export async function decodeRgb(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
   try {
-    let image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
-    if (options.resize) image = image.resize(options.resize);
+    const image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   } catch (error) {
@@ -34,8 +33,8 @@ export async function decodeRgb(bytes: Uint8Array, options: DecodeOptions): Prom
 /** Shortest side of an image's preview, in pixels. */
 export const THUMBNAIL_SIZE = 256;
 
-/** Decoding at this size serves the preview and, downscaled again, the model's input. */
-export const THUMBNAIL_RESIZE: Readonly<ResizeOptions> = Object.freeze({
+/** The preview's size: shortest side 256, never enlarged. */
+const THUMBNAIL_RESIZE: Readonly<ResizeOptions> = Object.freeze({
   width: THUMBNAIL_SIZE,
   height: THUMBNAIL_SIZE,
   fit: 'outside',
@@ -43,7 +42,7 @@ export const THUMBNAIL_RESIZE: Readonly<ResizeOptions> = Object.freeze({
   kernel: 'cubic',
 });
 
-/** The preview shown in listings and search results: a WebP of already decoded pixels. */
+/** The preview shown in listings and search results: a WebP made from already decoded pixels. */
 export async function encodeThumbnail(image: RgbImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).webp({ quality: 80 }).toBuffer();
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(THUMBNAIL_RESIZE).webp({ quality: 80 }).toBuffer();
 }

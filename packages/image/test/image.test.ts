@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeRgb, detectFileImageType, detectImageType, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '../src/index.js';
+import { decodeRgb, detectFileImageType, detectImageType, encodeThumbnail, inspectImage, InvalidImageError, readExif } from '../src/index.js';
 import { colourImage, pngClaimingSize, TEST_COLOURS } from '../src/testing/index.js';
 
 const reasonOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: unknown) => (error instanceof InvalidImageError ? error.reason : `other: ${String(error)}`));
@@ -80,9 +80,9 @@ describe('decodeRgb and thumbnails', () => {
   });
 
   it('makes a 256-pixel WebP preview, never enlarging a smaller image', async () => {
-    const photo = await decodeRgb(await colourImage('green', { width: 640, height: 480 }), { maxPixels: 1e6, resize: THUMBNAIL_RESIZE });
+    const photo = await decodeRgb(await colourImage('green', { width: 640, height: 480 }), { maxPixels: 1e6 });
     expect(await sharp(await encodeThumbnail(photo)).metadata()).toMatchObject({ format: 'webp', width: 341, height: 256 });
-    const tiny = await decodeRgb(await colourImage('red', { format: 'png', width: 40, height: 30 }), { maxPixels: 1e6, resize: THUMBNAIL_RESIZE });
+    const tiny = await decodeRgb(await colourImage('red', { format: 'png', width: 40, height: 30 }), { maxPixels: 1e6 });
     expect(await sharp(await encodeThumbnail(tiny)).metadata()).toMatchObject({ width: 40, height: 30 });
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
 import type { ImagePreprocessor } from '@sis/clip';
-import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif, THUMBNAIL_RESIZE } from '@sis/image';
+import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif } from '@sis/image';
 import type { Logger } from '@sis/config';
 import { ServiceUnavailableError } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
@@ -104,9 +104,10 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       actualSize: bytes.length,
       exif: await readExif(bytes),
     };
-    // One decode, at the preview's size, serves both the preview and the model's input.
+    // One full decode serves both: the model's input is resampled once from the original pixels,
+    // as the model's own preprocessing does, and the preview from the same buffer.
     const [thumbnail, pixels] = await this.#stage('decode', async () => {
-      const decoded = await decodeRgb(bytes, { maxPixels, resize: THUMBNAIL_RESIZE });
+      const decoded = await decodeRgb(bytes, { maxPixels });
       return Promise.all([encodeThumbnail(decoded), preprocessor.fromRgb(decoded)]);
     });
     await this.#stage('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
