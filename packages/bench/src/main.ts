@@ -9,6 +9,7 @@ import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
 import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { benchPreprocessing } from './preprocess.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
 import { evaluateTargets, formatTable, type BenchResults } from './report.js';
 import { benchSearchSize, SERVICE_EF_SEARCH, SIZE_LABELS } from './search.bench.js';
@@ -38,7 +39,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['ingest', 'workers', 'query', 'search', 'uploads']), ['ingest', 'workers', 'query', 'search', 'uploads'])
+  .option('--sections <list>', 'what to measure', list(['preprocess', 'ingest', 'workers', 'query', 'search', 'uploads']), ['preprocess', 'ingest', 'workers', 'query', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -64,6 +65,11 @@ try {
   const server = createDatabase({ url: await system.database('bench_meta') });
   Object.assign(results.versions, await describeServer(server));
   await server.destroy();
+
+  if (options.sections.includes('preprocess')) {
+    say('preprocessing: CPU per image, current path and the alternatives…');
+    results.preprocess = await benchPreprocessing();
+  }
 
   if (options.sections.includes('query')) {
     say('query encoding…');

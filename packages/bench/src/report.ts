@@ -1,4 +1,5 @@
 import type { EndToEndRun, WorkersRun } from './ingest.bench.js';
+import type { PreprocessRun } from './preprocess.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
 import { round } from './stats.js';
@@ -9,6 +10,8 @@ export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memoryGb: number; platform: string };
   versions: { node: string; onnxruntime: string; transformers: string; postgres: string; pgvector: string | null };
   settings: { model: string; threads: number; embedBatch: number; efSearch: number };
+  /** CPU ms per image to make the model's input and the preview, by way of doing it (`--sections preprocess`). */
+  preprocess?: PreprocessRun[];
   ingest?: {
     bareImagesPerSec: number;
     e2eImagesPerSec: number;
@@ -66,6 +69,11 @@ export function formatTable(results: BenchResults): string {
   const row = (...cells: (string | number)[]) => lines.push(cells.map((c, i) => String(c).padEnd(i === 0 ? 30 : 14)).join(''));
   lines.push(`sis benchmarks — ${results.date} — ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB`);
   lines.push(`node ${results.versions.node}, onnxruntime ${results.versions.onnxruntime}, PostgreSQL ${results.versions.postgres}, pgvector ${results.versions.pgvector}; model ${results.settings.model}, ${results.settings.threads} threads`);
+  if (results.preprocess) {
+    lines.push('', 'preprocessing (CPU ms per image: model input + preview)');
+    row('  input', 'current', 'preview first', 'Pillow in JS');
+    for (const p of results.preprocess) row(`  ${p.input}`, p.current, p.previewThenModel, p.pillowInJs);
+  }
   if (results.ingest) {
     const i = results.ingest;
     lines.push('', 'ingest');

@@ -11,18 +11,29 @@ export interface RgbImage {
 export interface DecodeOptions {
   /** Images with more pixels than this are refused from their header, before decoding. */
   maxPixels: number;
+  /**
+   * The smallest size the caller can use, given the original's upright size. An image at least
+   * twice that on both sides is shrunk while it decodes (a JPEG decodes at 1/2, 1/4 or 1/8 scale
+   * for a fraction of the work), to no less than this size on either side.
+   */
+  needs?: (upright: { width: number; height: number }) => { width: number; height: number };
 }
 
 /**
- * Decodes any accepted image in full, the same way for every consumer: turned upright by its EXIF
+ * Decodes any accepted image the same way for every consumer: turned upright by its EXIF
  * orientation, transparency flattened onto white (a transparent PNG reads as white, not black),
- * converted to sRGB through its ICC profile. Full size, so that the model's input is resampled
- * once from the original, as the model's own preprocessing does, and the preview from the same pixels.
+ * converted to sRGB through its ICC profile; in full, or shrunk to what the caller `needs`.
  * @throws InvalidImageError when the bytes are not a decodable image within the pixel limit.
  */
 export async function decodeRgb(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
   try {
-    const image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    let image = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    if (options.needs) {
+      const header = await image.metadata();
+      const upright = header.autoOrient ?? header;
+      const needed = options.needs(upright);
+      if (upright.width >= 2 * needed.width && upright.height >= 2 * needed.height) image = image.resize({ ...needed, fit: 'outside', kernel: 'cubic' });
+    }
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   } catch (error) {

@@ -79,6 +79,20 @@ describe('decodeRgb and thumbnails', () => {
     await expect(decodeRgb(await colourImage('red', { width: 100, height: 100 }), { maxPixels: 9999 })).rejects.toThrow(/pixel limit/i);
   });
 
+  it('shrinks while decoding to what the caller needs, and only an image at least twice that', async () => {
+    const needs = ({ width, height }: { width: number; height: number }) => ({ width: Math.round(width / 8), height: Math.round(height / 8) });
+    const big = await decodeRgb(await colourImage('green', { width: 1600, height: 1200 }), { maxPixels: 1e7, needs });
+    expect(big).toMatchObject({ width: 200, height: 150 });
+    // Upright sizes: a portrait stored sideways is asked for with its height as the long side.
+    const sideways = await sharp(await colourImage('green', { width: 1600, height: 1200 })).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const seen: { width: number; height: number }[] = [];
+    const upright = await decodeRgb(sideways, { maxPixels: 1e7, needs: (size) => (seen.push(size), { width: 600, height: 800 }) });
+    expect(seen).toEqual([{ width: 1200, height: 1600 }]);
+    expect(upright).toMatchObject({ width: 600, height: 800 });
+    const small = await decodeRgb(await colourImage('green', { width: 300, height: 200 }), { maxPixels: 1e7, needs: () => ({ width: 200, height: 150 }) });
+    expect(small).toMatchObject({ width: 300, height: 200 });
+  });
+
   it('makes a 256-pixel WebP preview, never enlarging a smaller image', async () => {
     const photo = await decodeRgb(await colourImage('green', { width: 640, height: 480 }), { maxPixels: 1e6 });
     expect(await sharp(await encodeThumbnail(photo)).metadata()).toMatchObject({ format: 'webp', width: 341, height: 256 });

@@ -104,10 +104,10 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       actualSize: bytes.length,
       exif: await readExif(bytes),
     };
-    // One full decode serves both: the model's input is resampled once from the original pixels,
-    // as the model's own preprocessing does, and the preview from the same buffer.
+    // One decode serves both: the model's input is resampled once from it, as the model's own
+    // preprocessing does from the original, and the preview from the same buffer.
     const [thumbnail, pixels] = await this.#stage('decode', async () => {
-      const decoded = await decodeRgb(bytes, { maxPixels });
+      const decoded = await decodeRgb(bytes, { maxPixels, needs: preprocessor.decodeNeeds });
       return Promise.all([encodeThumbnail(decoded), preprocessor.fromRgb(decoded)]);
     });
     await this.#stage('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
