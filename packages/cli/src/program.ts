@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createApiClient, type ApiClient, type ClientOptions } from './client.js';
+import { embedCommand } from './commands/embed.command.js';
 import { ingestCommand } from './commands/ingest.command.js';
 import { jobsCommand, retryCommand } from './commands/jobs.command.js';
 import { keysCommand } from './commands/keys.command.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
     .addCommand(jobsCommand(client))
     .addCommand(retryCommand(client))
     .addCommand(keysCommand(client))
+    .addCommand(embedCommand())
     .addCommand(upCommand())
     .addCommand(stackCommand());
 }
