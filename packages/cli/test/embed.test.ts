@@ -60,6 +60,11 @@ describe('sis embed', () => {
   it('refuses to run with nothing to embed, with a wrong setting, or a model it cannot find', async () => {
     expect(await sis(['embed'], { env: LOCAL })).toMatchObject({ code: 2, stderr: expect.stringContaining('nothing to embed') });
     expect(await sis(['embed', '--text', 'x'], { env: { ...LOCAL, MAX_PIXELS: 'lots' } })).toMatchObject({ code: 2, stderr: expect.stringContaining('MAX_PIXELS') });
+    const dtype = await sis(['embed', '--text', 'x', '--dtype', 'fp64'], { env: LOCAL });
+    expect(dtype).toMatchObject({ code: 2, stderr: expect.stringContaining('CLIP_DTYPE') });
+    expect(dtype.stderr).toContain('(got "fp64")');
+    // tiny-clip ships fp32 only: asking for fp16 names what there is.
+    expect(await sis(['embed', '--text', 'x', '--dtype', 'fp16'], { env: LOCAL })).toMatchObject({ code: 1, stderr: expect.stringContaining('it has: fp32') });
     const missing = await sis(['embed', '--text', 'x', '--model', join(dir, 'no-model')], { env: LOCAL });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`CLIP model "${join(dir, 'no-model')}" was not found`);

@@ -1,18 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import {
-  AutoConfig,
-  AutoImageProcessor,
-  AutoTokenizer,
-  CLIPTextModelWithProjection,
-  CLIPVisionModelWithProjection,
-  env,
-  Tensor,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-} from '@huggingface/transformers';
+import { AutoConfig, AutoImageProcessor, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ModelNotFoundError, UnsupportedModelError } from './errors/index.js';
 import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
+import { DTYPES, familyOf, MODEL_FAMILIES, type Dtype, type ModelConfig, type ModelFamily } from './model-family.js';
 import { preprocessorOptions, type PreprocessorConfig } from './preprocessor-config.js';
 import { textInputs } from './tokenize-text.js';
 
@@ -36,6 +27,11 @@ export interface ClipModelOptions {
   maxPixels?: number;
   /** Refuse a model whose embeddings have another length (the database's vector column is fixed). */
   dimension?: number;
+  /**
+   * Which ONNX variant to run (fp32, fp16, q8, …, as transformers.js names them). @defaultValue
+   * what the model's config.json asks for (`transformers.js_config.dtype`), else fp32
+   */
+  dtype?: Dtype;
 }
 
 /**
@@ -60,10 +56,14 @@ export class ClipModel {
   readonly #contextLength: number;
   readonly #text: PreTrainedModel | undefined;
   readonly #vision: PreTrainedModel | undefined;
+  readonly #family: ModelFamily;
+  /** Whether every text is padded to the full context (see {@link ModelFamily.padsToContext}). */
+  readonly #padsToContext: boolean;
 
   private constructor(parts: {
     modelId: string;
     dimension: number;
+    family: ModelFamily;
     preprocessor: ImagePreprocessor;
     tokenizer: PreTrainedTokenizer;
     text?: PreTrainedModel;
@@ -72,10 +72,15 @@ export class ClipModel {
     this.modelId = parts.modelId;
     this.dimension = parts.dimension;
     this.preprocessor = parts.preprocessor;
+    this.#family = parts.family;
     this.#tokenizer = parts.tokenizer;
     // Some exports leave model_max_length at a huge placeholder; CLIP's context is 77.
     const declared = parts.tokenizer.model_max_length;
     this.#contextLength = Number.isFinite(declared) && declared > 0 && declared <= 4096 ? declared : 77;
+    // The end token is what the tokenizer appends to an empty text.
+    const endId = parts.tokenizer.encode('').at(-1);
+    const padId = parts.tokenizer.pad_token_id;
+    this.#padsToContext = parts.family.padsToContext || (padId !== undefined && padId !== null && padId !== endId);
     this.#text = parts.text;
     this.#vision = parts.vision;
   }
@@ -94,19 +99,25 @@ export class ClipModel {
     };
     const towerOptions = {
       ...loadOptions,
-      dtype: 'fp32' as const,
+      ...(options.dtype ? { dtype: options.dtype } : {}),
       device: 'cpu' as const,
       session_options: options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
     };
     // config.json first: its absence is the one clear sign that the model is not there, where
     // the other loaders fail later and less legibly.
-    let modelConfig: { projection_dim?: number };
+    let modelConfig: ModelConfig;
     try {
-      modelConfig = (await AutoConfig.from_pretrained(source.path, loadOptions)) as { projection_dim?: number };
+      modelConfig = (await AutoConfig.from_pretrained(source.path, loadOptions)) as ModelConfig;
     } catch (error) {
       throw new ModelNotFoundError(options.model, lookedIn(source, allowRemote, options.cacheDir), { cause: error, fromHub: source.kind === 'hub' });
     }
-    const dimension = modelConfig.projection_dim ?? 512;
+    const family = familyOf(modelConfig);
+    if (!family) {
+      const supported = Object.entries(MODEL_FAMILIES).map(([name, f]) => `${name} (${f.description})`);
+      throw new UnsupportedModelError(options.model, `its config.json says model_type "${modelConfig.model_type}"; supported: ${supported.join('; ')}`);
+    }
+    if (source.kind === 'directory' && options.dtype) checkVariant(options.model, source.path, towers, options.dtype);
+    const dimension = family.dimension(modelConfig);
     if (options.dimension !== undefined && dimension !== options.dimension) {
       throw new Error(`model ${options.model} makes ${dimension}-d vectors, but ${options.dimension}-d ones are needed`);
     }
@@ -115,19 +126,19 @@ export class ClipModel {
     const preprocessing = preprocessorOptions((processor as unknown as { config: PreprocessorConfig }).config, options.maxPixels ?? DEFAULT_MAX_PIXELS);
     if ('unsupported' in preprocessing) throw new UnsupportedModelError(options.model, `its preprocessor_config.json asks for ${preprocessing.unsupported}`);
     const [text, vision] = await Promise.all([
-      towers.includes('text') ? CLIPTextModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
-      towers.includes('vision') ? CLIPVisionModelWithProjection.from_pretrained(source.path, towerOptions) : undefined,
+      towers.includes('text') ? family.textTower.from_pretrained(source.path, towerOptions) : undefined,
+      towers.includes('vision') ? family.visionTower.from_pretrained(source.path, towerOptions) : undefined,
     ]);
-    return new ClipModel({ modelId: options.model, dimension, tokenizer, text, vision, preprocessor: new ImagePreprocessor(preprocessing) });
+    return new ClipModel({ modelId: options.model, dimension, family, tokenizer, text, vision, preprocessor: new ImagePreprocessor(preprocessing) });
   }
 
   /** Embeds texts in one batched call; each result has unit length. */
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (!this.#text) throw new Error('this ClipModel was loaded without its text tower');
     if (texts.length === 0) return [];
-    const inputs = textInputs(this.#tokenizer, texts, this.#contextLength);
-    const { text_embeds: embeds } = (await this.#text(inputs)) as { text_embeds: Tensor };
-    return splitRows(embeds, texts.length);
+    const inputs = textInputs(this.#tokenizer, texts, this.#contextLength, this.#padsToContext);
+    const outputs = (await this.#text(inputs)) as Record<string, Tensor>;
+    return splitRows(outputs[this.#family.textOutput]!, texts.length);
   }
 
   async embedText(text: string): Promise<Float32Array> {
@@ -149,8 +160,8 @@ export class ClipModel {
       batch.set(pixels, i * pixelCount);
     });
     const input = new Tensor('float32', batch, [images.length, 3, inputSize.height, inputSize.width]);
-    const { image_embeds: embeds } = (await this.#vision({ pixel_values: input })) as { image_embeds: Tensor };
-    return splitRows(embeds, images.length);
+    const outputs = (await this.#vision({ pixel_values: input })) as Record<string, Tensor>;
+    return splitRows(outputs[this.#family.imageOutput]!, images.length);
   }
 
   /**
@@ -182,6 +193,18 @@ function lookedIn(source: ModelSource, allowRemote: boolean, cacheDir: string | 
   const places = [`cache ${cacheDir ?? env.cacheDir ?? '(default)'}`];
   places.push(allowRemote ? 'the Hugging Face hub' : 'not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)');
   return places;
+}
+
+/**
+ * Refuses, before loading, a dtype whose files a local model does not have, naming those it has.
+ * @throws UnsupportedModelError
+ */
+function checkVariant(model: string, dir: string, towers: readonly ClipTower[], dtype: Dtype): void {
+  const file = (tower: ClipTower, variant: Dtype) => `onnx/${tower}_model${DTYPES[variant]}.onnx`;
+  const missing = towers.map((tower) => file(tower, dtype)).filter((path) => !existsSync(`${dir}/${path}`));
+  if (missing.length === 0) return;
+  const present = (Object.keys(DTYPES) as Dtype[]).filter((variant) => towers.every((tower) => existsSync(`${dir}/${file(tower, variant)}`)));
+  throw new UnsupportedModelError(model, `it has no ${dtype} variant (${missing.join(', ')} missing); it has: ${present.join(', ') || 'none'}`);
 }
 
 /** Splits a [rows, dim] tensor into unit-length rows. */

@@ -3,5 +3,6 @@ export { DEFAULT_MAX_PIXELS, ImagePreprocessor, type ImagePreprocessorOptions, t
 export { pilResize } from './pil-resample.js';
 export { preprocessorOptions, SUPPORTED_IMAGE_PROCESSORS, type PreprocessorConfig } from './preprocessor-config.js';
 export * from './errors/index.js';
+export { DTYPES, MODEL_FAMILIES, type Dtype } from './model-family.js';
 export { DEFAULT_QUERY_CACHE_SIZE, QueryEncoder, type QueryEncoderOptions, type TextEmbedder } from './query-encoder.js';
 export { runtimeVersions } from './versions.js';

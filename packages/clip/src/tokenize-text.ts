@@ -18,10 +18,13 @@ export function tokenIds(tokenizer: PreTrainedTokenizer, text: string, contextLe
   return [...ids.slice(0, contextLength - 1), ids.at(-1)!];
 }
 
-/** A padded batch (pad = the tokenizer's pad token, mask 0) of {@link tokenIds}. */
-export function textInputs(tokenizer: PreTrainedTokenizer, texts: readonly string[], contextLength: number): TextInputs {
+/**
+ * A padded batch (pad = the tokenizer's pad token, mask 0) of {@link tokenIds}: to the longest
+ * text, or to the full context when the model was trained that way.
+ */
+export function textInputs(tokenizer: PreTrainedTokenizer, texts: readonly string[], contextLength: number, padToContext = false): TextInputs {
   const rows = texts.map((text) => tokenIds(tokenizer, text, contextLength));
-  const width = Math.max(...rows.map((row) => row.length));
+  const width = padToContext ? contextLength : Math.max(...rows.map((row) => row.length));
   const pad = BigInt(tokenizer.pad_token_id ?? rows[0]!.at(-1)!);
   const ids = new BigInt64Array(rows.length * width).fill(pad);
   const mask = new BigInt64Array(rows.length * width);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { z } from 'zod';
-import { SETTING_ALIASES, settingsSchema, type SettingName, type Settings } from './settings.js';
+import { SETTING_ALIASES, settingsSchema, type CLIP_DTYPES, type SettingName, type Settings } from './settings.js';
 
 /**
  * Where the gateway serves the bucket when clients reach storage through it (S3_VIA_GATEWAY):
@@ -53,7 +53,7 @@ export interface Config {
     forcePathStyle: boolean;
   };
   auth: { adminToken: string | undefined; failuresPerMinute: number };
-  clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined };
+  clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined; dtype: (typeof CLIP_DTYPES)[number] | undefined };
   worker: {
     embedBatch: number;
     embedBatchWaitMs: number;
@@ -134,7 +134,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       forcePathStyle: s.S3_FORCE_PATH_STYLE ?? s.S3_ENDPOINT !== undefined,
     },
     auth: { adminToken: s.ADMIN_TOKEN, failuresPerMinute: s.AUTH_FAILURES_PER_MINUTE },
-    clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS },
+    clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, dtype: s.CLIP_DTYPE },
     worker: {
       embedBatch: s.EMBED_BATCH,
       embedBatchWaitMs: s.EMBED_BATCH_WAIT_MS,

@@ -109,6 +109,9 @@ const trustProxy = z.string().transform((value, ctx): boolean | number | string 
   return z.NEVER;
 });
 
+/** The ONNX variants transformers.js loads by name (`dtype`); @sis/clip maps each to its files. */
+export const CLIP_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
@@ -167,6 +170,10 @@ export const settingsSchema = z.object({
   CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),
   MODEL_CACHE_DIR: z.string().trim().min(1).default(join(homedir(), '.cache', 'sis', 'models')).describe('Where downloaded models are cached.'),
   ALLOW_REMOTE_MODELS: bool().default(true).describe('Allow downloading the model from the Hugging Face hub when it is not cached.'),
+  CLIP_DTYPE: z
+    .enum(CLIP_DTYPES)
+    .optional()
+    .describe("Which ONNX variant of the model to run (transformers.js's names). Unset runs what the model's config.json asks for, else fp32. See docs/models.md."),
   CLIP_THREADS: int(1, 256).optional().describe('onnxruntime threads per inference call. Unset uses every core.'),
   EMBED_BATCH: int(1, 256).default(8).describe('Images per model call in the worker.'),
   EMBED_BATCH_WAIT_MS: int(0, 10_000).default(25).describe('Longest wait, in ms, for a micro-batch to fill before running it part-full.'),

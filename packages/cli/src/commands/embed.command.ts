@@ -15,6 +15,7 @@ export interface EmbedLine {
 interface EmbedOptions {
   text: string[];
   model?: string;
+  dtype?: string;
   json?: boolean;
 }
 
@@ -24,8 +25,8 @@ const BATCH = settingsSchema.shape.EMBED_BATCH.parse(undefined);
 /**
  * `sis embed`: embeddings of local files and texts, computed on this machine by the very code the
  * worker (decode, preprocessing, image tower) and the search service (tokenizer, text tower) run,
- * with the model settings they read (CLIP_MODEL, MODEL_CACHE_DIR, ALLOW_REMOTE_MODELS, CLIP_THREADS,
- * MAX_PIXELS). For comparing models on one's own photos, and for fidelity checks.
+ * with the model settings they read (CLIP_MODEL, CLIP_DTYPE, MODEL_CACHE_DIR, ALLOW_REMOTE_MODELS,
+ * CLIP_THREADS, MAX_PIXELS). For comparing models on one's own photos, and for fidelity checks.
  */
 export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
   return new Command('embed')
@@ -33,10 +34,11 @@ export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
     .argument('[files...]', 'image files')
     .option('--text <text>', 'a text to embed (repeatable)', (value: string, all: string[]) => [...all, value], [])
     .option('--model <dir|id>', 'a model directory or Hugging Face id (default: env CLIP_MODEL, else the default model)')
+    .option('--dtype <variant>', 'which ONNX variant to run: fp32, fp16, q8, … (default: env CLIP_DTYPE, else what the model asks for)')
     .option('--json', 'print one JSON line per input: {input, kind, model, dim, embedding}')
     .action(async (files: string[], options: EmbedOptions) => {
       if (files.length === 0 && options.text.length === 0) throw new CliError('nothing to embed: give image files, --text "…", or both', EXIT.usage);
-      const settings = modelSettings(env, options.model);
+      const settings = modelSettings(env, options);
       // Loaded here, not at the top: the other commands never pay for the model runtime.
       const { ClipModel, InvalidImageError } = await loadClip();
       const clip = await ClipModel.load({ ...settings, towers: [...(files.length ? (['vision'] as const) : []), ...(options.text.length ? (['text'] as const) : [])] });
@@ -74,20 +76,22 @@ export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
     });
 }
 
-const MODEL_SETTINGS = settingsSchema.pick({ CLIP_MODEL: true, MODEL_CACHE_DIR: true, ALLOW_REMOTE_MODELS: true, CLIP_THREADS: true, MAX_PIXELS: true });
+const MODEL_SETTINGS = settingsSchema.pick({ CLIP_MODEL: true, CLIP_DTYPE: true, MODEL_CACHE_DIR: true, ALLOW_REMOTE_MODELS: true, CLIP_THREADS: true, MAX_PIXELS: true });
 
 /**
  * The model settings the worker and search service read, from the same validated schema.
  * @throws ConfigError naming each setting that is wrong.
  */
-function modelSettings(env: NodeJS.ProcessEnv, model: string | undefined) {
+function modelSettings(env: NodeJS.ProcessEnv, given: { model?: string; dtype?: string }) {
   const names = Object.keys(MODEL_SETTINGS.shape) as (keyof typeof MODEL_SETTINGS.shape)[];
-  const parsed = MODEL_SETTINGS.safeParse(Object.fromEntries(names.map((name) => [name, env[name] || undefined])));
+  // The command line's --dtype goes through the same check as CLIP_DTYPE.
+  const values: NodeJS.ProcessEnv = { ...env, ...(given.dtype ? { CLIP_DTYPE: given.dtype } : {}) };
+  const parsed = MODEL_SETTINGS.safeParse(Object.fromEntries(names.map((name) => [name, values[name] || undefined])));
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: `${issue.message} (got "${env[String(issue.path[0])]}")` })));
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: `${issue.message} (got "${values[String(issue.path[0])]}")` })));
   }
   const s = parsed.data;
-  return { model: model ?? s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, maxPixels: s.MAX_PIXELS };
+  return { model: given.model ?? s.CLIP_MODEL, dtype: s.CLIP_DTYPE, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, maxPixels: s.MAX_PIXELS };
 }
 
 async function loadClip() {
