@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { AutoConfig, AutoImageProcessor, AutoTokenizer, env, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { existsSync } from 'node:fs';
+import { AutoConfig, AutoImageProcessor, AutoTokenizer, Tensor, type PreTrainedModel } from '@huggingface/transformers';
 import { ModelNotFoundError, UnsupportedModelError } from './errors/index.js';
 import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
 import { DTYPES, familyOf, MODEL_FAMILIES, type Dtype, type ModelConfig, type ModelFamily } from './model-family.js';
+import { lookedIn, resolveSource, unitRows, type ModelSource } from './model-source.js';
 import { preprocessorOptions, type PreprocessorConfig } from './preprocessor-config.js';
-import { textInputs } from './tokenize-text.js';
+import { FamilyTextTower, SentenceTextTower, type TextTower } from './text-tower.js';
 
 /** The model sis uses when none is configured. */
 export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
@@ -28,6 +28,11 @@ export interface ClipModelOptions {
   /** Refuse a model whose embeddings have another length (the database's vector column is fixed). */
   dimension?: number;
   /**
+   * Take the text tower from this model (an id or directory) instead: a text encoder trained into
+   * the image model's vector space, such as a multilingual sentence-transformers one.
+   */
+  textModel?: string;
+  /**
    * Which ONNX variant to run (fp32, fp16, q8, …, as transformers.js names them). @defaultValue
    * what the model's config.json asks for (`transformers.js_config.dtype`), else fp32
    */
@@ -48,39 +53,21 @@ export interface ClipModelOptions {
 export class ClipModel {
   /** The model id or directory it was loaded from. */
   readonly modelId: string;
+  /** The model the text tower came from: `textModel` when given, else `modelId`. */
+  readonly textModelId: string;
   /** Length of every embedding. */
   readonly dimension: number;
   readonly preprocessor: ImagePreprocessor;
-  readonly #tokenizer: PreTrainedTokenizer;
-  /** Most token ids one text gets (CLIP's 77): the tokenizer's `model_max_length`. */
-  readonly #contextLength: number;
-  readonly #text: PreTrainedModel | undefined;
+  readonly #text: TextTower | undefined;
   readonly #vision: PreTrainedModel | undefined;
   readonly #family: ModelFamily;
-  /** Whether every text is padded to the full context (see {@link ModelFamily.padsToContext}). */
-  readonly #padsToContext: boolean;
 
-  private constructor(parts: {
-    modelId: string;
-    dimension: number;
-    family: ModelFamily;
-    preprocessor: ImagePreprocessor;
-    tokenizer: PreTrainedTokenizer;
-    text?: PreTrainedModel;
-    vision?: PreTrainedModel;
-  }) {
+  private constructor(parts: { modelId: string; textModelId: string; dimension: number; family: ModelFamily; preprocessor: ImagePreprocessor; text?: TextTower; vision?: PreTrainedModel }) {
     this.modelId = parts.modelId;
+    this.textModelId = parts.textModelId;
     this.dimension = parts.dimension;
     this.preprocessor = parts.preprocessor;
     this.#family = parts.family;
-    this.#tokenizer = parts.tokenizer;
-    // Some exports leave model_max_length at a huge placeholder; CLIP's context is 77.
-    const declared = parts.tokenizer.model_max_length;
-    this.#contextLength = Number.isFinite(declared) && declared > 0 && declared <= 4096 ? declared : 77;
-    // The end token is what the tokenizer appends to an empty text.
-    const endId = parts.tokenizer.encode('').at(-1);
-    const padId = parts.tokenizer.pad_token_id;
-    this.#padsToContext = parts.family.padsToContext || (padId !== undefined && padId !== null && padId !== endId);
     this.#text = parts.text;
     this.#vision = parts.vision;
   }
@@ -88,6 +75,7 @@ export class ClipModel {
   /**
    * Loads a model from a local directory, the cache, or (when allowed) the hub.
    * @throws ModelNotFoundError naming the model and every place it looked.
+   * @throws UnsupportedModelError when its family, preprocessing or ONNX variant is one sis does not run.
    */
   static async load(options: ClipModelOptions): Promise<ClipModel> {
     const towers = options.towers ?? ['text', 'vision'];
@@ -116,29 +104,34 @@ export class ClipModel {
       const supported = Object.entries(MODEL_FAMILIES).map(([name, f]) => `${name} (${f.description})`);
       throw new UnsupportedModelError(options.model, `its config.json says model_type "${modelConfig.model_type}"; supported: ${supported.join('; ')}`);
     }
-    if (source.kind === 'directory' && options.dtype) checkVariant(options.model, source.path, towers, options.dtype);
+    const ownText = towers.includes('text') && !options.textModel;
+    const ownTowers = towers.filter((tower) => tower === 'vision' || ownText);
+    if (source.kind === 'directory' && options.dtype) checkVariant(options.model, source.path, ownTowers, options.dtype);
     const dimension = family.dimension(modelConfig);
     if (options.dimension !== undefined && dimension !== options.dimension) {
       throw new Error(`model ${options.model} makes ${dimension}-d vectors, but ${options.dimension}-d ones are needed`);
     }
-    const [tokenizer, processor] = await Promise.all([AutoTokenizer.from_pretrained(source.path, loadOptions), AutoImageProcessor.from_pretrained(source.path, loadOptions)]);
+    const processor = await AutoImageProcessor.from_pretrained(source.path, loadOptions);
     // Checked before the towers load, so an unsupported model stops at once.
     const preprocessing = preprocessorOptions((processor as unknown as { config: PreprocessorConfig }).config, options.maxPixels ?? DEFAULT_MAX_PIXELS);
     if ('unsupported' in preprocessing) throw new UnsupportedModelError(options.model, `its preprocessor_config.json asks for ${preprocessing.unsupported}`);
+    const files = { allowRemote, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) };
     const [text, vision] = await Promise.all([
-      towers.includes('text') ? family.textTower.from_pretrained(source.path, towerOptions) : undefined,
+      towers.includes('text') ? loadTextTower(options, { source, family, dimension, towerOptions, files }) : undefined,
       towers.includes('vision') ? family.visionTower.from_pretrained(source.path, towerOptions) : undefined,
     ]);
-    return new ClipModel({ modelId: options.model, dimension, family, tokenizer, text, vision, preprocessor: new ImagePreprocessor(preprocessing) });
+    if (text && text.dimension !== dimension) {
+      await Promise.all([text.dispose(), vision?.dispose()]);
+      throw new UnsupportedModelError(options.textModel!, `its text embeddings are ${text.dimension}-d, but ${options.model}'s images are ${dimension}-d: they are not one vector space`);
+    }
+    return new ClipModel({ modelId: options.model, textModelId: options.textModel ?? options.model, dimension, family, preprocessor: new ImagePreprocessor(preprocessing), ...(text ? { text } : {}), ...(vision ? { vision } : {}) });
   }
 
   /** Embeds texts in one batched call; each result has unit length. */
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (!this.#text) throw new Error('this ClipModel was loaded without its text tower');
     if (texts.length === 0) return [];
-    const inputs = textInputs(this.#tokenizer, texts, this.#contextLength, this.#padsToContext);
-    const outputs = (await this.#text(inputs)) as Record<string, Tensor>;
-    return splitRows(outputs[this.#family.textOutput]!, texts.length);
+    return this.#text.embed(texts);
   }
 
   async embedText(text: string): Promise<Float32Array> {
@@ -161,7 +154,7 @@ export class ClipModel {
     });
     const input = new Tensor('float32', batch, [images.length, 3, inputSize.height, inputSize.width]);
     const outputs = (await this.#vision({ pixel_values: input })) as Record<string, Tensor>;
-    return splitRows(outputs[this.#family.imageOutput]!, images.length);
+    return unitRows(outputs[this.#family.imageOutput]!, images.length);
   }
 
   /**
@@ -179,22 +172,6 @@ export class ClipModel {
   }
 }
 
-type ModelSource = { kind: 'directory'; path: string } | { kind: 'hub'; path: string };
-
-function resolveSource(model: string): ModelSource {
-  const looksLikePath = isAbsolute(model) || model.startsWith('.') || model.startsWith('~');
-  const path = resolve(model);
-  if (looksLikePath || (existsSync(path) && statSync(path).isDirectory())) return { kind: 'directory', path };
-  return { kind: 'hub', path: model };
-}
-
-function lookedIn(source: ModelSource, allowRemote: boolean, cacheDir: string | undefined): string[] {
-  if (source.kind === 'directory') return [`local directory ${source.path}`];
-  const places = [`cache ${cacheDir ?? env.cacheDir ?? '(default)'}`];
-  places.push(allowRemote ? 'the Hugging Face hub' : 'not the Hugging Face hub: remote loading is off (ALLOW_REMOTE_MODELS=false)');
-  return places;
-}
-
 /**
  * Refuses, before loading, a dtype whose files a local model does not have, naming those it has.
  * @throws UnsupportedModelError
@@ -207,16 +184,27 @@ function checkVariant(model: string, dir: string, towers: readonly ClipTower[], 
   throw new UnsupportedModelError(model, `it has no ${dtype} variant (${missing.join(', ')} missing); it has: ${present.join(', ') || 'none'}`);
 }
 
-/** Splits a [rows, dim] tensor into unit-length rows. */
-function splitRows(tensor: Tensor, rows: number): Float32Array[] {
-  const data = tensor.data as Float32Array;
-  const dim = data.length / rows;
-  return Array.from({ length: rows }, (_, r) => {
-    const row = data.slice(r * dim, (r + 1) * dim);
-    let norm = 0;
-    for (let i = 0; i < dim; i++) norm += row[i]! * row[i]!;
-    norm = Math.sqrt(norm) || 1;
-    for (let i = 0; i < dim; i++) row[i] = row[i]! / norm;
-    return row;
-  });
+/** The text tower: the model's own, or that of `textModel` (a family checkpoint or a sentence-transformers encoder). */
+async function loadTextTower(
+  options: ClipModelOptions,
+  own: { source: ModelSource; family: ModelFamily; dimension: number; towerOptions: Record<string, unknown>; files: { cacheDir?: string; allowRemote: boolean } },
+): Promise<TextTower> {
+  const { towerOptions, files } = own;
+  if (!options.textModel) {
+    const [tokenizer, model] = await Promise.all([AutoTokenizer.from_pretrained(own.source.path, towerOptions), own.family.textTower.from_pretrained(own.source.path, towerOptions)]);
+    return new FamilyTextTower(own.dimension, own.family, tokenizer, model);
+  }
+  const source = resolveSource(options.textModel);
+  const loadOptions = { ...towerOptions, local_files_only: !files.allowRemote || source.kind === 'directory' };
+  let config: ModelConfig;
+  try {
+    config = (await AutoConfig.from_pretrained(source.path, loadOptions)) as ModelConfig;
+  } catch (error) {
+    throw new ModelNotFoundError(options.textModel, lookedIn(source, files.allowRemote, files.cacheDir), { cause: error, fromHub: source.kind === 'hub' });
+  }
+  if (await SentenceTextTower.detect(source, files)) return SentenceTextTower.load(options.textModel, source, loadOptions, files);
+  const family = familyOf(config);
+  if (!family) throw new UnsupportedModelError(options.textModel, `as a text model it must be a sentence-transformers encoder or one of: ${Object.keys(MODEL_FAMILIES).join(', ')}`);
+  const [tokenizer, model] = await Promise.all([AutoTokenizer.from_pretrained(source.path, loadOptions), family.textTower.from_pretrained(source.path, loadOptions)]);
+  return new FamilyTextTower(family.dimension(config), family, tokenizer, model);
 }
