@@ -53,7 +53,7 @@ export interface Config {
     forcePathStyle: boolean;
   };
   auth: { adminToken: string | undefined; failuresPerMinute: number };
-  clip: { model: string; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined; dtype: (typeof CLIP_DTYPES)[number] | undefined };
+  clip: { model: string; textModel: string | undefined; cacheDir: string; allowRemoteModels: boolean; threads: number | undefined; dtype: (typeof CLIP_DTYPES)[number] | undefined };
   worker: {
     embedBatch: number;
     embedBatchWaitMs: number;
@@ -134,7 +134,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       forcePathStyle: s.S3_FORCE_PATH_STYLE ?? s.S3_ENDPOINT !== undefined,
     },
     auth: { adminToken: s.ADMIN_TOKEN, failuresPerMinute: s.AUTH_FAILURES_PER_MINUTE },
-    clip: { model: s.CLIP_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, dtype: s.CLIP_DTYPE },
+    clip: { model: s.CLIP_MODEL, textModel: s.CLIP_TEXT_MODEL, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, dtype: s.CLIP_DTYPE },
     worker: {
       embedBatch: s.EMBED_BATCH,
       embedBatchWaitMs: s.EMBED_BATCH_WAIT_MS,

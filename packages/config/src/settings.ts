@@ -170,6 +170,12 @@ export const settingsSchema = z.object({
   CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),
   MODEL_CACHE_DIR: z.string().trim().min(1).default(join(homedir(), '.cache', 'sis', 'models')).describe('Where downloaded models are cached.'),
   ALLOW_REMOTE_MODELS: bool().default(true).describe('Allow downloading the model from the Hugging Face hub when it is not cached.'),
+  CLIP_TEXT_MODEL: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe("A text encoder trained into CLIP_MODEL's vector space, for queries in place of its own text tower: `sentence-transformers/clip-ViT-B-32-multilingual-v1` with the default model takes queries in 50+ languages. See docs/models.md."),
   CLIP_DTYPE: z
     .enum(CLIP_DTYPES)
     .optional()

@@ -25,7 +25,7 @@ const BATCH = settingsSchema.shape.EMBED_BATCH.parse(undefined);
 /**
  * `sis embed`: embeddings of local files and texts, computed on this machine by the very code the
  * worker (decode, preprocessing, image tower) and the search service (tokenizer, text tower) run,
- * with the model settings they read (CLIP_MODEL, CLIP_DTYPE, MODEL_CACHE_DIR, ALLOW_REMOTE_MODELS,
+ * with the model settings they read (CLIP_MODEL, CLIP_TEXT_MODEL, CLIP_DTYPE, MODEL_CACHE_DIR, ALLOW_REMOTE_MODELS,
  * CLIP_THREADS, MAX_PIXELS). For comparing models on one's own photos, and for fidelity checks.
  */
 export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
@@ -43,7 +43,7 @@ export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
       const { ClipModel, InvalidImageError } = await loadClip();
       const clip = await ClipModel.load({ ...settings, towers: [...(files.length ? (['vision'] as const) : []), ...(options.text.length ? (['text'] as const) : [])] });
       const print = (line: EmbedLine) => console.log(options.json ? JSON.stringify(line) : `${line.kind}  ${line.input}  ${line.dim}-d  [${line.embedding.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, …]`);
-      const line = (input: string, kind: EmbedLine['kind'], embedding: Float32Array): EmbedLine => ({ input, kind, model: clip.modelId, dim: embedding.length, embedding: Array.from(embedding) });
+      const line = (input: string, kind: EmbedLine['kind'], embedding: Float32Array): EmbedLine => ({ input, kind, model: kind === 'text' ? clip.textModelId : clip.modelId, dim: embedding.length, embedding: Array.from(embedding) });
       let failed = 0;
       try {
         for (let start = 0; start < files.length; start += BATCH) {
@@ -76,7 +76,7 @@ export function embedCommand(env: NodeJS.ProcessEnv = process.env): Command {
     });
 }
 
-const MODEL_SETTINGS = settingsSchema.pick({ CLIP_MODEL: true, CLIP_DTYPE: true, MODEL_CACHE_DIR: true, ALLOW_REMOTE_MODELS: true, CLIP_THREADS: true, MAX_PIXELS: true });
+const MODEL_SETTINGS = settingsSchema.pick({ CLIP_MODEL: true, CLIP_TEXT_MODEL: true, CLIP_DTYPE: true, MODEL_CACHE_DIR: true, ALLOW_REMOTE_MODELS: true, CLIP_THREADS: true, MAX_PIXELS: true });
 
 /**
  * The model settings the worker and search service read, from the same validated schema.
@@ -91,7 +91,7 @@ function modelSettings(env: NodeJS.ProcessEnv, given: { model?: string; dtype?: 
     throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: `${issue.message} (got "${values[String(issue.path[0])]}")` })));
   }
   const s = parsed.data;
-  return { model: given.model ?? s.CLIP_MODEL, dtype: s.CLIP_DTYPE, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, maxPixels: s.MAX_PIXELS };
+  return { model: given.model ?? s.CLIP_MODEL, textModel: s.CLIP_TEXT_MODEL, dtype: s.CLIP_DTYPE, cacheDir: s.MODEL_CACHE_DIR, allowRemoteModels: s.ALLOW_REMOTE_MODELS, threads: s.CLIP_THREADS, maxPixels: s.MAX_PIXELS };
 }
 
 async function loadClip() {
