@@ -9,6 +9,7 @@ import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
 import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { benchModelShapes } from './models.bench.js';
 import { benchPreprocessing } from './preprocess.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
 import { evaluateTargets, formatTable, type BenchResults } from './report.js';
@@ -39,7 +40,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['preprocess', 'ingest', 'workers', 'query', 'search', 'uploads']), ['preprocess', 'ingest', 'workers', 'query', 'search', 'uploads'])
+  .option('--sections <list>', 'what to measure', list(['preprocess', 'models', 'ingest', 'workers', 'query', 'search', 'uploads']), ['preprocess', 'models', 'ingest', 'workers', 'query', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -49,7 +50,8 @@ program.parse(args[0] === '--' ? args.slice(1) : args, { from: 'user' });
 const options = program.opts<Options>();
 const say = (line: string) => !options.jsonOnly && process.stderr.write(`${line}\n`);
 
-const modelDir = await ensureVitB32Random(join(process.env.MODEL_CACHE_DIR ?? join(homedir(), '.cache', 'sis', 'models')));
+const modelCache = process.env.MODEL_CACHE_DIR ?? join(homedir(), '.cache', 'sis', 'models');
+const modelDir = await ensureVitB32Random(modelCache);
 say(`model: ${modelDir}`);
 const system = await BenchSystem.start();
 const runtime = runtimeVersions();
@@ -69,6 +71,11 @@ try {
   if (options.sections.includes('preprocess')) {
     say('preprocessing: CPU per image, current path and the alternatives…');
     results.preprocess = await benchPreprocessing();
+  }
+
+  if (options.sections.includes('models')) {
+    say('model shapes: images/s and query ms for each family sis runs…');
+    results.models = await benchModelShapes(modelCache, options.threads, say);
   }
 
   if (options.sections.includes('query')) {

@@ -1,4 +1,5 @@
 import type { EndToEndRun, WorkersRun } from './ingest.bench.js';
+import type { ModelShapeRun } from './models.bench.js';
 import type { PreprocessRun } from './preprocess.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
@@ -12,6 +13,8 @@ export interface BenchResults {
   settings: { model: string; threads: number; embedBatch: number; efSearch: number };
   /** CPU ms per image to make the model's input and the preview, by way of doing it (`--sections preprocess`). */
   preprocess?: PreprocessRun[];
+  /** Images/s and query ms by model shape (`--sections models`). */
+  models?: ModelShapeRun[];
   ingest?: {
     bareImagesPerSec: number;
     e2eImagesPerSec: number;
@@ -73,6 +76,11 @@ export function formatTable(results: BenchResults): string {
     lines.push('', 'preprocessing (CPU ms per image: model input + preview)');
     row('  input', 'current', 'preview first', 'Pillow in JS');
     for (const p of results.preprocess) row(`  ${p.input}`, p.current, p.previewThenModel, p.pillowInJs);
+  }
+  if (results.models) {
+    lines.push('', 'model shapes (random weights; image tower at batch 8, uncached queries)');
+    row('  shape', 'images/s', 'query p50 ms', 'dimension');
+    for (const m of results.models) row(`  ${m.shape}`, m.imagesPerSec ?? '-', m.queryP50Ms, m.dimension);
   }
   if (results.ingest) {
     const i = results.ingest;
