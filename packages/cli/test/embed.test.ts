@@ -1,10 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClipModel } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
+import { embedCommand } from '../src/commands/embed.command.js';
 import { sis } from './harness.js';
 
 // tiny-clip tells colours apart, so its embeddings show whether the right input went in.
@@ -68,5 +69,34 @@ describe('sis embed', () => {
     const missing = await sis(['embed', '--text', 'x', '--model', join(dir, 'no-model')], { env: LOCAL });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`CLIP model "${join(dir, 'no-model')}" was not found`);
+  });
+
+  it('keeps the order of its inputs across model batches, with an unreadable file in between', async () => {
+    // Nine images and a note: more than one batch of eight, the note in the first.
+    const colours = ['red', 'green', 'blue', 'yellow', 'black', 'white', 'red', 'green', 'blue'] as const;
+    const files = await Promise.all(
+      colours.map(async (colour, i) => {
+        const file = join(dir, `batch-${i}-${colour}.png`);
+        await writeFile(file, await colourImage(colour, { format: 'png', width: 60 + i, height: 40 }));
+        return file;
+      }),
+    );
+    const inputs = [...files.slice(0, 3), join(dir, 'notes.txt'), ...files.slice(3)];
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await expect(embedCommand(LOCAL).parseAsync([...inputs, '--json'], { from: 'user' })).rejects.toThrow('1 of 10 files could not be embedded');
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+    const lines = printed.map((line) => JSON.parse(line) as { input: string; embedding: number[] });
+    expect(lines.map(({ input }) => input)).toEqual(files);
+    const colourOf = async (colour: string) => clip.embedText(`a ${colour} picture`);
+    for (const [i, colour] of colours.entries()) {
+      const scores = await Promise.all(['red', 'green', 'blue', 'yellow', 'black', 'white'].map(async (c) => [c, dot(lines[i]!.embedding, await colourOf(c))] as const));
+      expect(scores.sort((a, b) => b[1] - a[1])[0]![0], files[i]).toBe(colour);
+    }
   });
 });
