@@ -69,7 +69,8 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
 /** The report as a readable table. */
 export function formatTable(results: BenchResults): string {
   const lines: string[] = [];
-  const row = (...cells: (string | number)[]) => lines.push(cells.map((c, i) => String(c).padEnd(i === 0 ? 30 : 14)).join(''));
+  // Columns of 30 and 14 characters; a longer cell still gets a space before the next.
+  const row = (...cells: (string | number)[]) => lines.push(cells.map((c, i) => `${String(c).padEnd((i === 0 ? 30 : 14) - 1)} `).join(''));
   lines.push(`sis benchmarks — ${results.date} — ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB`);
   lines.push(`node ${results.versions.node}, onnxruntime ${results.versions.onnxruntime}, PostgreSQL ${results.versions.postgres}, pgvector ${results.versions.pgvector}; model ${results.settings.model}, ${results.settings.threads} threads`);
   if (results.preprocess) {

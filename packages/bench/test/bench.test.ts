@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchPreprocessing } from '../src/preprocess.bench.js';
 import { latencyChart } from '../src/chart.js';
 import { machineCpu, parseProcStat } from '../src/cpu.js';
 import { evaluateTargets, formatTable, type BenchResults } from '../src/report.js';
@@ -123,6 +124,12 @@ describe('targets and report', () => {
     const withUploads = formatTable({ ...base, directUploads, targets: evaluateTargets({ ...base, directUploads }) });
     expect(withUploads).toMatch(/gateway RSS idle → peak\s+167 → 246 MB\s+170 → 1096 MB/);
     expect(withUploads).toMatch(/gateway RSS, 10×49 MB forms\s+< 300 MB\s+246 MB\s+met/);
+    const preprocess = [{ input: 'JPEG 1024×768', current: 20.7, previewThenModel: 17.5, pillowInJs: 44.3 }];
+    const models = [{ shape: 'CLIP ViT-B/32', imagesPerSec: 16.9, queryP50Ms: 15, dimension: 512 }, { shape: 'multilingual text (DistilBERT)', queryP50Ms: 15.5, dimension: 512 }];
+    const withModels = formatTable({ ...base, preprocess, models, targets: evaluateTargets(base) });
+    expect(withModels).toMatch(/JPEG 1024×768\s+20\.7\s+17\.5\s+44\.3/);
+    expect(withModels).toMatch(/CLIP ViT-B\/32\s+16\.9\s+15\s+512/);
+    expect(withModels).toMatch(/multilingual text \(DistilBERT\)\s+-\s+15\.5\s+512/);
     const svg = latencyChart(Object.values(base.search));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<circle /g)).toHaveLength(6);
@@ -144,5 +151,13 @@ describe('soak memory growth', () => {
 
   it('refuses to judge a run with no sample in a window', () => {
     expect(() => rssGrowth(samples(() => 1).filter((s) => s.progress < 0.5))).toThrow(/too few memory samples/);
+  });
+});
+
+describe('preprocessing section', () => {
+  it('measures each way on the same real JPEGs, large, typical and enlarged', async () => {
+    const runs = await benchPreprocessing(1);
+    expect(runs.map((r) => r.input)).toEqual(['JPEG 1024×768', 'JPEG 4000×3000', 'JPEG 100×72 (enlarged)']);
+    for (const run of runs) for (const way of ['current', 'previewThenModel', 'pillowInJs'] as const) expect(run[way], `${run.input} ${way}`).toBeGreaterThan(0);
   });
 });
