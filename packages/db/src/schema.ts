@@ -75,8 +75,40 @@ export interface IngestBatchesTable {
   updated_at: Timestamp;
 }
 
+/** Where a model is in its life: filling in, answering searches, kept up to date after a switch, or dropped. */
+export const MODEL_STATES = ['building', 'active', 'standby', 'retired'] as const;
+export type ModelState = (typeof MODEL_STATES)[number];
+
+export interface ModelsTable {
+  id: Generated<number>;
+  /** A Hugging Face id or a model folder, as CLIP_MODEL names it. */
+  source: string;
+  /** The ONNX variant (CLIP_DTYPE); null for the model's own default. */
+  dtype: string | null;
+  /** Length of its vectors; null until a service has loaded the model. */
+  dimension: number | null;
+  /** Hex SHA-256 of the preprocessing it was loaded with. */
+  preprocessing_hash: string | null;
+  state: Generated<ModelState>;
+  /** Make it the active model as soon as it covers every ready image. */
+  activate_when_complete: Generated<boolean>;
+  /** Why it could not be loaded, if it could not. */
+  error: string | null;
+  created_at: CreatedAt;
+  activated_at: NullableTimestamp;
+  retired_at: NullableTimestamp;
+}
+
+/** One model's vectors: `image_vectors_<model id>`, created with the model's own dimension. */
+export interface ImageVectorsTable {
+  image_id: string;
+  embedding: VectorColumn;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   images: ImagesTable;
+  models: ModelsTable;
   api_keys: ApiKeysTable;
   ingest_batches: IngestBatchesTable;
 }

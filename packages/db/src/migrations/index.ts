@@ -5,6 +5,7 @@ import * as m0003 from './0003-ready-at-index.js';
 import * as m0004 from './0004-denser-hnsw-graph.js';
 import * as m0005 from './0005-filename-index.js';
 import * as m0006 from './0006-image-traceparent.js';
+import * as m0007 from './0007-models.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-denser-hnsw-graph': m0004,
   '0005-filename-index': m0005,
   '0006-image-traceparent': m0006,
+  '0007-models': m0007,
 };

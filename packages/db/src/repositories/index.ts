@@ -4,3 +4,4 @@ export { MAX_PAGE_SIZE, type ImageRecord } from './image-record.js';
 export * from './image-stats.repository.js';
 export * from './image.repository.js';
 export * from './ingest-batch.repository.js';
+export * from './model.repository.js';

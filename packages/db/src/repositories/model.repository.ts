@@ -1,0 +1,191 @@
+import { ConflictError, NotFoundError } from '@sis/contracts';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database, ModelsTable } from '../schema.js';
+
+export type ModelRecord = Selectable<ModelsTable>;
+
+/** How much of the library a model has embedded. */
+export interface ModelCoverage {
+  /** Ready images with a vector from this model. */
+  embedded: number;
+  /** Ready images. */
+  ready: number;
+}
+
+/** pgvector's HNSW index takes vectors of up to 2,000 dimensions. */
+export const MAX_INDEXED_DIMENSION = 2000;
+
+/** The transaction-scoped lock that a switch takes alone and every vector write shares. */
+const MODELS_LOCK = sql`hashtext('sis.models')`;
+
+/**
+ * The table of one model's vectors. Its name comes from the model's integer id, never from
+ * input, so it is safe to splice into SQL.
+ */
+export function vectorTable(modelId: number) {
+  if (!Number.isSafeInteger(modelId) || modelId < 1) throw new Error(`not a model id: ${modelId}`);
+  return sql.table(`image_vectors_${modelId}`);
+}
+
+export interface ModelRepositoryOptions {
+  db: Kysely<Database>;
+}
+
+/**
+ * Every query on `models` and on the per-model vector tables' existence: registering a model,
+ * creating its table and index once its dimension is known, switching the active model, and
+ * dropping a retired one's vectors.
+ */
+export class ModelRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(options: ModelRepositoryOptions) {
+    this.#db = options.db;
+  }
+
+  /**
+   * Registers a model in state `building`, or returns the live one with this source and dtype:
+   * services registering the same model at once get the same row.
+   */
+  async register(model: { source: string; dtype: string | null; activateWhenComplete: boolean }): Promise<ModelRecord> {
+    const inserted = await sql<ModelRecord>`
+      insert into models (source, dtype, activate_when_complete) values (${model.source}, ${model.dtype}, ${model.activateWhenComplete})
+      on conflict (source, coalesce(dtype, '')) where state <> 'retired' do nothing
+      returning *`.execute(this.#db);
+    if (inserted.rows[0]) return inserted.rows[0];
+    return this.#db
+      .selectFrom('models')
+      .selectAll()
+      .where('source', '=', model.source)
+      .where(sql<boolean>`coalesce(dtype, '') = ${model.dtype ?? ''}`)
+      .where('state', '<>', 'retired')
+      .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Records what loading the model found and creates its vector table and HNSW index, in one
+   * transaction; a second call for the same model changes nothing. The first model of a library
+   * with no ready image becomes active at once: there is nothing for it to catch up on.
+   * @throws ConflictError `dimension_changed` when the model was loaded before with another dimension.
+   */
+  async completeRegistration(id: number, loaded: { dimension: number; preprocessingHash: string }): Promise<ModelRecord> {
+    if (!Number.isSafeInteger(loaded.dimension) || loaded.dimension < 1 || loaded.dimension > MAX_INDEXED_DIMENSION) {
+      throw new RangeError(`a model's vectors must have 1 to ${MAX_INDEXED_DIMENSION} dimensions, not ${loaded.dimension}`);
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
+      const model = await trx.selectFrom('models').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!model || model.state === 'retired') throw new NotFoundError('model_not_found', `no live model ${id}`);
+      if (model.dimension !== null && model.dimension !== loaded.dimension) {
+        throw new ConflictError('dimension_changed', `model ${id} was registered with ${model.dimension}-d vectors, and now loads with ${loaded.dimension}`);
+      }
+      const table = vectorTable(id);
+      await sql`create table if not exists ${table} (
+          image_id uuid primary key references images (id) on delete cascade,
+          embedding vector(${sql.lit(loaded.dimension)}) not null,
+          created_at timestamptz(3) not null default now())`.execute(trx);
+      await sql`create index if not exists ${sql.id(`image_vectors_${id}_hnsw_idx`)} on ${table} using hnsw (embedding vector_cosine_ops) with (m = 24, ef_construction = 160)`.execute(trx);
+      const first = model.state === 'building' && !(await hasActive(trx)) && !(await hasReadyImages(trx));
+      return trx
+        .updateTable('models')
+        .set({
+          dimension: loaded.dimension,
+          preprocessing_hash: loaded.preprocessingHash,
+          error: null,
+          ...(first ? { state: 'active' as const, activated_at: sql`now()` } : {}),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  /** Records why a model could not be loaded; it stays registered, and can never be activated until it loads. */
+  async recordError(id: number, error: string): Promise<void> {
+    await this.#db.updateTable('models').set({ error }).where('id', '=', id).execute();
+  }
+
+  async findById(id: number): Promise<ModelRecord | undefined> {
+    return this.#db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findActive(): Promise<ModelRecord | undefined> {
+    return this.#db.selectFrom('models').selectAll().where('state', '=', 'active').executeTakeFirst();
+  }
+
+  /** Every model, live ones first, oldest first. */
+  async list(): Promise<ModelRecord[]> {
+    return this.#db
+      .selectFrom('models')
+      .selectAll()
+      .orderBy(sql`state = 'retired'`)
+      .orderBy('id')
+      .execute();
+  }
+
+  /** How many ready images have a vector from this model, of how many ready images. */
+  async coverage(id: number, db: Kysely<Database> = this.#db): Promise<ModelCoverage> {
+    const model = await db.selectFrom('models').select(['dimension', 'state']).where('id', '=', id).executeTakeFirst();
+    if (!model || model.dimension === null || model.state === 'retired') {
+      const ready = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'ready').executeTakeFirstOrThrow();
+      return { embedded: 0, ready: Number(ready.n) };
+    }
+    const { rows } = await sql<{ embedded: string; ready: string }>`
+      select count(v.image_id) as embedded, count(*) as ready
+      from images i left join ${vectorTable(id)} v on v.image_id = i.id
+      where i.status = 'ready'`.execute(db);
+    return { embedded: Number(rows[0]!.embedded), ready: Number(rows[0]!.ready) };
+  }
+
+  /**
+   * Makes this model the one search answers from, in one transaction: the active one before it
+   * becomes `standby` (kept up to date, and searchable by name). Unless `force`, only a model that
+   * covers every ready image; vector writes share the lock this takes, so none lands between
+   * the check and the switch.
+   * @throws NotFoundError `model_not_found`; ConflictError `model_not_loaded` or `model_incomplete`.
+   */
+  async activate(id: number, options: { force?: boolean } = {}): Promise<ModelRecord> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
+      const model = await trx.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!model || model.state === 'retired') throw new NotFoundError('model_not_found', `no live model ${id}`);
+      if (model.state === 'active') return model;
+      if (model.dimension === null) throw new ConflictError('model_not_loaded', `model ${id} has not been loaded by a worker yet${model.error ? `: ${model.error}` : ''}`);
+      if (!options.force) {
+        const { embedded, ready } = await this.coverage(id, trx);
+        if (embedded < ready) throw new ConflictError('model_incomplete', `model ${id} has embedded ${embedded} of ${ready} ready images; activate with force to switch anyway`, { embedded, ready });
+      }
+      await trx.updateTable('models').set({ state: 'standby' }).where('state', '=', 'active').execute();
+      return trx
+        .updateTable('models')
+        .set({ state: 'active', activated_at: sql`now()`, activate_when_complete: false })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  /**
+   * Drops a model's vectors and index and marks it retired. Never the active model.
+   * @throws NotFoundError `model_not_found`; ConflictError `model_active`.
+   */
+  async retire(id: number): Promise<ModelRecord> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
+      const model = await trx.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!model) throw new NotFoundError('model_not_found', `no model ${id}`);
+      if (model.state === 'retired') return model;
+      if (model.state === 'active') throw new ConflictError('model_active', `model ${id} is the active model; activate another first`);
+      await sql`drop table if exists ${vectorTable(id)}`.execute(trx);
+      return trx.updateTable('models').set({ state: 'retired', retired_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    });
+  }
+}
+
+async function hasActive(trx: Transaction<Database>): Promise<boolean> {
+  return (await trx.selectFrom('models').select('id').where('state', '=', 'active').executeTakeFirst()) !== undefined;
+}
+
+async function hasReadyImages(trx: Transaction<Database>): Promise<boolean> {
+  return (await trx.selectFrom('images').select('id').where('status', '=', 'ready').limit(1).executeTakeFirst()) !== undefined;
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, ensureDatabaseExists, migrateToLatest, ModelRepository, toVectorLiteral, vectorTable, type Database, type Kysely } from '../src/index.js';
+
+// A database of its own, so that "the first model of an empty library" really is the first.
+const url = (() => {
+  const base = new URL(inject('stackEnv').DATABASE_URL!);
+  base.pathname = `/models_test_${randomUUID().slice(0, 8)}`;
+  return base.toString();
+})();
+let db: Kysely<Database>;
+let models: ModelRepository;
+const HASH = 'a'.repeat(64);
+
+beforeAll(async () => {
+  await ensureDatabaseExists(url);
+  db = createDatabase({ url, poolSize: 4 });
+  await migrateToLatest(db);
+  models = new ModelRepository({ db });
+});
+afterAll(async () => {
+  await db?.destroy();
+});
+
+async function readyImage(): Promise<string> {
+  const { id } = await db
+    .insertInto('images')
+    .values({ object_key: `test/${randomUUID()}`, content_type: 'image/png', declared_size: 10, status: 'ready' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+async function storeVector(modelId: number, imageId: string, dimension: number): Promise<void> {
+  const vector = Array.from({ length: dimension }, (_, i) => (i === 0 ? 1 : 0));
+  await sql`insert into ${vectorTable(modelId)} (image_id, embedding) values (${imageId}, ${toVectorLiteral(vector)})`.execute(db);
+}
+
+const tableExists = async (modelId: number) => (await sql<{ t: string | null }>`select to_regclass(${`image_vectors_${modelId}`})::text as t`.execute(db)).rows[0]!.t !== null;
+
+describe('models side by side', () => {
+  it('makes the first model of an empty library active as soon as it is loaded, with its own table and index', async () => {
+    const first = await models.register({ source: 'Xenova/clip-vit-base-patch32', dtype: null, activateWhenComplete: true });
+    expect(first).toMatchObject({ state: 'building', dimension: null });
+    // A second service registering the same model at once gets the same row.
+    expect((await models.register({ source: 'Xenova/clip-vit-base-patch32', dtype: null, activateWhenComplete: true })).id).toBe(first.id);
+    const loaded = await models.completeRegistration(first.id, { dimension: 512, preprocessingHash: HASH });
+    expect(loaded).toMatchObject({ state: 'active', dimension: 512, preprocessing_hash: HASH });
+    expect(loaded.activated_at).toBeInstanceOf(Date);
+    const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = ${`image_vectors_${first.id}`} and indexname like '%hnsw%'`.execute(db);
+    expect(rows[0]?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='24', ef_construction='160'\)/);
+    // Loading it again changes nothing; loading it with another width is refused.
+    expect(await models.completeRegistration(first.id, { dimension: 512, preprocessingHash: HASH })).toMatchObject({ state: 'active' });
+    await expect(models.completeRegistration(first.id, { dimension: 256, preprocessingHash: HASH })).rejects.toMatchObject({ name: 'ConflictError', code: 'dimension_changed' });
+  });
+
+  it('switches only to a model that covers every ready image, unless forced, in one step', async () => {
+    const active = (await models.findActive())!;
+    const images = [await readyImage(), await readyImage()];
+    for (const image of images) await storeVector(active.id, image, 512);
+    const next = await models.register({ source: '/models/siglip', dtype: 'fp16', activateWhenComplete: true });
+    await expect(models.activate(next.id)).rejects.toMatchObject({ name: 'ConflictError', code: 'model_not_loaded' });
+    // Ready images exist: a second model is not activated on load, it has to catch up.
+    expect(await models.completeRegistration(next.id, { dimension: 256, preprocessingHash: HASH })).toMatchObject({ state: 'building', dimension: 256 });
+    await storeVector(next.id, images[0]!, 256);
+    expect(await models.coverage(next.id)).toEqual({ embedded: 1, ready: 2 });
+    expect(await models.coverage(active.id)).toEqual({ embedded: 2, ready: 2 });
+    await expect(models.activate(next.id)).rejects.toMatchObject({ code: 'model_incomplete', details: { embedded: 1, ready: 2 } });
+    expect((await models.findActive())!.id).toBe(active.id);
+
+    await storeVector(next.id, images[1]!, 256);
+    const switched = await models.activate(next.id);
+    expect(switched).toMatchObject({ state: 'active', activate_when_complete: false });
+    expect(await models.findById(active.id)).toMatchObject({ state: 'standby' });
+    // Exactly one active model, whatever the code does.
+    await expect(sql`update models set state = 'active' where id = ${active.id}`.execute(db)).rejects.toThrow(/models_one_active/);
+    // And back, forced, though the old model misses an image added since.
+    await readyImage();
+    await expect(models.activate(active.id)).rejects.toMatchObject({ code: 'model_incomplete' });
+    expect(await models.activate(active.id, { force: true })).toMatchObject({ state: 'active' });
+    await expect(models.activate(9999)).rejects.toMatchObject({ name: 'NotFoundError', code: 'model_not_found' });
+  });
+
+  it('retires a model by dropping its vectors and index, never the active one', async () => {
+    const active = (await models.findActive())!;
+    const standby = (await models.list()).find((m) => m.state === 'standby')!;
+    await expect(models.retire(active.id)).rejects.toMatchObject({ name: 'ConflictError', code: 'model_active' });
+    expect(await tableExists(standby.id)).toBe(true);
+    expect(await models.retire(standby.id)).toMatchObject({ state: 'retired' });
+    expect(await tableExists(standby.id)).toBe(false);
+    expect(await models.coverage(standby.id)).toMatchObject({ embedded: 0 });
+    await expect(models.activate(standby.id)).rejects.toMatchObject({ code: 'model_not_found' });
+    // Its source may be registered again, as a new model.
+    const again = await models.register({ source: '/models/siglip', dtype: 'fp16', activateWhenComplete: false });
+    expect(again.id).not.toBe(standby.id);
+    expect((await models.list()).map((m) => m.state)).toEqual(['active', 'building', 'retired']);
+  });
+
+  it('leaves no vector behind in any model when an image is deleted', async () => {
+    const active = (await models.findActive())!;
+    const building = (await models.list()).find((m) => m.state === 'building')!;
+    await models.completeRegistration(building.id, { dimension: 64, preprocessingHash: HASH });
+    const image = await readyImage();
+    await storeVector(active.id, image, 512);
+    await storeVector(building.id, image, 64);
+    await db.deleteFrom('images').where('id', '=', image).execute();
+    for (const model of [active, building]) {
+      const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${vectorTable(model.id)} where image_id = ${image}`.execute(db);
+      expect(Number(rows[0]!.n), `model ${model.id}`).toBe(0);
+    }
+  });
+
+  it('refuses table names that are not model ids, and widths HNSW cannot index', async () => {
+    expect(() => vectorTable(0)).toThrow('not a model id: 0');
+    expect(() => vectorTable(1.5)).toThrow('not a model id');
+    const model = await models.register({ source: 'too-wide', dtype: null, activateWhenComplete: false });
+    await expect(models.completeRegistration(model.id, { dimension: 4096, preprocessingHash: HASH })).rejects.toThrow('1 to 2000 dimensions, not 4096');
+    await models.recordError(model.id, 'fetch failed');
+    await expect(models.activate(model.id)).rejects.toMatchObject({ code: 'model_not_loaded', message: expect.stringContaining('fetch failed') });
+  });
+});
