@@ -1,5 +1,5 @@
 import { settingsSchema } from '@sis/config';
-import { createDatabase, EmbeddingRepository, ImageStatsRepository, type SearchFilterOptions } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, vectorTableName, type SearchFilterOptions } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -61,12 +61,14 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
   const embeddings = new EmbeddingRepository({ db, sessionEfSearch: SERVICE_EF_SEARCH });
   try {
     const mixture = new GaussianMixture({ dimension: 512, centres: 300, spread: 0.03, seed: 42 });
+    // The model the services will load, registered first (the search service looks its vectors up by it).
+    const { id: modelId } = await new ModelRepository({ db }).ensure({ source: settings.model, dtype: null, dimension: 512, preprocessingHash: '0'.repeat(64) });
     let loadSeconds = 0;
     const indexBuildSeconds = await withIndexRebuilt(
       db,
-      'images_embedding_hnsw_idx',
+      `${vectorTableName(modelId)}_hnsw_idx`,
       async () => {
-        const [, ms] = await timed(() => copyImages(url, mixture.images(size)));
+        const [, ms] = await timed(() => copyImages(url, modelId, mixture.images(size)));
         loadSeconds = ms / 1000;
       },
       { maintenanceWorkMem: '8GB', parallelWorkers: 1 },
@@ -74,17 +76,17 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     const queries = Array.from({ length: QUERIES }, () => mixture.next());
     const ids = (rows: { image: { id: string } }[]) => rows.map((r) => r.image.id);
 
-    const exact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT })));
-    await latencies(queries.slice(0, 20), async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
-    const approximate = await latencies(queries, async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+    const exact = await latencies(queries, async (q) => ids(await exactNearest(db, { modelId, query: { embedding: q }, limit: LIMIT })));
+    await latencies(queries.slice(0, 20), async (q) => ids(await embeddings.nearest({ modelId, query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
+    const approximate = await latencies(queries, async (q) => ids(await embeddings.nearest({ modelId, query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH })));
 
     const filters: SearchFilterOptions = { contentType: 'image/png' };
-    const filteredExact = await latencies(queries, async (q) => ids(await exactNearest(db, { query: { embedding: q }, limit: LIMIT, filters })));
-    const filtered = await latencies(queries, async (q) => ids(await embeddings.nearest({ query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
+    const filteredExact = await latencies(queries, async (q) => ids(await exactNearest(db, { modelId, query: { embedding: q }, limit: LIMIT, filters })));
+    const filtered = await latencies(queries, async (q) => ids(await embeddings.nearest({ modelId, query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
 
     // Like for like with the end-to-end run: the same image queries, straight through pg.
     const sample = await sampleImageIds(db, QUERIES);
-    const byImage = async (imageId: string) => ids(await embeddings.nearest({ query: { imageId }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH }));
+    const byImage = async (imageId: string) => ids(await embeddings.nearest({ modelId, query: { imageId }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH }));
     for (const id of sample.slice(0, 20)) await byImage(id);
     const imageSql: number[] = [];
     for (const id of sample) imageSql.push((await timed(() => byImage(id)))[1]);
@@ -133,7 +135,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       loadSeconds: round(loadSeconds, 1),
       indexBuildSeconds: round(indexBuildSeconds, 1),
       indexSizeMb: round(stats.indexBytes / 2 ** 20, 1),
-      tableSizeMb: round((await tableSizeBytes(db)) / 2 ** 20, 1),
+      tableSizeMb: round((await tableSizeBytes(db, modelId)) / 2 ** 20, 1),
       exactP50Ms: round(percentile(exact.ms, 50)),
       sqlP50Ms: round(percentile(imageSql, 50)),
       sqlP99Ms: round(percentile(imageSql, 99)),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decodeRgb, type RgbImage } from '@sis/image';
 import sharp, { type KernelEnum } from 'sharp';
 import { PIL_FILTERS, pilResize } from './pil-resample.js';
@@ -55,6 +56,12 @@ export class ImagePreprocessor {
     // (v · rescale − mean) / std, folded into one multiply-add per value.
     this.#scale = Float32Array.from(options.std, (s) => options.rescale / s);
     this.#offset = Float32Array.from(options.mean, (m, c) => -m / options.std[c]!);
+  }
+
+  /** Hex SHA-256 of what decides the pixels (everything but the pixel limit): equal for models that see images alike. */
+  get fingerprint(): string {
+    const { resize, crop, resample, rescale, mean, std } = this.#options;
+    return createHash('sha256').update(JSON.stringify({ resize, crop, resample, rescale, mean, std })).digest('hex');
   }
 
   /** Width and height of the model's input. */

@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EmbeddingRepository, toNeighbours, type NearestOptions, type Neighbour } from './repositories/embedding.repository.js';
 import type { Database } from './schema.js';
+import { vectorTable, vectorTableName } from './vector-tables.js';
 
 /**
  * What the benchmarks need of the database beyond production's queries: bulk loading, an index
@@ -21,17 +23,14 @@ export interface SyntheticImage {
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /** One row in PostgreSQL's binary COPY format: field count, then length-prefixed fields. */
-function encodeRow(index: number, image: SyntheticImage): Buffer {
-  const text = (value: string) => {
-    const bytes = Buffer.from(value, 'utf8');
-    const field = Buffer.alloc(4 + bytes.length);
-    field.writeInt32BE(bytes.length, 0);
-    bytes.copy(field, 4);
-    return field;
-  };
-  const size = Buffer.alloc(12);
-  size.writeInt32BE(8, 0);
-  size.writeBigInt64BE(1000n, 4);
+function encodeRow(id: string, image: SyntheticImage): Buffer {
+  const uuid = Buffer.alloc(4 + 16);
+  uuid.writeInt32BE(16, 0);
+  Buffer.from(id.replaceAll('-', ''), 'hex').copy(uuid, 4);
+  const type = Buffer.from(image.contentType, 'utf8');
+  const text = Buffer.alloc(4 + type.length);
+  text.writeInt32BE(type.length, 0);
+  type.copy(text, 4);
   // pgvector's binary form: dimension (int16), an unused int16, then big-endian float4s.
   const dim = image.embedding.length;
   const vector = Buffer.alloc(4 + 4 + 4 * dim);
@@ -40,32 +39,39 @@ function encodeRow(index: number, image: SyntheticImage): Buffer {
   vector.writeInt16BE(0, 6);
   for (let i = 0; i < dim; i++) vector.writeFloatBE(image.embedding[i]!, 8 + 4 * i);
   const count = Buffer.alloc(2);
-  count.writeInt16BE(5, 0);
-  return Buffer.concat([count, text(`bench/${index}`), text(image.contentType), size, text('ready'), vector]);
+  count.writeInt16BE(3, 0);
+  return Buffer.concat([count, uuid, text, vector]);
 }
 
 /**
- * Loads ready images straight into `images` with binary COPY, streaming: memory stays flat
- * whatever the count.
- * @returns how many rows were written.
+ * Loads ready images and their vectors in `modelId`'s table, streaming with binary COPY into a
+ * session-local staging table (memory stays flat whatever the count), then two inserts from it.
+ * @returns how many images were written.
  */
-export async function copyImages(url: string, images: Iterable<SyntheticImage>): Promise<number> {
+export async function copyImages(url: string, modelId: number, images: Iterable<SyntheticImage>): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let count = 0;
   try {
-    const stream = client.query(copyFrom('COPY images (object_key, content_type, declared_size, status, embedding) FROM STDIN (FORMAT binary)'));
+    await client.query('create temporary table bench_load (id uuid not null, content_type text not null, embedding vector not null)');
+    const stream = client.query(copyFrom('COPY bench_load (id, content_type, embedding) FROM STDIN (FORMAT binary)'));
     const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
     COPY_SIGNATURE.copy(header);
     const trailer = Buffer.alloc(2);
     trailer.writeInt16BE(-1, 0);
     function* chunks(): Generator<Buffer> {
       yield header;
-      for (const image of images) yield encodeRow(count++, image);
+      for (const image of images) {
+        count++;
+        yield encodeRow(randomUUID(), image);
+      }
       yield trailer;
     }
     // pipeline handles back-pressure and errors on both sides, and ends the COPY.
     await pipeline(Readable.from(chunks()), stream);
+    await client.query(`insert into images (id, object_key, content_type, declared_size, status) select id, 'bench/' || id, content_type, 1000, 'ready' from bench_load`);
+    await client.query(`insert into ${vectorTableName(modelId)} (image_id, embedding) select id, embedding from bench_load`);
+    await client.query('drop table bench_load');
   } finally {
     await client.end();
   }
@@ -94,7 +100,7 @@ export async function withIndexRebuilt(
     const started = performance.now();
     await sql.raw(definition).execute(connection);
     const seconds = (performance.now() - started) / 1000;
-    await sql`analyze images`.execute(connection);
+    await sql`analyze`.execute(connection);
     return seconds;
   });
 }
@@ -117,9 +123,9 @@ export async function sampleImageIds(db: Kysely<Database>, count: number): Promi
   return rows.map((row) => row.id);
 }
 
-/** Size of the images table (heap, without indexes), for reports. */
-export async function tableSizeBytes(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ bytes: string }>`select pg_table_size('images') as bytes`.execute(db);
+/** Size of the images table and the model's vector table (heaps, without indexes), for reports. */
+export async function tableSizeBytes(db: Kysely<Database>, modelId: number): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`select pg_table_size('images') + pg_table_size(${vectorTableName(modelId)}::regclass) as bytes`.execute(db);
   return Number(rows[0]!.bytes);
 }
 
@@ -133,12 +139,15 @@ export async function countVectorWrites(db: Kysely<Database>): Promise<() => Pro
   await sql`create table if not exists bench_vector_writes (image_id uuid not null, at timestamptz not null default now())`.execute(db);
   await sql`create or replace function bench_count_vector_write() returns trigger language plpgsql as $$
     begin
-      insert into bench_vector_writes (image_id) values (new.id);
+      insert into bench_vector_writes (image_id) values (new.image_id);
       return new;
     end $$`.execute(db);
-  await sql`drop trigger if exists bench_vector_write on images`.execute(db);
-  await sql`create trigger bench_vector_write after update of embedding on images
-    for each row when (new.embedding is not null) execute function bench_count_vector_write()`.execute(db);
+  // Every loaded model's table: a second write of one image's vector is an insert or an update.
+  const models = await db.selectFrom('models').select('id').where('state', '<>', 'retired').where('dimension', 'is not', null).execute();
+  for (const { id } of models) {
+    await sql`drop trigger if exists bench_vector_write on ${vectorTable(id)}`.execute(db);
+    await sql`create trigger bench_vector_write after insert or update on ${vectorTable(id)} for each row execute function bench_count_vector_write()`.execute(db);
+  }
   return async () => {
     const { rows } = await sql<{ writes: number; twice: number }>`
       select count(*)::int as writes,

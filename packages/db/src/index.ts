@@ -3,6 +3,7 @@ export { createReadDatabase, type ReadDatabaseOptions } from './read-database.js
 export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnreachable } from './unavailable.js';
 export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError } from './migrate.js';
 export * from './repositories/index.js';
-export { EMBEDDING_DIMENSION, IMAGE_STATUSES, MODEL_STATES, type Database, type ImageStatus, type ModelState } from './schema.js';
+export { IMAGE_STATUSES, MODEL_STATES, type Database, type ImageStatus, type ModelState } from './schema.js';
 export { fromVectorLiteral, toVectorLiteral } from './vector.js';
+export { MAX_INDEXED_DIMENSION, vectorTable, vectorTableName } from './vector-tables.js';
 export type { Kysely } from 'kysely';

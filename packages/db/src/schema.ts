@@ -3,9 +3,6 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export { IMAGE_STATUSES, type ImageStatus } from '@sis/contracts';
 
-/** Dimension of the `embedding` column; a model with another output size needs a migration. */
-export const EMBEDDING_DIMENSION = 512;
-
 /** pgvector's `vector`: written as a `[1,2,3]` literal, selected as the same text. */
 export type VectorColumn = ColumnType<string, string, string>;
 
@@ -37,9 +34,8 @@ export interface ImagesTable {
   attempts: Generated<number>;
   /** The earlier image with the same bytes, when this one is a duplicate. */
   duplicate_of: string | null;
-  /** Model that produced the embedding. */
+  /** The model (CLIP_MODEL) that embedded it when it became ready; its vectors are in image_vectors_<model id>. */
   model: string | null;
-  embedding: VectorColumn | null;
   batch_id: string | null;
   /** The W3C traceparent of the request that created the image; its embed job joins that trace. */
   traceparent: string | null;

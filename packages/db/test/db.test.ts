@@ -14,6 +14,7 @@ import {
   ImageStatsRepository,
   IngestBatchRepository,
   migrateToLatest,
+  ModelRepository,
   toVectorLiteral,
   type Database,
   type Kysely,
@@ -46,7 +47,7 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
     const server = await describeServer(db);
     expect(server.pgvector).toMatch(/^0\.8\./);
@@ -57,13 +58,20 @@ describe('migrations', () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'images'`.execute(db);
     const defs = Object.fromEntries(rows.map((r) => [r.indexname, r.indexdef]));
-    expect(defs.images_embedding_hnsw_idx).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='24', ef_construction='160'\)/);
+    // Vectors live in each model's own table (models.test.ts); the old column and its index are gone.
+    expect(defs).not.toHaveProperty('images_embedding_hnsw_idx');
     expect(defs.images_created_at_idx).toMatch(/\(created_at DESC, id DESC\)/);
     expect(defs.images_status_created_at_idx).toMatch(/\(status, created_at\)/);
   });
 });
 
+/** The model every vector in this file belongs to. */
+let modelId: number;
+
 describe('ImageRepository', () => {
+  beforeAll(async () => {
+    ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: 'test-model', dtype: null, dimension: 512, preprocessingHash: '0'.repeat(64) }));
+  });
   const images = () => new ImageRepository({ db });
   const embeddings = () => new EmbeddingRepository({ db });
   const newImage = (n: number, extra: object = {}) => ({
@@ -131,6 +139,7 @@ describe('ImageRepository', () => {
       const image = await images().create(newImage(axis, { status: 'queued' }));
       expect((await images().startProcessing(image.id))?.attempts).toBe(1);
       const ready = await images().markReady(image.id, {
+        modelId,
         model: 'test-model', sha256: String(axis * 10 + mix * 10).padStart(64, 'a'), width: 4, height: 3, actualSize: 1000,
         exif: { Make: axis === 10 ? 'TestCam' : 'OtherCam' }, embedding: unit(axis, 11, mix),
       });
@@ -141,33 +150,33 @@ describe('ImageRepository', () => {
     expect(ready).toMatchObject({ status: 'ready', model: 'test-model', exif: { Make: 'TestCam' }, width: 4, error: null });
     expect(ready?.ready_at).toBeInstanceOf(Date);
     // Written once: a second write (a stale redelivery) finds the image no longer processing.
-    expect(await images().markReady(ids[0]!, { model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, embedding: unit(5) })).toBeUndefined();
+    expect(await images().markReady(ids[0]!, { modelId, model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, embedding: unit(5) })).toBeUndefined();
 
-    const hits = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3 });
+    const hits = await embeddings().nearest({ modelId, query: { embedding: unit(10) }, limit: 3 });
     expect(hits.map((h) => h.image.id)).toEqual(ids.slice(0, 3));
     expect(hits[0]!.distance).toBeCloseTo(0, 5);
     expect(hits[1]!.distance).toBeCloseTo(1 - Math.sqrt(1 - 0.09), 5);
     expect(hits[0]!.image).not.toHaveProperty('embedding');
 
-    const similar = await embeddings().nearest({ query: { imageId: ids[0]! }, limit: 2 });
+    const similar = await embeddings().nearest({ modelId, query: { imageId: ids[0]! }, limit: 2 });
     expect(similar.map((h) => h.image.id)).toEqual(ids.slice(1, 3));
 
-    const filtered = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { exif: { Make: 'OtherCam' } } });
+    const filtered = await embeddings().nearest({ modelId, query: { embedding: unit(10) }, limit: 3, filters: { exif: { Make: 'OtherCam' } } });
     expect(filtered.map((h) => h.image.id)).toEqual([ids[3]]);
-    const none = await embeddings().nearest({ query: { embedding: unit(10) }, limit: 3, filters: { createdAfter: new Date(Date.now() + 60_000) } });
+    const none = await embeddings().nearest({ modelId, query: { embedding: unit(10) }, limit: 3, filters: { createdAfter: new Date(Date.now() + 60_000) } });
     expect(none).toEqual([]);
     expect((await new ImageStatsRepository({ db }).countByStatus()).ready).toBeGreaterThanOrEqual(4);
   });
 
   it('reuses the vector of an earlier image with the same bytes', async () => {
     const original = await images().create(newImage(1, { status: 'processing' }));
-    await images().markReady(original.id, { model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, embedding: unit(42) });
+    await images().markReady(original.id, { modelId, model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, embedding: unit(42) });
     const copy = await images().create(newImage(2, { status: 'processing' }));
     expect(await images().findReadyBySha256('c'.repeat(64), copy.id)).toEqual({ id: original.id });
     expect(await images().findReadyBySha256('c'.repeat(64), original.id)).toBeUndefined();
     const ready = await images().markReadyAsDuplicate(copy.id, { sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, duplicateOf: original.id });
     expect(ready).toMatchObject({ status: 'ready', model: 'm1', duplicate_of: original.id });
-    const [nearest] = await embeddings().nearest({ query: { embedding: unit(42) }, limit: 2 });
+    const [nearest] = await embeddings().nearest({ modelId, query: { embedding: unit(42) }, limit: 2 });
     expect(nearest!.distance).toBeCloseTo(0, 5);
   });
 
@@ -187,9 +196,9 @@ describe('ImageRepository', () => {
     // With a few rows the planner prefers a scan; make it cost the index as production would.
     await db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      const plan = await new EmbeddingRepository({ db: trx }).nearestQuery({ query: { embedding: unit(3) }, limit: 10 }).explain();
+      const plan = await new EmbeddingRepository({ db: trx }).nearestQuery({ modelId, query: { embedding: unit(3) }, limit: 10 }).explain();
       const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
-      expect(text).toMatch(/Index Scan using images_embedding_hnsw_idx/);
+      expect(text).toMatch(new RegExp(`Index Scan using image_vectors_${modelId}_hnsw_idx`));
     });
   });
 });
@@ -233,14 +242,14 @@ describe('session ef_search', () => {
       const queries: string[] = [];
       const logged = tuned.withPlugin({ transformQuery: (args) => (queries.push(args.node.kind), args.node), transformResult: async (args) => args.result });
       const loggedRepository = new EmbeddingRepository({ db: logged, sessionEfSearch: 64 });
-      const hits = await loggedRepository.nearest({ query: { embedding: unit(10) }, limit: 3, efSearch: 64 });
+      const hits = await loggedRepository.nearest({ modelId, query: { embedding: unit(10) }, limit: 3, efSearch: 64 });
       expect(hits.length).toBeGreaterThan(0);
       // No SET LOCAL (a raw statement), so no transaction either.
       expect(queries).not.toContain('RawNode');
       queries.length = 0;
-      expect(await loggedRepository.nearest({ query: { embedding: unit(10) }, limit: 3, efSearch: 100 })).toEqual(hits);
+      expect(await loggedRepository.nearest({ modelId, query: { embedding: unit(10) }, limit: 3, efSearch: 100 })).toEqual(hits);
       expect(queries).toContain('RawNode');
-      expect(await repository.nearest({ query: { imageId: randomUUID() }, limit: 3, efSearch: 64 })).toEqual([]);
+      expect(await repository.nearest({ modelId, query: { imageId: randomUUID() }, limit: 3, efSearch: 64 })).toEqual([]);
     } finally {
       await tuned.destroy();
     }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, ensureDatabaseExists, migrateToLatest, ModelRepository, toVectorLiteral, vectorTable, type Database, type Kysely } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
 
 // A database of its own, so that "the first model of an empty library" really is the first.
 const url = (() => {
@@ -118,5 +119,35 @@ describe('models side by side', () => {
     await expect(models.completeRegistration(model.id, { dimension: 4096, preprocessingHash: HASH })).rejects.toThrow('1 to 2000 dimensions, not 4096');
     await models.recordError(model.id, 'fetch failed');
     await expect(models.activate(model.id)).rejects.toMatchObject({ code: 'model_not_loaded', message: expect.stringContaining('fetch failed') });
+  });
+});
+
+describe('the move to per-model tables (0008)', () => {
+  it("hands a library's vectors to its model, registered as the active one, and drops the old column", async () => {
+    const oldUrl = url.replace(/models_test_/, 'models_move_');
+    await ensureDatabaseExists(oldUrl);
+    const old = createDatabase({ url: oldUrl, poolSize: 1 });
+    try {
+      const migrator = new Migrator({ db: old, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+      expect((await migrator.migrateTo('0007-models')).error).toBeUndefined();
+      const vector = (axis: number) => toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === axis ? 1 : 0)));
+      const insert = (model: string | null, embedding: string | null) =>
+        sql`insert into images (object_key, content_type, declared_size, status, model, embedding)
+            values (${`old/${randomUUID()}`}, 'image/jpeg', 10, ${embedding ? 'ready' : 'queued'}, ${model}, ${embedding}::vector) returning id`.execute(old);
+      const kept = [(await insert('Xenova/clip-vit-base-patch32', vector(1))).rows[0] as { id: string }, (await insert('Xenova/clip-vit-base-patch32', vector(2))).rows[0] as { id: string }];
+      await insert('an-older-model', vector(3));
+      await insert(null, null);
+      await migrateToLatest(old);
+      const moved = new ModelRepository({ db: old });
+      const active = (await moved.findActive())!;
+      expect(active).toMatchObject({ source: 'Xenova/clip-vit-base-patch32', dimension: 512, state: 'active' });
+      expect(await moved.coverage(active.id)).toEqual({ embedded: 3, ready: 3 });
+      const { rows } = await sql<{ image_id: string }>`select image_id from ${vectorTable(active.id)} where embedding = ${vector(1)}::vector`.execute(old);
+      expect(rows.map((r) => r.image_id)).toEqual([kept[0]!.id]);
+      const { rows: columns } = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = 'images' and column_name = 'embedding'`.execute(old);
+      expect(columns).toEqual([]);
+    } finally {
+      await old.destroy();
+    }
   });
 });

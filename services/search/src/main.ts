@@ -1,8 +1,9 @@
 import { ClipModel, QueryEncoder } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, createReadDatabase, EMBEDDING_DIMENSION, EmbeddingRepository, ImageRepository, pingDatabase } from '@sis/db';
+import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase } from '@sis/db';
 import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
+import { activeModelId } from './active-model.js';
 import { SearchService } from './services/search.service.js';
 
 const config = loadConfig();
@@ -13,7 +14,7 @@ const logger = createLogger(config, 'search');
 let clip: ClipModel;
 try {
   logger.info({ model: config.clip.model }, 'loading CLIP text tower');
-  clip = await ClipModel.load({ ...config.clip, towers: ['text'], dimension: EMBEDDING_DIMENSION });
+  clip = await ClipModel.load({ ...config.clip, towers: ['text'] });
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'search failed to start');
   process.exit(1);
@@ -42,6 +43,7 @@ const search = new SearchService({
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
   encoder: new QueryEncoder({ model: clip, cacheSize: config.search.cacheSize }),
   efSearch: config.search.efSearch,
+  vectorModel: activeModelId(new ModelRepository({ db }), { source: config.clip.model, dtype: config.clip.dtype ?? null }),
 });
 const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, internalToken: config.http.internalToken });
 const server = app.listen(config.http.searchPort, config.http.internalHost, () => {

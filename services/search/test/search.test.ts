@@ -6,10 +6,11 @@ import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchResponseSchema } from '@sis/contracts';
-import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { activeModelId } from '../src/active-model.js';
 import { SearchService } from '../src/services/search.service.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
@@ -21,13 +22,14 @@ let base: string;
 let encoderCalls = 0;
 const ids: Record<string, string> = {};
 let batchId: string;
+let modelId: number;
 
 /** Writes an image as the worker would, with tiny-clip's vector for its bytes. */
 async function seed(colour: string, extra: { exif?: Record<string, unknown>; contentType?: string; batchId?: string } = {}): Promise<string> {
   const bytes = await colourImage(colour);
   const image = await images.create({ object_key: `seed/${randomUUID()}`, content_type: extra.contentType ?? 'image/jpeg', declared_size: bytes.length, status: 'processing', batch_id: extra.batchId ?? null, metadata: { filename: `${colour}.jpg` } });
   const [embedding] = await clip.embedImages([bytes]);
-  await images.markReady(image.id, { model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, embedding: embedding! });
+  await images.markReady(image.id, { modelId, model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, embedding: embedding! });
   return image.id;
 }
 
@@ -40,6 +42,8 @@ beforeAll(async () => {
   db = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search') });
   images = new ImageRepository({ db });
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
+  // Registered as the worker registers what it loads.
+  ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: clip.modelId, dtype: null, dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint }));
   const counting: TextEmbedder = {
     modelId: clip.modelId,
     embedText: (text) => {
@@ -49,7 +53,7 @@ beforeAll(async () => {
   };
   batchId = (await new IngestBatchRepository({ db }).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder({ model: counting, cacheSize: 100 }), efSearch: 40 });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder({ model: counting, cacheSize: 100 }), efSearch: 40, vectorModel: async () => modelId });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -155,5 +159,25 @@ describe('operations', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-request-id')).toBe('my-request-1');
     expect(await missing.json()).toEqual({ error: { code: 'route_not_found', message: 'no route for GET /nope', requestId: 'my-request-1' } });
+  });
+});
+
+describe('which model search answers from', () => {
+  it("is the active model's, when it is the model queries are encoded with; none before any model; never another's", async () => {
+    const models = new ModelRepository({ db });
+    expect(await activeModelId(models, { source: clip.modelId, dtype: null })()).toBe(modelId);
+    // Another model's vectors cannot be compared with this encoder's queries: a clear 503, not wrong results.
+    await expect(activeModelId(models, { source: '/models/other', dtype: null })()).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      code: 'model_not_active',
+      message: expect.stringContaining(`the active model is ${clip.modelId} (model ${modelId})`),
+    });
+    await expect(activeModelId(models, { source: clip.modelId, dtype: 'fp16' })()).rejects.toMatchObject({ code: 'model_not_active' });
+    const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
+    try {
+      expect(await activeModelId(new ModelRepository({ db: empty }), { source: clip.modelId, dtype: null })()).toBeUndefined();
+    } finally {
+      await empty.destroy();
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface EmbedWorkerOptions {
   redis: Redis;
   queue: EmbedQueue;
   clip: ClipModel;
+  /** The clip model's registration: its id names the table its vectors go to. */
+  model: { id: number; source: string };
   /** Where the worker counts its jobs; made before the model loads, so /metrics answers from the start. */
   metrics: WorkerMetrics;
 }
@@ -48,7 +50,7 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
     },
   });
   const handlers = [
-    new EmbedImageHandler({ images, storage: options.storage, batcher, preprocessor: clip.preprocessor, modelId: clip.modelId, maxPixels: config.limits.maxPixels, metrics, logger }),
+    new EmbedImageHandler({ images, storage: options.storage, batcher, preprocessor: clip.preprocessor, model: options.model, maxPixels: config.limits.maxPixels, metrics, logger }),
   ];
   // Checks that every job name has exactly one handler before a job is taken.
   const processor = jobProcessor<JobOutcome>({ handlers, onOutage: (error) => pauseForOutage(error) });

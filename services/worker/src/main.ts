@@ -1,11 +1,12 @@
 import { ClipModel } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, EMBEDDING_DIMENSION, pingDatabase } from '@sis/db';
+import { createDatabase, ModelRepository, pingDatabase } from '@sis/db';
 import { createServiceApp } from '@sis/http';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { startTelemetry } from '@sis/telemetry';
 import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
+import { registerModel } from './register-model.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 const config = loadConfig();
@@ -52,8 +53,9 @@ stopOnSignals(logger, async () => {
 
 try {
   logger.info({ model: config.clip.model }, 'loading CLIP image tower');
-  const clip = await ClipModel.load({ ...config.clip, towers: ['vision'], dimension: EMBEDDING_DIMENSION, maxPixels: config.limits.maxPixels });
-  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, metrics });
+  const clip = await ClipModel.load({ ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels });
+  const model = await registerModel(new ModelRepository({ db }), clip, { source: config.clip.model, dtype: config.clip.dtype ?? null }, logger);
+  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, model: { id: model.id, source: model.source }, metrics });
   logger.info({ model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'worker failed to start');

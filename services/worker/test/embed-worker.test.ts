@@ -3,12 +3,13 @@ import { ClipModel } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger, loadConfig } from '@sis/config';
-import { createDatabase, EmbeddingRepository, ImageRepository, type ImageRecord } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, ModelRepository, type ImageRecord } from '@sis/db';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage, stagingKey, thumbnailKey } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
+import { registerModel } from '../src/register-model.js';
 import { WorkerMetrics } from '../src/worker-metrics.js';
 
 const prefix = `test-${randomUUID().slice(0, 8)}`;
@@ -38,12 +39,14 @@ const redis = createRedisConnection(config.redis.url);
 const queue = new EmbedQueue({ connection: redis, prefix });
 let clip: ClipModel;
 let running: EmbedWorker;
+let model: { id: number; source: string };
 const metrics = new WorkerMetrics();
 
 beforeAll(async () => {
   await storage.ensureBucket();
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
-  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, metrics });
+  model = await registerModel(new ModelRepository({ db }), clip, { source: TINY_CLIP_DIR, dtype: null }, logger);
+  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, model, metrics });
 });
 afterAll(async () => {
   await running?.close();
@@ -91,7 +94,7 @@ describe('embed worker', () => {
     for (const colour of ['green', 'yellow', 'purple']) ids[colour] = await submit(await colourImage(colour, { band: 'white' }), 'image/jpeg');
     for (const id of Object.values(ids)) await settled(id);
     for (const [colour, id] of Object.entries(ids)) {
-      const [best] = await new EmbeddingRepository({ db }).nearest({ query: { embedding: await clip.embedText(`a ${colour} photo`) }, limit: 1, filters: { createdAfter: new Date(Date.now() - 60_000) } });
+      const [best] = await new EmbeddingRepository({ db }).nearest({ modelId: model.id, query: { embedding: await clip.embedText(`a ${colour} photo`) }, limit: 1, filters: { createdAfter: new Date(Date.now() - 60_000) } });
       expect(best?.image.id, colour).toBe(id);
     }
   });
@@ -183,7 +186,7 @@ describe('sweeper', () => {
       },
     });
     const retryQueue = new EmbedQueue({ connection: redis, prefix: `${prefix}-retry` });
-    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip, metrics: new WorkerMetrics() });
+    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip, model, metrics: new WorkerMetrics() });
     try {
       const key = `test/${randomUUID()}`;
       const bytes = await colourImage('yellow', { width: 55, height: 55 });

@@ -1,5 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { EMBEDDING_DIMENSION, IMAGE_STATUSES } from '../schema.js';
+import { IMAGE_STATUSES } from '../schema.js';
+
+/** The one vector column's width, until 0008 gave each model a table of its own. */
+const EMBEDDING_DIMENSION = 512;
 
 /**
  * Images, API keys and ingest batches, with the HNSW index for cosine kNN.

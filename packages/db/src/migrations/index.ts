@@ -6,6 +6,7 @@ import * as m0004 from './0004-denser-hnsw-graph.js';
 import * as m0005 from './0005-filename-index.js';
 import * as m0006 from './0006-image-traceparent.js';
 import * as m0007 from './0007-models.js';
+import * as m0008 from './0008-vectors-per-model.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-filename-index': m0005,
   '0006-image-traceparent': m0006,
   '0007-models': m0007,
+  '0008-vectors-per-model': m0008,
 };

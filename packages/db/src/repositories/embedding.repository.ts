@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Database, ImageVectorsTable } from '../schema.js';
+import { vectorTable } from '../vector-tables.js';
 import { toVectorLiteral } from '../vector.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 
@@ -19,7 +20,9 @@ export interface SearchFilterOptions {
 }
 
 export interface NearestOptions {
-  /** The query: a vector (unit length, as CLIP embeddings are), or the stored vector of an image. */
+  /** Whose vectors to search: the model's id (its table is image_vectors_<id>). */
+  modelId: number;
+  /** The query: a vector (unit length, as CLIP embeddings are), or the image's stored vector in that model. */
   query: { embedding: ArrayLike<number> } | { imageId: string };
   /** Neighbours to return, 1 to 1000. */
   limit: number;
@@ -53,23 +56,26 @@ export class EmbeddingRepository {
     assertLimit(options.limit);
     const { db } = this.#options;
     const { query, filters = {} } = options;
+    const vectors = vectorTable(options.modelId);
     const target = 'embedding' in query
       ? sql`${toVectorLiteral(query.embedding)}::vector`
-      : sql`(select embedding from images where id = ${query.imageId})`;
-    const distance = sql<number>`embedding <=> ${target}`;
+      : sql`(select embedding from ${vectors} where image_id = ${query.imageId})`;
+    const distance = sql<number>`v.embedding <=> ${target}`;
+    // The HNSW scan runs on the model's table; each row it yields is joined to its image by key,
+    // where the filters apply.
     const knn = db
-      .selectFrom('images')
-      .select([...RECORD_COLUMNS, distance.as('distance')])
-      .where('embedding', 'is not', null)
+      .selectFrom(sql<ImageVectorsTable>`${vectors}`.as('v'))
+      .innerJoin('images as i', 'i.id', 'v.image_id')
+      .select([...RECORD_COLUMNS.map((column) => `i.${column}` as const), distance.as('distance')])
       .where((eb) => {
         const conditions: Expression<SqlBool>[] = [];
         // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
-        if ('imageId' in query) conditions.push(eb('id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
-        if (filters.createdAfter) conditions.push(eb('created_at', '>=', filters.createdAfter));
-        if (filters.createdBefore) conditions.push(eb('created_at', '<', filters.createdBefore));
-        if (filters.contentType) conditions.push(eb('content_type', '=', filters.contentType));
-        if (filters.batchId) conditions.push(eb('batch_id', '=', filters.batchId));
-        if (filters.exif && Object.keys(filters.exif).length) conditions.push(sql<SqlBool>`exif @> ${JSON.stringify(filters.exif)}::jsonb`);
+        if ('imageId' in query) conditions.push(eb('i.id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
+        if (filters.createdAfter) conditions.push(eb('i.created_at', '>=', filters.createdAfter));
+        if (filters.createdBefore) conditions.push(eb('i.created_at', '<', filters.createdBefore));
+        if (filters.contentType) conditions.push(eb('i.content_type', '=', filters.contentType));
+        if (filters.batchId) conditions.push(eb('i.batch_id', '=', filters.batchId));
+        if (filters.exif && Object.keys(filters.exif).length) conditions.push(sql<SqlBool>`i.exif @> ${JSON.stringify(filters.exif)}::jsonb`);
         return eb.and(conditions);
       })
       .orderBy(distance)

@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { ImagesTable } from '../schema.js';
 
-/** An image row without its embedding (512 floats nobody listing images wants). */
-export type ImageRecord = Omit<Selectable<ImagesTable>, 'embedding'>;
+/** An image row. Its vectors live in each model's table. */
+export type ImageRecord = Selectable<ImagesTable>;
 
 /** Largest page a listing or a kNN query returns. */
 export const MAX_PAGE_SIZE = 1000;

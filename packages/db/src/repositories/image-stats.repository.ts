@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, ImageStatus } from '../schema.js';
+import { vectorTable, vectorTableName } from '../vector-tables.js';
 
 export interface ImageStatsRepositoryOptions {
   db: Kysely<Database>;
@@ -44,11 +45,13 @@ export class ImageStatsRepository {
     return rows.map((r) => ({ minute: r.minute, ready: Number(r.ready), failed: Number(r.failed) }));
   }
 
-  /** How many vectors are stored and how large the HNSW index is on disk. */
+  /** How many vectors the active model has stored, and how large its HNSW index is on disk; zero before any model. */
   async vectorIndexStats(): Promise<{ vectors: number; indexBytes: number }> {
+    const active = await this.#db.selectFrom('models').select('id').where('state', '=', 'active').where('dimension', 'is not', null).executeTakeFirst();
+    if (!active) return { vectors: 0, indexBytes: 0 };
     const { rows } = await sql<{ vectors: string; index_bytes: string }>`
-      select (select count(*) from images where embedding is not null) as vectors,
-             pg_relation_size('images_embedding_hnsw_idx') as index_bytes`.execute(this.#db);
+      select (select count(*) from ${vectorTable(active.id)}) as vectors,
+             pg_relation_size(${`${vectorTableName(active.id)}_hnsw_idx`}::regclass) as index_bytes`.execute(this.#db);
     return { vectors: Number(rows[0]!.vectors), indexBytes: Number(rows[0]!.index_bytes) };
   }
 }

@@ -2,9 +2,10 @@ import { ConflictError } from '@sis/contracts';
 import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import type { Database, ImagesTable, ImageStatus } from '../schema.js';
 import { toVectorLiteral } from '../vector.js';
+import { MODELS_LOCK, vectorTable } from '../vector-tables.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 
-export type NewImage = Omit<Insertable<ImagesTable>, 'id' | 'status' | 'embedding' | 'metadata' | 'exif'> & {
+export type NewImage = Omit<Insertable<ImagesTable>, 'id' | 'status' | 'metadata' | 'exif'> & {
   /** Chosen by the caller when the object key must contain it. @defaultValue a new UUID */
   id?: string;
   status?: ImageStatus;
@@ -135,7 +136,7 @@ export class ImageRepository {
     id: string,
     from: readonly ImageStatus[],
     to: ImageStatus,
-    changes: Updateable<Omit<ImagesTable, 'status' | 'embedding' | 'exif' | 'metadata'>> = {},
+    changes: Updateable<Omit<ImagesTable, 'status' | 'exif' | 'metadata'>> = {},
   ): Promise<ImageRecord | undefined> {
     return this.#db
       .updateTable('images')
@@ -161,43 +162,39 @@ export class ImageRepository {
   }
 
   /**
-   * Stores the embedding and what the worker learned, and marks the image ready. Only an image
-   * still `processing` is written, so a stale redelivery cannot write it twice.
+   * Stores the vector in its model's table and what the worker learned, and marks the image
+   * ready, in one transaction. Only an image still `processing` is written, so a stale
+   * redelivery cannot write it twice; the write shares the lock a model switch takes, so no
+   * image turns ready between a switch's coverage check and the switch.
    */
-  async markReady(id: string, result: ReadyImage & { embedding: ArrayLike<number> }): Promise<ImageRecord | undefined> {
-    return this.#ready(id, result, { embedding: toVectorLiteral(result.embedding), duplicate_of: null });
-  }
-
-  /** Marks an image ready with the vector of an earlier image holding the same bytes: no model call. */
-  async markReadyAsDuplicate(id: string, result: Omit<ReadyImage, 'model'> & { duplicateOf: string }): Promise<ImageRecord | undefined> {
-    const source = this.#db.selectFrom('images as source').where('source.id', '=', result.duplicateOf);
-    return this.#ready(id, { ...result, model: '' }, {
-      embedding: source.select('source.embedding'),
-      model: source.select('source.model'),
-      duplicate_of: result.duplicateOf,
+  async markReady(id: string, result: ReadyImage & { modelId: number; embedding: ArrayLike<number> }): Promise<ImageRecord | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock_shared(${MODELS_LOCK})`.execute(trx);
+      const image = await ready(trx, id, result, { duplicate_of: null });
+      if (image) {
+        await sql`insert into ${vectorTable(result.modelId)} (image_id, embedding) values (${id}, ${toVectorLiteral(result.embedding)})
+          on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
+      }
+      return image;
     });
   }
 
-  async #ready(id: string, result: ReadyImage, vector: Record<string, unknown>): Promise<ImageRecord | undefined> {
-    return this.#db
-      .updateTable('images')
-      .set({
-        model: result.model,
-        sha256: result.sha256,
-        width: result.width,
-        height: result.height,
-        actual_size: result.actualSize,
-        exif: result.exif === null ? null : JSON.stringify(result.exif),
-        ...vector,
-        status: 'ready',
-        error: null,
-        ready_at: sql`now()`,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', id)
-      .where('status', '=', 'processing')
-      .returning(RECORD_COLUMNS)
-      .executeTakeFirst();
+  /** Marks an image ready with the vectors of an earlier image holding the same bytes, in every model that has them: no model call. */
+  async markReadyAsDuplicate(id: string, result: Omit<ReadyImage, 'model'> & { duplicateOf: string }): Promise<ImageRecord | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock_shared(${MODELS_LOCK})`.execute(trx);
+      const source = trx.selectFrom('images as source').where('source.id', '=', result.duplicateOf);
+      const image = await ready(trx, id, { ...result, model: '' }, { model: source.select('source.model'), duplicate_of: result.duplicateOf });
+      if (image) {
+        const models = await trx.selectFrom('models').select('id').where('state', '<>', 'retired').where('dimension', 'is not', null).execute();
+        for (const { id: modelId } of models) {
+          await sql`insert into ${vectorTable(modelId)} (image_id, embedding)
+            select ${id}, embedding from ${vectorTable(modelId)} where image_id = ${result.duplicateOf}
+            on conflict (image_id) do nothing`.execute(trx);
+        }
+      }
+      return image;
+    });
   }
 
   /** Records a permanent failure and its reason, unless the image already finished. */
@@ -207,14 +204,13 @@ export class ImageRepository {
     return this.transition(id, ['queued', 'processing'], 'failed', { error: reason.slice(0, 2000), sha256: verifiedSha256 });
   }
 
-  /** A ready image with these bytes and a vector, other than `excludeId`. */
+  /** A ready image with these bytes, other than `excludeId`. */
   async findReadyBySha256(sha256: string, excludeId: string): Promise<{ id: string } | undefined> {
     return this.#db
       .selectFrom('images')
       .select('id')
       .where('sha256', '=', sha256)
       .where('status', '=', 'ready')
-      .where('embedding', 'is not', null)
       .where('id', '!=', excludeId)
       .orderBy('ready_at')
       .limit(1)
@@ -262,4 +258,27 @@ export class ImageRepository {
   async listPendingInBatch(batchId: string): Promise<ImageRecord[]> {
     return this.#db.selectFrom('images').select(RECORD_COLUMNS).where('batch_id', '=', batchId).where('status', '=', 'pending_upload').execute();
   }
+}
+
+/** Writes what the worker learned and marks the image ready, if it is still processing. */
+async function ready(db: Kysely<Database>, id: string, result: ReadyImage, extra: Updateable<ImagesTable> | Record<string, unknown>): Promise<ImageRecord | undefined> {
+  return db
+    .updateTable('images')
+    .set({
+      model: result.model,
+      sha256: result.sha256,
+      width: result.width,
+      height: result.height,
+      actual_size: result.actualSize,
+      exif: result.exif === null ? null : JSON.stringify(result.exif),
+      ...extra,
+      status: 'ready',
+      error: null,
+      ready_at: sql`now()`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'processing')
+    .returning(RECORD_COLUMNS)
+    .executeTakeFirst();
 }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@sis/contracts';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, ModelsTable } from '../schema.js';
+import { createVectorTable, MODELS_LOCK, vectorTable } from '../vector-tables.js';
 
 export type ModelRecord = Selectable<ModelsTable>;
 
@@ -10,21 +11,6 @@ export interface ModelCoverage {
   embedded: number;
   /** Ready images. */
   ready: number;
-}
-
-/** pgvector's HNSW index takes vectors of up to 2,000 dimensions. */
-export const MAX_INDEXED_DIMENSION = 2000;
-
-/** The transaction-scoped lock that a switch takes alone and every vector write shares. */
-const MODELS_LOCK = sql`hashtext('sis.models')`;
-
-/**
- * The table of one model's vectors. Its name comes from the model's integer id, never from
- * input, so it is safe to splice into SQL.
- */
-export function vectorTable(modelId: number) {
-  if (!Number.isSafeInteger(modelId) || modelId < 1) throw new Error(`not a model id: ${modelId}`);
-  return sql.table(`image_vectors_${modelId}`);
 }
 
 export interface ModelRepositoryOptions {
@@ -52,14 +38,7 @@ export class ModelRepository {
       insert into models (source, dtype, activate_when_complete) values (${model.source}, ${model.dtype}, ${model.activateWhenComplete})
       on conflict (source, coalesce(dtype, '')) where state <> 'retired' do nothing
       returning *`.execute(this.#db);
-    if (inserted.rows[0]) return inserted.rows[0];
-    return this.#db
-      .selectFrom('models')
-      .selectAll()
-      .where('source', '=', model.source)
-      .where(sql<boolean>`coalesce(dtype, '') = ${model.dtype ?? ''}`)
-      .where('state', '<>', 'retired')
-      .executeTakeFirstOrThrow();
+    return inserted.rows[0] ?? (await this.findLive(model))!;
   }
 
   /**
@@ -69,9 +48,6 @@ export class ModelRepository {
    * @throws ConflictError `dimension_changed` when the model was loaded before with another dimension.
    */
   async completeRegistration(id: number, loaded: { dimension: number; preprocessingHash: string }): Promise<ModelRecord> {
-    if (!Number.isSafeInteger(loaded.dimension) || loaded.dimension < 1 || loaded.dimension > MAX_INDEXED_DIMENSION) {
-      throw new RangeError(`a model's vectors must have 1 to ${MAX_INDEXED_DIMENSION} dimensions, not ${loaded.dimension}`);
-    }
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
       const model = await trx.selectFrom('models').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -79,12 +55,7 @@ export class ModelRepository {
       if (model.dimension !== null && model.dimension !== loaded.dimension) {
         throw new ConflictError('dimension_changed', `model ${id} was registered with ${model.dimension}-d vectors, and now loads with ${loaded.dimension}`);
       }
-      const table = vectorTable(id);
-      await sql`create table if not exists ${table} (
-          image_id uuid primary key references images (id) on delete cascade,
-          embedding vector(${sql.lit(loaded.dimension)}) not null,
-          created_at timestamptz(3) not null default now())`.execute(trx);
-      await sql`create index if not exists ${sql.id(`image_vectors_${id}_hnsw_idx`)} on ${table} using hnsw (embedding vector_cosine_ops) with (m = 24, ef_construction = 160)`.execute(trx);
+      await createVectorTable(trx, id, loaded.dimension);
       const first = model.state === 'building' && !(await hasActive(trx)) && !(await hasReadyImages(trx));
       return trx
         .updateTable('models')
@@ -100,9 +71,34 @@ export class ModelRepository {
     });
   }
 
+  /**
+   * What a service does at start for the model it loaded: registers it (asking for activation
+   * once complete) and records its dimension and preprocessing.
+   */
+  async ensure(model: { source: string; dtype: string | null; dimension: number; preprocessingHash: string }): Promise<ModelRecord> {
+    const registered = await this.register({ source: model.source, dtype: model.dtype, activateWhenComplete: true });
+    return this.completeRegistration(registered.id, { dimension: model.dimension, preprocessingHash: model.preprocessingHash });
+  }
+
+  /** Live models with a vector table: those every new upload is embedded with. */
+  async listLoaded(db: Kysely<Database> = this.#db): Promise<ModelRecord[]> {
+    return db.selectFrom('models').selectAll().where('state', '<>', 'retired').where('dimension', 'is not', null).orderBy('id').execute();
+  }
+
   /** Records why a model could not be loaded; it stays registered, and can never be activated until it loads. */
   async recordError(id: number, error: string): Promise<void> {
     await this.#db.updateTable('models').set({ error }).where('id', '=', id).execute();
+  }
+
+  /** The live model with this source and dtype, if one was registered: a read, safe on a replica. */
+  async findLive(model: { source: string; dtype: string | null }): Promise<ModelRecord | undefined> {
+    return this.#db
+      .selectFrom('models')
+      .selectAll()
+      .where('source', '=', model.source)
+      .where(sql<boolean>`coalesce(dtype, '') = ${model.dtype ?? ''}`)
+      .where('state', '<>', 'retired')
+      .executeTakeFirst();
   }
 
   async findById(id: number): Promise<ModelRecord | undefined> {

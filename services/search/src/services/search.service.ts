@@ -11,6 +11,8 @@ export interface SearchServiceOptions {
   encoder: QueryEncoder;
   /** Lowest hnsw.ef_search; a query uses at least twice its limit. */
   efSearch: number;
+  /** The active model's id, whose table holds the vectors to search (undefined before any model is registered: nothing to find). */
+  vectorModel: () => Promise<number | undefined>;
 }
 
 /**
@@ -40,7 +42,9 @@ export class SearchService {
     const text = request.q;
     const query: { embedding: Float32Array } | { imageId: string } =
       text !== undefined ? { embedding: await inSpan('encode query', {}, () => this.#options.encoder.encode(text)) } : { imageId: request.imageId! };
-    const neighbours = await embeddings.nearest({
+    const modelId = await this.#options.vectorModel();
+    const neighbours = modelId === undefined ? [] : await embeddings.nearest({
+      modelId,
       query,
       limit: request.limit,
       efSearch: this.#efSearch(request.limit),

@@ -20,8 +20,8 @@ export interface EmbedImageHandlerOptions {
   storage: ObjectStorage;
   batcher: EmbedBatcher;
   preprocessor: ImagePreprocessor;
-  /** Recorded with every vector. */
-  modelId: string;
+  /** The model whose table the vectors go to (its id), named on the image (its source). */
+  model: { id: number; source: string };
   /** Images with more pixels than this fail from their header, before decoding (MAX_PIXELS). */
   maxPixels: number;
   metrics: WorkerMetrics;
@@ -92,7 +92,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
   }
 
   async #embed(image: ImageRecord, bytes: Buffer, sha256: string): Promise<JobOutcome> {
-    const { images, storage, batcher, preprocessor, modelId, maxPixels } = this.#options;
+    const { images, storage, batcher, preprocessor, model, maxPixels } = this.#options;
     const inspection = await this.#stage('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
       throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
@@ -118,7 +118,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       return written ? 'duplicate' : 'skipped';
     }
     const embedding = await this.#stage('infer', () => batcher.embed(pixels));
-    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: modelId, embedding }));
+    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: model.source, modelId: model.id, embedding }));
     return written ? 'success' : 'skipped';
   }
 

@@ -1,0 +1,34 @@
+import { sql, type Kysely } from 'kysely';
+
+/** The transaction-scoped advisory lock a model switch takes alone and every vector write shares. */
+export const MODELS_LOCK = sql`hashtext('sis.models')`;
+
+/** pgvector's HNSW index takes vectors of up to 2,000 dimensions. */
+export const MAX_INDEXED_DIMENSION = 2000;
+
+/** The name of one model's vector table. Built from the model's integer id, never from input. */
+export function vectorTableName(modelId: number): `image_vectors_${number}` {
+  if (!Number.isSafeInteger(modelId) || modelId < 1) throw new Error(`not a model id: ${modelId}`);
+  return `image_vectors_${modelId}`;
+}
+
+/** The table of one model's vectors, safe to splice into SQL. */
+export function vectorTable(modelId: number) {
+  return sql.table(vectorTableName(modelId));
+}
+
+/**
+ * Creates a model's vector table and its HNSW index (m 24, ef_construction 160, as 0004 chose
+ * for the first model) if they do not exist. Deleting an image deletes its vector in every model.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function createVectorTable(db: Kysely<any>, modelId: number, dimension: number): Promise<void> {
+  if (!Number.isSafeInteger(dimension) || dimension < 1 || dimension > MAX_INDEXED_DIMENSION) {
+    throw new RangeError(`a model's vectors must have 1 to ${MAX_INDEXED_DIMENSION} dimensions, not ${dimension}`);
+  }
+  await sql`create table if not exists ${vectorTable(modelId)} (
+      image_id uuid primary key references images (id) on delete cascade,
+      embedding vector(${sql.lit(dimension)}) not null,
+      created_at timestamptz(3) not null default now())`.execute(db);
+  await sql`create index if not exists ${sql.id(`${vectorTableName(modelId)}_hnsw_idx`)} on ${vectorTable(modelId)} using hnsw (embedding vector_cosine_ops) with (m = 24, ef_construction = 160)`.execute(db);
+}
