@@ -1,5 +1,6 @@
 import type { ClipModel } from '@sis/clip';
 import type { Logger } from '@sis/config';
+import { ServiceUnavailableError } from '@sis/contracts';
 import { isDatabaseUnreachable, type ModelRecord, type ModelRepository } from '@sis/db';
 
 /**
@@ -22,7 +23,8 @@ export async function registerModel(
       }
       return model;
     } catch (error) {
-      if (!isDatabaseUnreachable(error)) throw error;
+      // The database layer reports an unreachable server as ServiceUnavailableError.
+      if (!(error instanceof ServiceUnavailableError) && !isDatabaseUnreachable(error)) throw error;
       const wait = retryMs(attempt);
       logger.warn({ err: error, retryInMs: wait }, 'cannot register the model: the database is unreachable; retrying');
       await new Promise((resolve) => setTimeout(resolve, wait));
