@@ -25,8 +25,6 @@ export interface ClipModelOptions {
   towers?: readonly ClipTower[];
   /** Images with more pixels than this are refused before decoding. @defaultValue 50,000,000 */
   maxPixels?: number;
-  /** Refuse a model whose embeddings have another length (the database's vector column is fixed). */
-  dimension?: number;
   /**
    * Take the text tower from this model (an id or directory) instead: a text encoder trained into
    * the image model's vector space, such as a multilingual sentence-transformers one.
@@ -108,9 +106,6 @@ export class ClipModel {
     const ownTowers = towers.filter((tower) => tower === 'vision' || ownText);
     if (source.kind === 'directory' && options.dtype) checkVariant(options.model, source.path, ownTowers, options.dtype);
     const dimension = family.dimension(modelConfig);
-    if (options.dimension !== undefined && dimension !== options.dimension) {
-      throw new Error(`model ${options.model} makes ${dimension}-d vectors, but ${options.dimension}-d ones are needed`);
-    }
     const processor = await AutoImageProcessor.from_pretrained(source.path, loadOptions);
     // Checked before the towers load, so an unsupported model stops at once.
     const preprocessing = preprocessorOptions((processor as unknown as { config: PreprocessorConfig }).config, options.maxPixels ?? DEFAULT_MAX_PIXELS);

@@ -154,7 +154,6 @@ describe('fixture generators', () => {
     await writeModelFiles(dir, generateVitB32Random(arch));
     const model = await ClipModel.load({ model: dir, allowRemoteModels: false });
     expect(model.dimension).toBe(16);
-    await expect(ClipModel.load({ model: dir, dimension: 512 })).rejects.toThrow(`model ${dir} makes 16-d vectors, but 512-d ones are needed`);
     const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: rgb('green') } }).jpeg().toBuffer();
     const [a, b] = await model.embedImages([image, image]);
     expect(a).toHaveLength(16);
