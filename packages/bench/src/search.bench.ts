@@ -62,7 +62,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
   try {
     const mixture = new GaussianMixture({ dimension: 512, centres: 300, spread: 0.03, seed: 42 });
     // The model the services will load, registered first (the search service looks its vectors up by it).
-    const { id: modelId } = await new ModelRepository({ db }).ensure({ source: settings.model, dtype: null, dimension: 512, preprocessingHash: '0'.repeat(64) });
+    const { id: modelId } = await new ModelRepository({ db }).ensure({ source: settings.model, dtype: null, dimension: 512, preprocessingHash: null });
     let loadSeconds = 0;
     const indexBuildSeconds = await withIndexRebuilt(
       db,

@@ -41,6 +41,8 @@ export function preprocessorOptions(config: PreprocessorConfig, maxPixels: numbe
   const square = 'shortestEdge' in resize ? { width: resize.shortestEdge, height: resize.shortestEdge } : resize;
   const crop = (config.do_center_crop ?? defaults.do_center_crop) ? (config.crop_size === undefined ? square : sizeOf(config.crop_size)) : undefined;
   if (crop === null) return { unsupported: `crop_size ${JSON.stringify(config.crop_size)}` };
+  // The tower takes one fixed size; a shortest-edge resize alone keeps each image's aspect.
+  if ('shortestEdge' in resize && !crop) return { unsupported: 'a shortest_edge resize without a centre crop (the input would not have one fixed size)' };
   const normalise = config.do_normalize ?? true;
   return {
     resize,

@@ -32,8 +32,8 @@ describe("reading a model's preprocessor_config.json", () => {
   });
 
   it('honours switched-off steps: no normalising, no rescaling, no crop', () => {
-    expect(preprocessorOptions({ size: { shortest_edge: 256 }, do_normalize: false, do_rescale: false, do_center_crop: false }, MAX)).toEqual({
-      resize: { shortestEdge: 256 },
+    expect(preprocessorOptions({ size: { height: 256, width: 256 }, do_normalize: false, do_rescale: false, do_center_crop: false }, MAX)).toEqual({
+      resize: { width: 256, height: 256 },
       resample: 3,
       rescale: 1,
       mean: [0, 0, 0],
@@ -47,6 +47,7 @@ describe("reading a model's preprocessor_config.json", () => {
     expect(preprocessorOptions({ do_resize: false }, MAX)).toEqual({ unsupported: expect.stringContaining('do_resize false') });
     expect(preprocessorOptions({ size: { longest_edge: 224 } as never }, MAX)).toEqual({ unsupported: 'size {"longest_edge":224}; expected shortest_edge or height and width' });
     expect(preprocessorOptions({ size: 224, crop_size: { height: 224 } }, MAX)).toEqual({ unsupported: 'crop_size {"height":224}' });
+    expect(preprocessorOptions({ size: { shortest_edge: 256 }, do_center_crop: false }, MAX)).toEqual({ unsupported: expect.stringContaining('shortest_edge resize without a centre crop') });
   });
 });
 

@@ -172,8 +172,12 @@ describe('ImageRepository', () => {
     const original = await images().create(newImage(1, { status: 'processing' }));
     await images().markReady(original.id, { modelId, model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, embedding: unit(42) });
     const copy = await images().create(newImage(2, { status: 'processing' }));
-    expect(await images().findReadyBySha256('c'.repeat(64), copy.id)).toEqual({ id: original.id });
-    expect(await images().findReadyBySha256('c'.repeat(64), original.id)).toBeUndefined();
+    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, modelId)).toEqual({ id: original.id });
+    expect(await images().findReadyBySha256('c'.repeat(64), original.id, modelId)).toBeUndefined();
+    // Only an original with a vector from that model can lend it.
+    const other = await new ModelRepository({ db }).register({ source: 'other-model', dtype: null, activateWhenComplete: false });
+    await new ModelRepository({ db }).completeRegistration(other.id, { dimension: 8, preprocessingHash: null });
+    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, other.id)).toBeUndefined();
     const ready = await images().markReadyAsDuplicate(copy.id, { sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, duplicateOf: original.id });
     expect(ready).toMatchObject({ status: 'ready', model: 'm1', duplicate_of: original.id });
     const [nearest] = await embeddings().nearest({ modelId, query: { embedding: unit(42) }, limit: 2 });

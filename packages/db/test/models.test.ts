@@ -54,6 +54,9 @@ describe('models side by side', () => {
     // Loading it again changes nothing; loading it with another width is refused.
     expect(await models.completeRegistration(first.id, { dimension: 512, preprocessingHash: HASH })).toMatchObject({ state: 'active' });
     await expect(models.completeRegistration(first.id, { dimension: 256, preprocessingHash: HASH })).rejects.toMatchObject({ name: 'ConflictError', code: 'dimension_changed' });
+    // Nor with other preprocessing: its stored vectors would not match new ones. Unknown (null) is no conflict.
+    await expect(models.completeRegistration(first.id, { dimension: 512, preprocessingHash: 'b'.repeat(64) })).rejects.toMatchObject({ code: 'preprocessing_changed' });
+    expect(await models.completeRegistration(first.id, { dimension: 512, preprocessingHash: null })).toMatchObject({ preprocessing_hash: HASH });
   });
 
   it('switches only to a model that covers every ready image, unless forced, in one step', async () => {

@@ -7,7 +7,10 @@ import { isDatabaseUnreachable, type ModelRecord, type ModelRepository } from '@
  * Registers the model this worker loaded (its vectors' table is created then), waiting out a
  * database that is not there yet: the worker starts in any order with PostgreSQL, as every
  * service does, and is not ready until this is done.
+ * @throws Error when the model is not the active one (the first model of a library becomes it).
  */
+const describe = (model: { source: string; dtype: string | null }) => (model.dtype ? `${model.source}, ${model.dtype}` : model.source);
+
 export async function registerModel(
   models: ModelRepository,
   clip: ClipModel,
@@ -19,7 +22,12 @@ export async function registerModel(
     try {
       const model = await models.ensure({ ...settings, dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint });
       if (model.state !== 'active') {
-        logger.warn({ model: model.id, state: model.state }, `model ${model.id} (${settings.source}) is not the active model: images this worker embeds are searchable once it is activated`);
+        // Its vectors would go to a table search does not read: every new upload would be lost to search.
+        const active = await models.findActive();
+        throw new Error(
+          `model ${model.id} (${describe(settings)}) is registered but not active; the active model is ${active ? `${active.id} (${describe(active)})` : 'none'}. ` +
+            'Re-embedding a library with another model is not built yet: run the worker with the active model\'s CLIP_MODEL and CLIP_DTYPE.',
+        );
       }
       return model;
     } catch (error) {

@@ -28,11 +28,12 @@ describe('registering the model at start', () => {
     expect(ensure).toHaveBeenLastCalledWith({ source: TINY_CLIP_DIR, dtype: null, dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint });
   });
 
-  it('stops at once on anything else, and says when the model is not the active one', async () => {
+  it('stops at once on anything else, and refuses to embed with a model search does not read', async () => {
     const refused = Object.assign(new Error('model 3 was registered with 256-d vectors'), { code: 'dimension_changed' });
     await expect(registerModel({ ensure: vi.fn().mockRejectedValue(refused) } as unknown as ModelRepository, clip, { source: 'm', dtype: null }, logger, () => 1)).rejects.toBe(refused);
-    const warn = vi.spyOn(logger, 'warn');
-    await registerModel({ ensure: vi.fn().mockResolvedValue({ id: 9, state: 'building' }) } as unknown as ModelRepository, clip, { source: 'new-model', dtype: null }, logger);
-    expect(warn).toHaveBeenCalledWith({ model: 9, state: 'building' }, expect.stringContaining('model 9 (new-model) is not the active model'));
+    const models = { ensure: vi.fn().mockResolvedValue({ id: 9, state: 'building' }), findActive: vi.fn().mockResolvedValue({ id: 1, source: 'Xenova/clip-vit-base-patch32', dtype: null }) };
+    await expect(registerModel(models as unknown as ModelRepository, clip, { source: 'new-model', dtype: 'fp16' }, logger)).rejects.toThrow(
+      "model 9 (new-model, fp16) is registered but not active; the active model is 1 (Xenova/clip-vit-base-patch32). Re-embedding a library with another model is not built yet: run the worker with the active model's CLIP_MODEL and CLIP_DTYPE.",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { createVectorTable, vectorTable } from '../vector-tables.js';
+import { createVectorIndex, createVectorTable, vectorTable } from '../vector-tables.js';
 
 /**
  * Moves the vectors out of `images.embedding` into the first model's own table. A library that
@@ -15,8 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     const { rows: inserted } = await sql<{ id: number }>`
       insert into models (source, dimension, state, activated_at) values (${rows[0]!.model ?? 'unknown'}, 512, 'active', now()) returning id`.execute(db);
     const id = inserted[0]!.id;
-    await createVectorTable(db, id, 512);
+    await createVectorTable(db, id, 512, false);
     await sql`insert into ${vectorTable(id)} (image_id, embedding) select id, embedding from images where embedding is not null`.execute(db);
+    await createVectorIndex(db, id);
   }
   await sql`drop index images_embedding_hnsw_idx`.execute(db);
   await db.schema.alterTable('images').dropColumn('embedding').execute();

@@ -204,14 +204,15 @@ export class ImageRepository {
     return this.transition(id, ['queued', 'processing'], 'failed', { error: reason.slice(0, 2000), sha256: verifiedSha256 });
   }
 
-  /** A ready image with these bytes, other than `excludeId`. */
-  async findReadyBySha256(sha256: string, excludeId: string): Promise<{ id: string } | undefined> {
+  /** A ready image with these bytes and a vector from `modelId`, other than `excludeId`. */
+  async findReadyBySha256(sha256: string, excludeId: string, modelId: number): Promise<{ id: string } | undefined> {
     return this.#db
       .selectFrom('images')
       .select('id')
       .where('sha256', '=', sha256)
       .where('status', '=', 'ready')
       .where('id', '!=', excludeId)
+      .where(sql<boolean>`exists (select 1 from ${vectorTable(modelId)} v where v.image_id = images.id)`)
       .orderBy('ready_at')
       .limit(1)
       .executeTakeFirst();

@@ -45,9 +45,10 @@ export class ModelRepository {
    * Records what loading the model found and creates its vector table and HNSW index, in one
    * transaction; a second call for the same model changes nothing. The first model of a library
    * with no ready image becomes active at once: there is nothing for it to catch up on.
-   * @throws ConflictError `dimension_changed` when the model was loaded before with another dimension.
+   * @throws ConflictError `dimension_changed` or `preprocessing_changed` when the model was loaded
+   * before with another dimension or other preprocessing: its stored vectors would not match new ones.
    */
-  async completeRegistration(id: number, loaded: { dimension: number; preprocessingHash: string }): Promise<ModelRecord> {
+  async completeRegistration(id: number, loaded: { dimension: number; preprocessingHash: string | null }): Promise<ModelRecord> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
       const model = await trx.selectFrom('models').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -55,13 +56,16 @@ export class ModelRepository {
       if (model.dimension !== null && model.dimension !== loaded.dimension) {
         throw new ConflictError('dimension_changed', `model ${id} was registered with ${model.dimension}-d vectors, and now loads with ${loaded.dimension}`);
       }
+      if (model.preprocessing_hash !== null && loaded.preprocessingHash !== null && model.preprocessing_hash !== loaded.preprocessingHash) {
+        throw new ConflictError('preprocessing_changed', `model ${id} was registered with other preprocessing than it now loads with; register it again as a new model`);
+      }
       await createVectorTable(trx, id, loaded.dimension);
       const first = model.state === 'building' && !(await hasActive(trx)) && !(await hasReadyImages(trx));
       return trx
         .updateTable('models')
         .set({
           dimension: loaded.dimension,
-          preprocessing_hash: loaded.preprocessingHash,
+          preprocessing_hash: model.preprocessing_hash ?? loaded.preprocessingHash,
           error: null,
           ...(first ? { state: 'active' as const, activated_at: sql`now()` } : {}),
         })
@@ -75,7 +79,7 @@ export class ModelRepository {
    * What a service does at start for the model it loaded: registers it (asking for activation
    * once complete) and records its dimension and preprocessing.
    */
-  async ensure(model: { source: string; dtype: string | null; dimension: number; preprocessingHash: string }): Promise<ModelRecord> {
+  async ensure(model: { source: string; dtype: string | null; dimension: number; preprocessingHash: string | null }): Promise<ModelRecord> {
     const registered = await this.register({ source: model.source, dtype: model.dtype, activateWhenComplete: true });
     return this.completeRegistration(registered.id, { dimension: model.dimension, preprocessingHash: model.preprocessingHash });
   }

@@ -112,7 +112,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
     });
     await this.#stage('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
 
-    const original = await images.findReadyBySha256(facts.sha256, image.id);
+    const original = await images.findReadyBySha256(facts.sha256, image.id, model.id);
     if (original) {
       const written = await this.#stage('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
       return written ? 'duplicate' : 'skipped';
