@@ -4,6 +4,7 @@ import { embedCommand } from './commands/embed.command.js';
 import { ingestCommand } from './commands/ingest.command.js';
 import { jobsCommand, retryCommand } from './commands/jobs.command.js';
 import { keysCommand } from './commands/keys.command.js';
+import { modelsCommand } from './commands/models.command.js';
 import { searchCommand, similarCommand } from './commands/search.command.js';
 import { stackCommand, upCommand } from './commands/stack.command.js';
 import { resolveConnection } from './connection.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
     .addCommand(jobsCommand(client))
     .addCommand(retryCommand(client))
     .addCommand(keysCommand(client))
+    .addCommand(modelsCommand(client))
     .addCommand(embedCommand())
     .addCommand(upCommand())
     .addCommand(stackCommand());

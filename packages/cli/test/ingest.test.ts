@@ -100,6 +100,10 @@ describe('sis ingest', () => {
     const jobs = await sis(['jobs'], { env: env() });
     expect(jobs.stdout).toMatch(new RegExp(`images: pending_upload 0, queued 0, processing 0, ready ${UNIQUE}, failed 1`));
     expect(jobs.stdout).toMatch(/recent failures:\n {2}\S+ {2}year-2022\/broken\.jpg: cannot decode image/);
+    // The worker's model, registered at its start: active, 512-d, every ready image embedded.
+    const models = await sis(['models'], { env: env() });
+    expect(models.stdout).toMatch(new RegExp(`^\\* 1 {2}active {3}\\S+ {2}512-d {2}${UNIQUE}/${UNIQUE} \\(100\\.0 %\\)$`, 'm'));
+    expect(JSON.parse((await sis(['models', '--json'], { env: env() })).stdout).items).toMatchObject([{ id: 1, state: 'active', active: true, dimension: 512 }]);
   });
 
   it('exits 2 with a clear message for usage and configuration mistakes', async () => {

@@ -3,6 +3,7 @@ export * from './errors/index.js';
 export * from './health.js';
 export * from './images.js';
 export * from './keys.js';
+export * from './models.js';
 export * from './legacy.js';
 export * from './operations.js';
 export * from './search.js';

@@ -1,5 +1,5 @@
 import type { Config, Logger } from '@sis/config';
-import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { ApiKeyRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { createServiceApp, limitAuthFailures, MemoryBudget, rateLimitPerMinute, receiveFile, sameOriginWrites } from '@sis/http';
 import { WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import { forwardToStorage, type ObjectStorage } from '@sis/storage';
@@ -14,6 +14,7 @@ import { healthDocs } from './routes/health.routes.js';
 import { imageRoutes } from './routes/images.routes.js';
 import { keyRoutes } from './routes/keys.routes.js';
 import { legacyErrors, legacyRoutes } from './routes/legacy.routes.js';
+import { modelRoutes } from './routes/models.routes.js';
 import { operationsRoutes } from './routes/operations.routes.js';
 import { pageRoutes } from './routes/pages.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
@@ -21,6 +22,7 @@ import { uploadRoutes } from './routes/uploads.routes.js';
 import { ApiKeyService } from './services/api-key.service.js';
 import { ImageService } from './services/image.service.js';
 import { LegacyService } from './services/legacy.service.js';
+import { ModelService } from './services/model.service.js';
 import { sharedImageStats } from './services/image-stats.js';
 import { OperationsService } from './services/operations.service.js';
 import { SearchClient } from './services/search.client.js';
@@ -51,6 +53,7 @@ interface RouteGroupsOptions {
   search: SearchService;
   operations: OperationsService;
   keys: ApiKeyService;
+  models: ModelService;
   legacy: LegacyService;
 }
 
@@ -63,6 +66,7 @@ function routeGroups(o: RouteGroupsOptions) {
     search: searchRoutes({ search: o.search, guards }),
     operations: operationsRoutes({ operations: o.operations, guards }),
     keys: keyRoutes({ keys: o.keys, guards }),
+    models: modelRoutes({ models: o.models, guards }),
     legacy: legacyRoutes({ legacy: o.legacy, guards: o.legacyGuards, receiveUpload: o.receiveUpload, logger: o.logger }),
   };
 }
@@ -83,7 +87,7 @@ export function describeApi(): object {
   return openApiDocument(
     routeGroups({
       guards, legacyGuards: guards, receiveUpload: pass, logger: unused,
-      uploads: unused, images: unused, search: unused, operations: unused, keys: unused, legacy: unused,
+      uploads: unused, images: unused, search: unused, operations: unused, keys: unused, models: unused, legacy: unused,
     }),
   );
 }
@@ -114,6 +118,7 @@ export function createApp(options: GatewayOptions): Express {
     search: new SearchService({ client: searchClient, images }),
     operations: new OperationsService({ images: imageRecords, stats, batches, queue, workers, imageService: images }),
     keys,
+    models: new ModelService({ models: new ModelRepository({ db }) }),
     legacy: new LegacyService({ images: imageRecords, storage, uploads, imageService: images, search: searchClient, waitMs: config.limits.legacyWaitMs }),
   });
   const document = openApiDocument(groups);

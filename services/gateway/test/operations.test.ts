@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { colourImage } from '@sis/image/testing';
-import { JobResponseSchema, QueuesResponseSchema } from '@sis/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobResponseSchema, ListModelsResponseSchema, QueuesResponseSchema } from '@sis/contracts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, type Gateway } from './harness.js';
 
 let gw: Gateway;
@@ -89,6 +89,19 @@ describe('queues and batches', () => {
     const parsed = QueuesResponseSchema.parse(body);
     expect(parsed.queues[0]!.name).toBe('sis-embed');
     expect(parsed.images.ready).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lists the models: the worker registered its own at start, the active one, covering every ready image', async () => {
+    const id = await gw.upload(await colourImage('blue', { width: 53, height: 53 }), 'image/jpeg', 'b.jpg');
+    expect((await gw.settled(id)).status).toBe('ready');
+    const { items } = ListModelsResponseSchema.parse((await gw.api('GET', '/v1/models')).body);
+    expect(items).toHaveLength(1);
+    const [model] = items;
+    expect(model).toMatchObject({ id: 1, source: inject('stackEnv').CLIP_MODEL, dtype: null, dimension: 512, state: 'active', active: true, error: null, retiredAt: null });
+    expect(model!.coverage.embedded).toBe(model!.coverage.ready);
+    expect(model!.coverage).toMatchObject({ ratio: 1 });
+    expect(model!.coverage.ready).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${gw.base}/v1/models`)).status).toBe(401);
   });
 
   it('answers an unknown batch with 404', async () => {

@@ -2069,6 +2069,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List embedding models
+         * @description Every model sis has been asked to run, with its state and how many ready images it has embedded. Searches answer from the active one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Live models first, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelList"];
+                    };
+                };
+                /** @description No API key, or one that is not valid. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key lacks the scope this needs. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit reached; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/images/": {
         parameters: {
             query?: never;
@@ -2876,6 +2942,53 @@ export interface components {
         };
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
+        };
+        ModelList: {
+            items: components["schemas"]["Model"][];
+        };
+        Model: {
+            /** @description Names its vector table, image_vectors_<id>. */
+            id: number;
+            /**
+             * @description A Hugging Face id or a model folder, as CLIP_MODEL names it.
+             * @example Xenova/clip-vit-base-patch32
+             */
+            source: string;
+            /** @description The ONNX variant (CLIP_DTYPE); null for the model's own default. */
+            dtype: string | null;
+            /** @description Length of its vectors; null until a worker has loaded it. */
+            dimension: number | null;
+            state: components["schemas"]["ModelState"];
+            /** @description Whether searches answer from this model. */
+            active: boolean;
+            coverage: components["schemas"]["ModelCoverage"];
+            /** @description Why a worker could not load it, if it could not. */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            activatedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            retiredAt: string | null;
+        };
+        /** @enum {string} */
+        ModelState: "building" | "active" | "standby" | "retired";
+        ModelCoverage: {
+            /** @description Ready images with a vector from this model. */
+            embedded: number;
+            /** @description Ready images. */
+            ready: number;
+            /** @description embedded / ready; 1 for an empty library. */
+            ratio: number;
         };
         LegacyImage: {
             id: string;
