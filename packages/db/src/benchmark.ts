@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { ModelRepository } from './repositories/model.repository.js';
 import { EmbeddingRepository, toNeighbours, type NearestOptions, type Neighbour } from './repositories/embedding.repository.js';
 import type { Database } from './schema.js';
 import { vectorTable, vectorTableName } from './vector-tables.js';
@@ -143,7 +144,7 @@ export async function countVectorWrites(db: Kysely<Database>): Promise<() => Pro
       return new;
     end $$`.execute(db);
   // Every loaded model's table: a second write of one image's vector is an insert or an update.
-  const models = await db.selectFrom('models').select('id').where('state', '<>', 'retired').where('dimension', 'is not', null).execute();
+  const models = await new ModelRepository({ db }).listLoaded();
   for (const { id } of models) {
     await sql`drop trigger if exists bench_vector_write on ${vectorTable(id)}`.execute(db);
     await sql`create trigger bench_vector_write after insert or update on ${vectorTable(id)} for each row execute function bench_count_vector_write()`.execute(db);

@@ -3,6 +3,7 @@ import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import type { Database, ImagesTable, ImageStatus } from '../schema.js';
 import { toVectorLiteral } from '../vector.js';
 import { MODELS_LOCK, vectorTable } from '../vector-tables.js';
+import { ModelRepository } from './model.repository.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 
 export type NewImage = Omit<Insertable<ImagesTable>, 'id' | 'status' | 'metadata' | 'exif'> & {
@@ -186,7 +187,7 @@ export class ImageRepository {
       const source = trx.selectFrom('images as source').where('source.id', '=', result.duplicateOf);
       const image = await ready(trx, id, { ...result, model: '' }, { model: source.select('source.model'), duplicate_of: result.duplicateOf });
       if (image) {
-        const models = await trx.selectFrom('models').select('id').where('state', '<>', 'retired').where('dimension', 'is not', null).execute();
+        const models = await new ModelRepository({ db: trx }).listLoaded();
         for (const { id: modelId } of models) {
           await sql`insert into ${vectorTable(modelId)} (image_id, embedding)
             select ${id}, embedding from ${vectorTable(modelId)} where image_id = ${result.duplicateOf}

@@ -85,8 +85,8 @@ export class ModelRepository {
   }
 
   /** Live models with a vector table: those every new upload is embedded with. */
-  async listLoaded(db: Kysely<Database> = this.#db): Promise<ModelRecord[]> {
-    return db.selectFrom('models').selectAll().where('state', '<>', 'retired').where('dimension', 'is not', null).orderBy('id').execute();
+  async listLoaded(): Promise<ModelRecord[]> {
+    return this.#db.selectFrom('models').selectAll().where('state', '<>', 'retired').where('dimension', 'is not', null).orderBy('id').execute();
   }
 
   /** Records why a model could not be loaded; it stays registered, and can never be activated until it loads. */
