@@ -53,13 +53,16 @@ export function storableText<T extends z.ZodType<string>>(schema: T): T {
 }
 
 /** Integers in query strings arrive as text. */
-export const queryInt = (min: number, max: number, fallback: number) =>
+export const queryInt = (min: number, max: number, fallback: number) => optionalQueryInt(min, max).default(fallback);
+
+/** The same without a default: absent stays absent. */
+export const optionalQueryInt = (min: number, max: number) =>
   z.coerce
     .number({ message: 'must be a number' })
     .int({ message: 'must be a whole number' })
     .min(min, { message: `must be at least ${min}` })
     .max(max, { message: `must be at most ${max}` })
-    .default(fallback);
+    .optional();
 
 /** The body of every /v1 error response. */
 export const ErrorResponseSchema = z

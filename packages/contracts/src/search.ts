@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, queryInt, storableText, TimestampSchema } from './common.js';
+import { IdSchema, optionalQueryInt, queryInt, storableText, TimestampSchema } from './common.js';
 import { ImageSummarySchema } from './images.js';
 import { ACCEPTED_CONTENT_TYPES } from './uploads.js';
 
@@ -12,6 +12,10 @@ const QueryTextSchema = z
   .min(1, { message: 'must not be empty' })
   .max(MAX_QUERY_LENGTH, { message: `must be at most ${MAX_QUERY_LENGTH} characters` })
   .meta({ example: 'a dog asleep on a red sofa' });
+
+const MODEL_DESCRIPTION = 'Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image.';
+/** Model ids are PostgreSQL integers. */
+const MAX_MODEL_ID = 2 ** 31 - 1;
 
 export const SearchFiltersSchema = z
   .object({
@@ -35,13 +39,20 @@ export const SearchRequestSchema = z
     imageId: IdSchema.optional().meta({ description: 'Find images like this one instead of matching text.' }),
     limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
     filters: SearchFiltersSchema.optional(),
+    model: z
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(MAX_MODEL_ID, { message: `must be at most ${MAX_MODEL_ID}` })
+      .optional()
+      .meta({ description: MODEL_DESCRIPTION }),
   })
   .strict()
   .refine((r) => (r.q === undefined) !== (r.imageId === undefined), { message: 'give exactly one of q and imageId', path: ['q'] })
   .meta({ id: 'SearchRequest' });
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
 
-export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
+export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }) });
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
 
 export const SearchResultSchema = z
@@ -54,7 +65,8 @@ export const SearchResultSchema = z
 export const SearchResponseSchema = z
   .object({
     results: z.array(SearchResultSchema),
-    model: z.string().meta({ description: 'The model that encoded the query.' }),
+    model: z.string().nullable().meta({ description: "The model whose vectors answered (its source), which encoded the query; null before any model is active." }),
+    modelId: z.number().int().nullable().meta({ description: 'Its id, as GET /v1/models lists it.' }),
     tookMs: z.number(),
   })
   .meta({ id: 'SearchResponse' });

@@ -139,9 +139,8 @@ describe('ImageRepository', () => {
       const image = await images().create(newImage(axis, { status: 'queued' }));
       expect((await images().startProcessing(image.id))?.attempts).toBe(1);
       const ready = await images().markReady(image.id, {
-        modelId,
         model: 'test-model', sha256: String(axis * 10 + mix * 10).padStart(64, 'a'), width: 4, height: 3, actualSize: 1000,
-        exif: { Make: axis === 10 ? 'TestCam' : 'OtherCam' }, embedding: unit(axis, 11, mix),
+        exif: { Make: axis === 10 ? 'TestCam' : 'OtherCam' }, vectors: [{ modelId, embedding: unit(axis, 11, mix) }],
       });
       expect(ready?.status).toBe('ready');
       ids.push(image.id);
@@ -150,7 +149,7 @@ describe('ImageRepository', () => {
     expect(ready).toMatchObject({ status: 'ready', model: 'test-model', exif: { Make: 'TestCam' }, width: 4, error: null });
     expect(ready?.ready_at).toBeInstanceOf(Date);
     // Written once: a second write (a stale redelivery) finds the image no longer processing.
-    expect(await images().markReady(ids[0]!, { modelId, model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, embedding: unit(5) })).toBeUndefined();
+    expect(await images().markReady(ids[0]!, { model: 'x', sha256: 'b'.repeat(64), width: 1, height: 1, actualSize: 1, exif: null, vectors: [{ modelId, embedding: unit(5) }] })).toBeUndefined();
 
     const hits = await embeddings().nearest({ modelId, query: { embedding: unit(10) }, limit: 3 });
     expect(hits.map((h) => h.image.id)).toEqual(ids.slice(0, 3));
@@ -170,14 +169,14 @@ describe('ImageRepository', () => {
 
   it('reuses the vector of an earlier image with the same bytes', async () => {
     const original = await images().create(newImage(1, { status: 'processing' }));
-    await images().markReady(original.id, { modelId, model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, embedding: unit(42) });
+    await images().markReady(original.id, { model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, vectors: [{ modelId, embedding: unit(42) }] });
     const copy = await images().create(newImage(2, { status: 'processing' }));
-    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, modelId)).toEqual({ id: original.id });
-    expect(await images().findReadyBySha256('c'.repeat(64), original.id, modelId)).toBeUndefined();
+    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, [modelId])).toEqual({ id: original.id });
+    expect(await images().findReadyBySha256('c'.repeat(64), original.id, [modelId])).toBeUndefined();
     // Only an original with a vector from that model can lend it.
     const other = await new ModelRepository({ db }).register({ source: 'other-model', dtype: null, activateWhenComplete: false });
     await new ModelRepository({ db }).completeRegistration(other.id, { dimension: 8, preprocessingHash: null });
-    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, other.id)).toBeUndefined();
+    expect(await images().findReadyBySha256('c'.repeat(64), copy.id, [modelId, other.id])).toBeUndefined();
     const ready = await images().markReadyAsDuplicate(copy.id, { sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, duplicateOf: original.id });
     expect(ready).toMatchObject({ status: 'ready', model: 'm1', duplicate_of: original.id });
     const [nearest] = await embeddings().nearest({ modelId, query: { embedding: unit(42) }, limit: 2 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, ensureDatabaseExists, migrateToLatest, ModelRepository, toVectorLiteral, vectorTable, type Database, type Kysely } from '../src/index.js';
+import { createDatabase, ensureDatabaseExists, ImageRepository, migrateToLatest, ModelRepository, toVectorLiteral, vectorTable, type Database, type Kysely } from '../src/index.js';
 import { MIGRATIONS } from '../src/migrations/index.js';
 
 // A database of its own, so that "the first model of an empty library" really is the first.
@@ -68,8 +68,8 @@ describe('models side by side', () => {
     // Ready images exist: a second model is not activated on load, it has to catch up.
     expect(await models.completeRegistration(next.id, { dimension: 256, preprocessingHash: HASH })).toMatchObject({ state: 'building', dimension: 256 });
     await storeVector(next.id, images[0]!, 256);
-    expect(await models.coverage(next.id)).toEqual({ embedded: 1, ready: 2 });
-    expect(await models.coverage(active.id)).toEqual({ embedded: 2, ready: 2 });
+    expect(await models.coverage(next.id)).toEqual({ embedded: 1, ready: 2, lastMinute: 1 });
+    expect(await models.coverage(active.id)).toMatchObject({ embedded: 2, ready: 2 });
     await expect(models.activate(next.id)).rejects.toMatchObject({ code: 'model_incomplete', details: { embedded: 1, ready: 2 } });
     expect((await models.findActive())!.id).toBe(active.id);
 
@@ -115,6 +115,55 @@ describe('models side by side', () => {
     }
   });
 
+  it('lists what a new model still lacks, and adds vectors only to ready images of live models', async () => {
+    const active = (await models.findActive())!;
+    const building = (await models.list()).find((m) => m.state === 'building')!;
+    const images = new ImageRepository({ db });
+    const missing = await models.imagesWithoutVector(building.id, { limit: 10_000 });
+    expect(missing.length).toBe((await models.coverage(building.id)).ready - (await models.coverage(building.id)).embedded);
+    expect(missing).toEqual([...missing].sort());
+    // Paged in id order: the next page starts after the last id of this one.
+    const [first, second] = await Promise.all([models.imagesWithoutVector(building.id, { limit: 1 }), models.imagesWithoutVector(building.id, { after: missing[0]!, limit: 1 })]);
+    expect([...first, ...second]).toEqual(missing.slice(0, 2));
+
+    const vector = Array.from({ length: 64 }, (_, i) => (i === 3 ? 1 : 0));
+    expect(await images.addVector(missing[0]!, { modelId: building.id, embedding: vector })).toBe(true);
+    expect(await images.hasVector(missing[0]!, building.id)).toBe(true);
+    expect(await models.imagesWithoutVector(building.id, { limit: 10_000 })).not.toContain(missing[0]);
+    // An image deleted (or not ready) gets nothing, and nothing fails.
+    const gone = await readyImage();
+    await db.deleteFrom('images').where('id', '=', gone).execute();
+    expect(await images.addVector(gone, { modelId: building.id, embedding: vector })).toBe(false);
+    const queued = await db.insertInto('images').values({ object_key: `test/${randomUUID()}`, content_type: 'image/png', declared_size: 10, status: 'queued' }).returning('id').executeTakeFirstOrThrow();
+    expect(await images.addVector(queued.id, { modelId: building.id, embedding: vector })).toBe(false);
+
+    // A model retired while the worker embedded: its vector is dropped, the image's others land.
+    const doomed = await models.register({ source: 'doomed', dtype: null, activateWhenComplete: false });
+    await models.completeRegistration(doomed.id, { dimension: 8, preprocessingHash: null });
+    await models.retire(doomed.id);
+    expect(await images.addVector(missing[1]!, { modelId: doomed.id, embedding: vector.slice(0, 8) })).toBe(false);
+    await db.updateTable('images').set({ status: 'processing' }).where('id', '=', queued.id).execute();
+    const ready = await images.markReady(queued.id, {
+      model: active.source, sha256: 'd'.repeat(64), width: 1, height: 1, actualSize: 10, exif: null,
+      vectors: [{ modelId: active.id, embedding: Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)) }, { modelId: building.id, embedding: vector }, { modelId: doomed.id, embedding: vector.slice(0, 8) }],
+    });
+    expect(ready?.status).toBe('ready');
+    expect(await images.hasVector(queued.id, active.id)).toBe(true);
+    expect(await images.hasVector(queued.id, building.id)).toBe(true);
+  });
+
+  it('registers the model a worker is set to once, and never brings back a retired one', async () => {
+    const setting = { source: 'set-by-env', dtype: 'q8' };
+    const registered = (await models.registerSetting(setting))!;
+    expect(registered).toMatchObject({ state: 'building', activate_when_complete: true, dimension: null });
+    expect((await models.registerSetting(setting))!.id).toBe(registered.id);
+    expect((await models.listLive()).map((m) => m.id)).toContain(registered.id);
+    expect((await models.listLoaded()).map((m) => m.id)).not.toContain(registered.id);
+    await models.retire(registered.id);
+    expect(await models.registerSetting(setting)).toBeUndefined();
+    expect((await models.listLive()).map((m) => m.id)).not.toContain(registered.id);
+  });
+
   it('refuses table names that are not model ids, and widths HNSW cannot index', async () => {
     expect(() => vectorTable(0)).toThrow('not a model id: 0');
     expect(() => vectorTable(1.5)).toThrow('not a model id');
@@ -144,7 +193,7 @@ describe('the move to per-model tables (0008)', () => {
       const moved = new ModelRepository({ db: old });
       const active = (await moved.findActive())!;
       expect(active).toMatchObject({ source: 'Xenova/clip-vit-base-patch32', dimension: 512, state: 'active' });
-      expect(await moved.coverage(active.id)).toEqual({ embedded: 3, ready: 3 });
+      expect(await moved.coverage(active.id)).toMatchObject({ embedded: 3, ready: 3 });
       const { rows } = await sql<{ image_id: string }>`select image_id from ${vectorTable(active.id)} where embedding = ${vector(1)}::vector`.execute(old);
       expect(rows.map((r) => r.image_id)).toEqual([kept[0]!.id]);
       const { rows: columns } = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = 'images' and column_name = 'embedding'`.execute(old);

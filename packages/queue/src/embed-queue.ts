@@ -4,10 +4,17 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_OPTIONS } from './defaults.js';
 import { JOB_NAMES, QUEUE_NAMES } from './names.js';
 import { callRedis } from './unavailable.js';
-import { embedImageJobSchema, type EmbedImageJob } from './payloads.js';
+import { embedImageJobSchema, reembedImageJobSchema, type EmbedImageJob, type ReembedImageJob } from './payloads.js';
 
 /** An embed job as the queue and the worker see it; the worker's result is its outcome. */
 export type EmbedJob = Job<EmbedImageJob, unknown, string>;
+export type ReembedJob = Job<ReembedImageJob, unknown, string>;
+
+/**
+ * The BullMQ priority of re-embedding jobs. Jobs with none (every upload's) always run first:
+ * filling in a new model never delays a new image.
+ */
+export const REEMBED_PRIORITY = 100;
 
 /** Counts of the embed queue's jobs by state. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'paused' | 'prioritized', number>;
@@ -24,7 +31,7 @@ export interface EmbedQueueOptions {
  * twice adds one job: completing an upload twice, or a sweeper re-enqueueing, cannot duplicate work.
  */
 export class EmbedQueue {
-  readonly queue: Queue<EmbedImageJob, unknown, string>;
+  readonly queue: Queue<EmbedImageJob | ReembedImageJob, unknown, string>;
 
   constructor(options: EmbedQueueOptions) {
     this.queue = new Queue(QUEUE_NAMES.embed, { connection: options.connection, prefix: options.prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS } });
@@ -55,8 +62,19 @@ export class EmbedQueue {
     }
   }
 
+  /**
+   * Enqueues re-embedding of ready images with one model, at {@link REEMBED_PRIORITY}, in one
+   * round trip. The job id names model and image, so an image already waiting is not added twice.
+   */
+  async enqueueReembed(modelId: number, imageIds: readonly string[]): Promise<void> {
+    const jobs = imageIds.map((imageId) => reembedImageJobSchema.parse({ imageId, modelId }));
+    await callRedis(() =>
+      this.queue.addBulk(jobs.map((data) => ({ name: JOB_NAMES.reembedImage, data, opts: { jobId: `reembed-${data.modelId}-${data.imageId}`, priority: REEMBED_PRIORITY } }))),
+    );
+  }
+
   async getJob(imageId: string): Promise<EmbedJob | undefined> {
-    return callRedis(() => this.queue.getJob(imageId));
+    return callRedis(() => this.queue.getJob(imageId) as Promise<EmbedJob | undefined>);
   }
 
   async state(imageId: string): Promise<JobState | 'unknown'> {

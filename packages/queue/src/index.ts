@@ -1,9 +1,9 @@
 export { createRedisConnection, createRequestConnection, REDIS_COMMAND_TIMEOUT_MS } from './connection.js';
 export { callRedis, isRedisUnreachable, QUEUE_RETRY_AFTER_SECONDS } from './unavailable.js';
 export { DEFAULT_JOB_OPTIONS } from './defaults.js';
-export { EmbedQueue, type EmbedJob, type EmbedQueueOptions, type QueueCounts } from './embed-queue.js';
+export { EmbedQueue, REEMBED_PRIORITY, type EmbedJob, type ReembedJob, type EmbedQueueOptions, type QueueCounts } from './embed-queue.js';
 export { JOB_NAMES, QUEUE_NAMES, type JobName, type QueueName } from './names.js';
-export { embedImageJobSchema, JOB_PAYLOADS, traceCarrierSchema, type EmbedImageJob } from './payloads.js';
+export { embedImageJobSchema, JOB_PAYLOADS, reembedImageJobSchema, traceCarrierSchema, type EmbedImageJob, type ReembedImageJob } from './payloads.js';
 export { jobProcessor, OUTAGE_DELAY_MS, type JobHandler, type JobProcessor, type JobProcessorOptions } from './job-processor.js';
 export { registerQueueMetrics } from './queue-metrics.js';
 export { LeaderLock, type LeaderLockOptions } from './leader-lock.js';

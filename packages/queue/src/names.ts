@@ -9,5 +9,7 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 export const JOB_NAMES = {
   /** Fetch, check and embed one uploaded image (payload: EmbedImageJob). */
   embedImage: 'embed-image',
+  /** Embed an image already ready with one more model, while a new model fills in (payload: ReembedImageJob). */
+  reembedImage: 'reembed-image',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];

@@ -23,7 +23,15 @@ export const embedImageJobSchema = z.object({
 });
 export type EmbedImageJob = z.infer<typeof embedImageJobSchema>;
 
+/** Payload of a `reembed-image` job: the image (ready already) and the model it still lacks a vector from. */
+export const reembedImageJobSchema = z.object({
+  imageId: z.uuid(),
+  modelId: z.number().int().positive(),
+});
+export type ReembedImageJob = z.infer<typeof reembedImageJobSchema>;
+
 /** The payload schema of every job name: producers parse before enqueueing, the worker before handling. */
 export const JOB_PAYLOADS: Readonly<Record<JobName, z.ZodType>> = {
   [JOB_NAMES.embedImage]: embedImageJobSchema,
+  [JOB_NAMES.reembedImage]: reembedImageJobSchema,
 };

@@ -97,11 +97,38 @@ describe('EmbedQueue', () => {
 
 describe('jobProcessor', () => {
   const handler = (handle: (job: Job) => Promise<string> = async (job) => `done ${job.data.imageId}`): JobHandler<string> => ({ jobName: JOB_NAMES.embedImage, handle });
+  const reembed: JobHandler<string> = { jobName: JOB_NAMES.reembedImage, handle: async (job) => `re-embedded ${job.data.imageId} with model ${job.data.modelId}` };
 
   it('refuses at start-up a job name with no handler, two handlers, or a handler for no job', () => {
-    expect(() => jobProcessor({ handlers: [] })).toThrow('every job name needs exactly one handler: "embed-image" has 0 handlers');
-    expect(() => jobProcessor({ handlers: [handler(), handler()] })).toThrow('"embed-image" has 2 handlers');
-    expect(() => jobProcessor({ handlers: [handler(), { jobName: 'resize-image' as never, handle: async () => 'x' }] })).toThrow('"resize-image" is not a job name');
+    expect(() => jobProcessor({ handlers: [] })).toThrow('every job name needs exactly one handler: "embed-image" has 0 handlers; "reembed-image" has 0 handlers');
+    expect(() => jobProcessor({ handlers: [handler(), handler(), reembed] })).toThrow('"embed-image" has 2 handlers');
+    expect(() => jobProcessor({ handlers: [handler(), reembed, { jobName: 'resize-image' as never, handle: async () => 'x' }] })).toThrow('"resize-image" is not a job name');
+  });
+
+  it('runs every upload before any re-embedding job, whatever the order they came in', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const queue = new EmbedQueue({ connection, prefix });
+    queues.push(queue);
+    const old = [randomUUID(), randomUUID(), randomUUID()];
+    await queue.enqueueReembed(7, old);
+    // Enqueued again while waiting: still one job per model and image.
+    await queue.enqueueReembed(7, old.slice(0, 1));
+    const uploads = [randomUUID(), randomUUID()];
+    for (const imageId of uploads) await queue.enqueue({ imageId });
+    expect(await queue.counts()).toMatchObject({ waiting: 2, prioritized: 3 });
+    const order: string[] = [];
+    const worker = new Worker(
+      QUEUE_NAMES.embed,
+      jobProcessor({ handlers: [handler(async (job) => (order.push(job.data.imageId), 'done')), { ...reembed, handle: async (job) => (order.push(job.data.imageId), 'done') }] }),
+      { connection: createRedisConnection(redisUrl), prefix, concurrency: 1 },
+    );
+    try {
+      await expect.poll(() => order.length, { timeout: 10_000 }).toBe(5);
+      expect(order).toEqual([...uploads, ...old]);
+      expect((await queue.queue.getJob(`reembed-7-${old[0]}`))?.returnvalue).toBe('done');
+    } finally {
+      await worker.close();
+    }
   });
 
   it('hands each job to its handler, and fails a job of no known name or with a bad payload for good', async () => {
@@ -109,7 +136,7 @@ describe('jobProcessor', () => {
     const queue = new EmbedQueue({ connection, prefix });
     queues.push(queue);
     const imageId = randomUUID();
-    const worker = new Worker(QUEUE_NAMES.embed, jobProcessor({ handlers: [handler()] }), { connection: createRedisConnection(redisUrl), prefix });
+    const worker = new Worker(QUEUE_NAMES.embed, jobProcessor({ handlers: [handler(), reembed] }), { connection: createRedisConnection(redisUrl), prefix });
     try {
       const good = await queue.enqueue({ imageId });
       // Written past the producer's checks, as another release or a person at redis-cli might.
@@ -146,7 +173,8 @@ describe('jobProcessor during an outage', () => {
         return 'done';
       },
     };
-    const processor = jobProcessor({ handlers: [handler], outageDelayMs: 50, onOutage: (error) => outages.push(error.code) });
+    const reembed: JobHandler<string> = { jobName: JOB_NAMES.reembedImage, handle: async () => 'unused' };
+    const processor = jobProcessor({ handlers: [handler, reembed], outageDelayMs: 50, onOutage: (error) => outages.push(error.code) });
     const worker = new Worker(QUEUE_NAMES.embed, processor, { connection: createRedisConnection(redisUrl), prefix });
     try {
       const job = await queue.enqueue({ imageId: randomUUID() });

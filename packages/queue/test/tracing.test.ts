@@ -25,6 +25,7 @@ const worker = new Worker(
           return 'done';
         },
       },
+      { jobName: JOB_NAMES.reembedImage, handle: async () => 'unused' },
     ],
   }),
   { connection: createRedisConnection(redisUrl), prefix },

@@ -1,24 +1,15 @@
-import { ClipModel, QueryEncoder } from '@sis/clip';
+import { ModelPool } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase } from '@sis/db';
 import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
-import { activeModelId } from './active-model.js';
+import { SearchModels } from './search-models.js';
 import { SearchService } from './services/search.service.js';
 
 const config = loadConfig();
 // First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
 const telemetry = await startTelemetry({ service: 'search', endpoint: config.telemetry.otlpEndpoint });
 const logger = createLogger(config, 'search');
-
-let clip: ClipModel;
-try {
-  logger.info({ model: config.clip.model }, 'loading CLIP text tower');
-  clip = await ClipModel.load({ ...config.clip, towers: ['text'] });
-} catch (error) {
-  logger.fatal({ err: error }, error instanceof Error ? error.message : 'search failed to start');
-  process.exit(1);
-}
 
 // Connections start at the configured ef_search, so ordinary queries need no transaction.
 // Search only reads: from the replica when there is one (the primary while it is away).
@@ -38,20 +29,28 @@ const db = config.database.readUrl
           : logger.info('reading from the read replica again'),
     })
   : createDatabase({ ...poolOptions, url: config.database.url });
+// The text tower of every model a worker has loaded, so search follows a switch at once.
+const pool = new ModelPool({
+  base: { ...config.clip, towers: ['text'] },
+  onLoaded: async (spec) => logger.info({ modelId: spec.id, source: spec.source }, 'text tower loaded'),
+  onError: (spec, error) => logger.error({ err: error, modelId: spec.id, source: spec.source }, 'text tower failed to load; searches with this model answer 503 until it loads'),
+});
+const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: config.search.cacheSize });
 const search = new SearchService({
   images: new ImageRepository({ db }),
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
-  encoder: new QueryEncoder({ model: clip, cacheSize: config.search.cacheSize }),
   efSearch: config.search.efSearch,
-  vectorModel: activeModelId(new ModelRepository({ db }), { source: config.clip.model, dtype: config.clip.dtype ?? null }),
+  models,
 });
-const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, internalToken: config.http.internalToken });
+// Loads the active model's text tower now rather than at the first search.
+void models.resolve().catch((error: unknown) => logger.warn({ err: error }, 'cannot look up the active model yet'));
+const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db), model: async () => void (await models.resolve()) }, internalToken: config.http.internalToken });
 const server = app.listen(config.http.searchPort, config.http.internalHost, () => {
-  logger.info({ port: config.http.searchPort, model: clip.modelId }, 'search listening');
+  logger.info({ port: config.http.searchPort }, 'search listening');
 });
 stopOnSignals(logger, async () => {
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   await db.destroy();
-  await clip.dispose();
+  await pool.dispose();
   await telemetry.shutdown();
 });

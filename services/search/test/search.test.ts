@@ -1,16 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { ClipModel, QueryEncoder, type TextEmbedder } from '@sis/clip';
-import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClipModel, ModelPool } from '@sis/clip';
+import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchResponseSchema } from '@sis/contracts';
 import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
-import { activeModelId } from '../src/active-model.js';
+import { SearchModels } from '../src/search-models.js';
 import { SearchService } from '../src/services/search.service.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
@@ -19,7 +22,7 @@ let images: ImageRepository;
 let clip: ClipModel;
 let server: Server;
 let base: string;
-let encoderCalls = 0;
+let pool: ModelPool;
 const ids: Record<string, string> = {};
 let batchId: string;
 let modelId: number;
@@ -29,7 +32,7 @@ async function seed(colour: string, extra: { exif?: Record<string, unknown>; con
   const bytes = await colourImage(colour);
   const image = await images.create({ object_key: `seed/${randomUUID()}`, content_type: extra.contentType ?? 'image/jpeg', declared_size: bytes.length, status: 'processing', batch_id: extra.batchId ?? null, metadata: { filename: `${colour}.jpg` } });
   const [embedding] = await clip.embedImages([bytes]);
-  await images.markReady(image.id, { modelId, model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, embedding: embedding! });
+  await images.markReady(image.id, { model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, vectors: [{ modelId, embedding: embedding! }] });
   return image.id;
 }
 
@@ -44,16 +47,12 @@ beforeAll(async () => {
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
   // Registered as the worker registers what it loads.
   ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: clip.modelId, dtype: null, dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint }));
-  const counting: TextEmbedder = {
-    modelId: clip.modelId,
-    embedText: (text) => {
-      encoderCalls++;
-      return clip.embedText(text);
-    },
-  };
   batchId = (await new IngestBatchRepository({ db }).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), encoder: new QueryEncoder({ model: counting, cacheSize: 100 }), efSearch: 40, vectorModel: async () => modelId });
+  // As the search service's main wires it, minus the few seconds it trusts the list of models.
+  pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
+  const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: 100, trustMs: 0 });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -63,6 +62,7 @@ afterAll(async () => {
   server?.close();
   await db?.destroy();
   await clip?.dispose();
+  await pool?.dispose();
 });
 
 describe('POST /search', () => {
@@ -74,16 +74,20 @@ describe('POST /search', () => {
       expect(parsed.results[0]!.image.id, colour).toBe(ids[colour]);
       expect(parsed.results[0]!.image.filename).toBe(`${colour}.jpg`);
       expect(parsed.results[0]!.score).toBeGreaterThan(parsed.results[1]!.score);
-      expect(parsed.model).toBe(TINY_CLIP_DIR);
+      expect(parsed).toMatchObject({ model: TINY_CLIP_DIR, modelId });
     }
   });
 
   it('encodes a repeated query once, however it is spaced or cased', async () => {
-    const before = encoderCalls;
-    await post({ q: 'a  Yellow photo of the sun ' });
-    await post({ q: 'A yellow   photo OF the sun' });
-    await Promise.all([post({ q: 'a yellow photo of the sun' }), post({ q: 'a yellow photo of the sun' })]);
-    expect(encoderCalls - before).toBe(1);
+    const calls = vi.spyOn(ClipModel.prototype, 'embedTexts');
+    try {
+      await post({ q: 'a  Yellow photo of the sun ' });
+      await post({ q: 'A yellow   photo OF the sun' });
+      await Promise.all([post({ q: 'a yellow photo of the sun' }), post({ q: 'a yellow photo of the sun' })]);
+      expect(calls).toHaveBeenCalledTimes(1);
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   it('finds images like a stored one, leaving that one out', async () => {
@@ -163,20 +167,58 @@ describe('operations', () => {
 });
 
 describe('which model search answers from', () => {
-  it("is the active model's, when it is the model queries are encoded with; none before any model; never another's", async () => {
+  it('is the active one unless another complete model is asked for; an unknown or incomplete one is refused', async () => {
     const models = new ModelRepository({ db });
-    expect(await activeModelId(models, { source: clip.modelId, dtype: null })()).toBe(modelId);
-    // Another model's vectors cannot be compared with this encoder's queries: a clear 503, not wrong results.
-    await expect(activeModelId(models, { source: '/models/other', dtype: null })()).rejects.toMatchObject({
-      name: 'ServiceUnavailableError',
-      code: 'model_not_active',
-      message: expect.stringContaining(`the active model is ${clip.modelId} (model ${modelId})`),
-    });
-    await expect(activeModelId(models, { source: clip.modelId, dtype: 'fp16' })()).rejects.toMatchObject({ code: 'model_not_active' });
-    const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
+    const dir = await mkdtemp(join(tmpdir(), 'tiny-clip-256-'));
+    await writeModelFiles(dir, generateTinyClip({ dimension: 256 }));
+    const vision256 = await ClipModel.load({ model: dir, allowRemoteModels: false, towers: ['vision'] });
     try {
-      expect(await activeModelId(new ModelRepository({ db: empty }), { source: clip.modelId, dtype: null })()).toBeUndefined();
+      const second = await models.register({ source: dir, dtype: null, activateWhenComplete: false });
+      // Not loaded by a worker yet: it has no vectors to search.
+      expect((await post({ q: 'red', model: second.id })).body.error).toMatchObject({ code: 'model_not_found', message: `no model ${second.id} has vectors to search; GET /v1/models lists them` });
+      await models.completeRegistration(second.id, { dimension: vision256.dimension, preprocessingHash: vision256.preprocessor.fingerprint });
+      const incomplete = await post({ q: 'red', model: second.id });
+      expect(incomplete.status).toBe(409);
+      expect(incomplete.body.error).toMatchObject({ code: 'model_incomplete', details: { embedded: 0 } });
+
+      // Filled in, as re-embedding does: now it answers, with its own 256-d vectors and text tower.
+      for (const colour of COLOURS) {
+        const [embedding] = await vision256.embedImages([await colourImage(colour)]);
+        expect(await images.addVector(ids[colour]!, { modelId: second.id, embedding: embedding! })).toBe(true);
+      }
+      for (const id of await models.imagesWithoutVector(second.id, { limit: 1000 })) {
+        await images.addVector(id, { modelId: second.id, embedding: (await vision256.embedImages([await colourImage('gray')]))[0]! });
+      }
+      const compared = await post({ q: 'a green picture', model: second.id, limit: 2 });
+      expect(compared.status).toBe(200);
+      expect(compared.body).toMatchObject({ model: dir, modelId: second.id });
+      expect(compared.body.results[0].image.id).toBe(ids.green);
+      // The active model still answers by default.
+      expect((await post({ q: 'a green picture' })).body).toMatchObject({ model: TINY_CLIP_DIR, modelId });
+      expect((await post({ q: 'red', model: 424242 })).status).toBe(404);
+      expect((await post({ q: 'red', model: 0 })).body.error.message).toBe('model: must be at least 1');
+      expect((await post({ q: 'red', model: '2' })).body.error.message).toBe('model: must be a number');
+
+      // A switch: the next search answers from the new model.
+      await models.activate(second.id);
+      expect((await post({ q: 'a blue picture', limit: 1 })).body).toMatchObject({ modelId: second.id, results: [{ image: { id: ids.blue } }] });
+      await models.activate(modelId, { force: true });
+      expect((await post({ q: 'a blue picture', limit: 1 })).body).toMatchObject({ modelId, results: [{ image: { id: ids.blue } }] });
     } finally {
+      await vision256.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds nothing, and says no model answered, before any model is active', async () => {
+    const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
+    const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
+    try {
+      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }) });
+      expect(await search.search({ q: 'red', limit: 5 })).toMatchObject({ results: [], model: null, modelId: null });
+      expect(none.entries()).toEqual([]);
+    } finally {
+      await none.dispose();
       await empty.destroy();
     }
   });

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import type { ClipModel } from '@sis/clip';
 import type { Config, Logger } from '@sis/config';
-import { ImageRepository, ImageStatsRepository, type Database, type Kysely } from '@sis/db';
+import { ImageRepository, ImageStatsRepository, ModelRepository, type Database, type Kysely } from '@sis/db';
 import { jobProcessor, LeaderLock, OUTAGE_DELAY_MS, QUEUE_NAMES, WorkerRegistry, type EmbedQueue, type Redis } from '@sis/queue';
 import type { ObjectStorage } from '@sis/storage';
-import { EmbedBatcher } from './embed-batcher.js';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
+import { ReembedImageHandler } from './handlers/reembed-image.handler.js';
+import { Reembedder } from './reembedder.js';
 import { Sweeper } from './sweeper.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+import type { WorkerModels } from './worker-models.js';
 
 export interface EmbedWorkerOptions {
   config: Config;
@@ -19,38 +20,33 @@ export interface EmbedWorkerOptions {
   /** Redis for BullMQ (which opens its own blocking connection from it) and the leader lock. */
   redis: Redis;
   queue: EmbedQueue;
-  clip: ClipModel;
-  /** The clip model's registration: its id names the table its vectors go to. */
-  model: { id: number; source: string };
+  /** Every live model, loaded: new uploads get a vector from each, re-embedding jobs from one. */
+  models: WorkerModels;
   /** Where the worker counts its jobs; made before the model loads, so /metrics answers from the start. */
   metrics: WorkerMetrics;
 }
 
-/** The worker's moving parts, wired: BullMQ consumer, micro-batcher, handler and sweeper. */
+/** The worker's moving parts, wired: BullMQ consumer, handlers, sweeper and re-embedding. */
 export interface EmbedWorker {
   worker: Worker;
   sweeper: Sweeper;
+  reembedder: Reembedder;
   /** Stops taking jobs, lets the jobs in hand finish, stops the sweeper. */
   close(): Promise<void>;
 }
 
 /** How often, in ms, the worker tells the dashboard it is alive. */
 const ANNOUNCE_INTERVAL_MS = 5_000;
+/** How often, in ms, the re-embedding leader tops up the backlog, and how many jobs it keeps waiting. */
+const REEMBED_INTERVAL_MS = 2_000;
+const REEMBED_BACKLOG = 2_000;
 
 export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
-  const { config, logger, clip, metrics, redis } = options;
+  const { config, logger, models, metrics, redis } = options;
   const images = new ImageRepository({ db: options.db });
-  const batcher = new EmbedBatcher({
-    embed: (batch) => clip.embedPixels(batch),
-    maxBatch: config.worker.embedBatch,
-    maxWaitMs: config.worker.embedBatchWaitMs,
-    onBatch: (size, seconds) => {
-      metrics.batchSize.observe(size);
-      metrics.inferSeconds.observe(seconds);
-    },
-  });
   const handlers = [
-    new EmbedImageHandler({ images, storage: options.storage, batcher, preprocessor: clip.preprocessor, model: options.model, maxPixels: config.limits.maxPixels, metrics, logger }),
+    new EmbedImageHandler({ images, storage: options.storage, models: () => models.held(), maxPixels: config.limits.maxPixels, metrics, logger }),
+    new ReembedImageHandler({ images, storage: options.storage, model: (id) => models.require(id), maxPixels: config.limits.maxPixels, logger }),
   ];
   // Checks that every job name has exactly one handler before a job is taken.
   const processor = jobProcessor<JobOutcome>({ handlers, onOutage: (error) => pauseForOutage(error) });
@@ -89,14 +85,23 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
     logger,
   });
   sweeper.start();
+  const reembedder = new Reembedder({
+    models: new ModelRepository({ db: options.db }),
+    queue: options.queue,
+    lock: new LeaderLock({ redis, name: `${config.redis.queuePrefix}:reembed`, ttlMs: REEMBED_INTERVAL_MS * 5 }),
+    intervalMs: REEMBED_INTERVAL_MS,
+    maxBacklog: REEMBED_BACKLOG,
+    logger,
+  });
+  reembedder.start();
 
   // Announce this worker for the dashboard every few seconds; the entry expires if it dies.
   const registry = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
-  const self = { id: randomUUID(), host: hostname(), pid: process.pid, model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency, startedAt: new Date().toISOString() };
+  const self = { id: randomUUID(), host: hostname(), pid: process.pid, batch: config.worker.embedBatch, concurrency: config.worker.concurrency, startedAt: new Date().toISOString() };
   const announce = async () => {
     const { values } = await metrics.jobs.get();
     const jobs = Object.fromEntries(values.map((v) => [String(v.labels.outcome), v.value]));
-    await registry.announce({ ...self, jobs }).catch((error: unknown) => logger.warn({ err: error }, 'could not announce worker'));
+    await registry.announce({ ...self, model: models.held().map(({ source }) => source).join(', '), jobs }).catch((error: unknown) => logger.warn({ err: error }, 'could not announce worker'));
   };
   void announce();
   const heartbeat = setInterval(() => void announce(), ANNOUNCE_INTERVAL_MS);
@@ -105,10 +110,11 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
   return {
     worker,
     sweeper,
+    reembedder,
     async close() {
       clearInterval(heartbeat);
       clearTimeout(outageTimer);
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), reembedder.stop()]);
       await worker.close();
       await registry.remove(self.id).catch(() => undefined);
     },

@@ -1,4 +1,3 @@
-import { ClipModel } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, ModelRepository, pingDatabase } from '@sis/db';
 import { createServiceApp } from '@sis/http';
@@ -6,8 +5,9 @@ import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
 import { startTelemetry } from '@sis/telemetry';
 import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
-import { registerModel } from './register-model.js';
+import { registerModelSetting } from './register-model.js';
 import { WorkerMetrics } from './worker-metrics.js';
+import { WorkerModels } from './worker-models.js';
 
 const config = loadConfig();
 // First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
@@ -24,16 +24,25 @@ redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error
 const queue = new EmbedQueue({ connection: redis, prefix: config.redis.queuePrefix });
 const metrics = new WorkerMetrics();
 let embedWorker: EmbedWorker | undefined;
+const models = new ModelRepository({ db });
+const workerModels = new WorkerModels({
+  models,
+  base: { ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels },
+  maxBatch: config.worker.embedBatch,
+  maxWaitMs: config.worker.embedBatchWaitMs,
+  metrics,
+  logger,
+});
 
 // The worker has no API; its health, readiness and metrics answer from the start, and /readyz
-// says ready once the model is loaded.
+// says ready once its models are loaded.
 const server = createServiceApp({
   service: 'worker',
   logger,
   metrics: metrics.registry,
   readiness: {
     model: async () => {
-      if (!embedWorker) throw new Error('model still loading');
+      if (!embedWorker) throw new Error('models still loading');
     },
     postgres: () => pingDatabase(db),
     redis: () => redis.ping(),
@@ -43,6 +52,7 @@ const server = createServiceApp({
 
 stopOnSignals(logger, async () => {
   await embedWorker?.close();
+  await workerModels.stop();
   await queue.close();
   redis.disconnect();
   await db.destroy();
@@ -52,11 +62,17 @@ stopOnSignals(logger, async () => {
 });
 
 try {
-  logger.info({ model: config.clip.model }, 'loading CLIP image tower');
-  const clip = await ClipModel.load({ ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels });
-  const model = await registerModel(new ModelRepository({ db }), clip, { source: config.clip.model, dtype: config.clip.dtype ?? null }, logger);
-  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, model: { id: model.id, source: model.source }, metrics });
-  logger.info({ model: clip.modelId, batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
+  const setting = { source: config.clip.model, dtype: config.clip.dtype ?? null };
+  const own = await registerModelSetting(models, setting, logger);
+  if (!own) logger.warn(setting, 'the model CLIP_MODEL names was retired; the worker embeds with the live models only (register it again with POST /v1/models)');
+  logger.info({ model: config.clip.model }, 'loading the image tower of every live model');
+  await workerModels.refresh();
+  // The model the settings name must load: a typo in CLIP_MODEL stops the worker with the reason.
+  if (own && !workerModels.held().some(({ id }) => id === own.id)) throw new Error(workerModels.errorOf(own.id) ?? `model ${own.id} did not load`);
+  if (workerModels.held().length === 0) throw new Error('no live model to embed with: register one with POST /v1/models');
+  workerModels.start();
+  embedWorker = createEmbedWorker({ config, logger, db, storage, redis, queue, models: workerModels, metrics });
+  logger.info({ models: workerModels.held().map(({ id, source }) => ({ id, source })), batch: config.worker.embedBatch, concurrency: config.worker.concurrency }, 'worker ready');
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'worker failed to start');
   process.exit(1);

@@ -110,7 +110,8 @@ export class Sweeper {
    */
   async #redisMayHaveLostJobs(): Promise<boolean> {
     const [images, jobs] = await Promise.all([this.#options.stats.countByStatus(), this.#options.queue.counts()]);
-    return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.prioritized + jobs.paused;
+    // Uploads never wait as prioritized jobs: those are re-embedding, which the sweeper leaves alone.
+    return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.paused;
   }
 
   /** Walks every stale queued or processing image and puts back the jobs Redis no longer has. */

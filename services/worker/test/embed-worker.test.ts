@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ClipModel } from '@sis/clip';
-import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
+import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixtures';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger, loadConfig } from '@sis/config';
 import { createDatabase, EmbeddingRepository, ImageRepository, ModelRepository, type ImageRecord } from '@sis/db';
@@ -9,8 +12,9 @@ import { createRedisConnection, EmbedQueue } from '@sis/queue';
 import { ObjectStorage, stagingKey, thumbnailKey } from '@sis/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmbedWorker, type EmbedWorker } from '../src/embed-worker.js';
-import { registerModel } from '../src/register-model.js';
+import { registerModelSetting } from '../src/register-model.js';
 import { WorkerMetrics } from '../src/worker-metrics.js';
+import { WorkerModels } from '../src/worker-models.js';
 
 const prefix = `test-${randomUUID().slice(0, 8)}`;
 // A database of its own, so searches here see only this file's images.
@@ -40,16 +44,34 @@ const queue = new EmbedQueue({ connection: redis, prefix });
 let clip: ClipModel;
 let running: EmbedWorker;
 let model: { id: number; source: string };
+let workerModels: WorkerModels;
 const metrics = new WorkerMetrics();
+const modelRepository = new ModelRepository({ db });
+
+/** What the worker's main does: the models it holds, from the ones Postgres lists. */
+async function holdModels(workerMetrics: WorkerMetrics): Promise<WorkerModels> {
+  const held = new WorkerModels({
+    models: modelRepository,
+    base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: config.limits.maxPixels },
+    maxBatch: config.worker.embedBatch,
+    maxWaitMs: config.worker.embedBatchWaitMs,
+    metrics: workerMetrics,
+    logger,
+  });
+  await held.refresh();
+  return held;
+}
 
 beforeAll(async () => {
   await storage.ensureBucket();
   clip = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false });
-  model = await registerModel(new ModelRepository({ db }), clip, { source: TINY_CLIP_DIR, dtype: null }, logger);
-  running = createEmbedWorker({ config, logger, db, storage, redis, queue, clip, model, metrics });
+  model = (await registerModelSetting(modelRepository, { source: TINY_CLIP_DIR, dtype: null }, logger))!;
+  workerModels = await holdModels(metrics);
+  running = createEmbedWorker({ config, logger, db, storage, redis, queue, models: workerModels, metrics });
 });
 afterAll(async () => {
   await running?.close();
+  await workerModels?.stop();
   await queue.close();
   redis.disconnect();
   await db.destroy();
@@ -153,6 +175,52 @@ describe('embed worker', () => {
   });
 });
 
+describe('a second model, of another width, filling in', () => {
+  it('embeds new uploads with both, fills in the rest at low priority, switches once complete, and lets the old one go when retired', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tiny-clip-256-'));
+    await writeModelFiles(dir, generateTinyClip({ dimension: 256 }));
+    const text256 = await ClipModel.load({ model: dir, allowRemoteModels: false, towers: ['text'] });
+    try {
+      const older = await settled(await submit(await colourImage('purple', { width: 81, height: 61 }), 'image/jpeg'));
+      const second = await modelRepository.register({ source: dir, dtype: null, activateWhenComplete: true });
+      await workerModels.refresh();
+      // The active model first: it names the image.
+      expect(workerModels.held().map(({ id }) => id)).toEqual([model.id, second.id]);
+      expect(await modelRepository.findById(second.id)).toMatchObject({ state: 'building', dimension: 256 });
+
+      const fresh = await settled(await submit(await colourImage('red', { width: 83, height: 67 }), 'image/jpeg'));
+      expect(fresh).toMatchObject({ status: 'ready', model: TINY_CLIP_DIR });
+      expect([await images.hasVector(fresh.id, model.id), await images.hasVector(fresh.id, second.id)]).toEqual([true, true]);
+      expect(await images.hasVector(older.id, second.id)).toBe(false);
+
+      // An image deleted before its turn comes is skipped, and leaves nothing behind.
+      const doomed = await settled(await submit(await colourImage('brown', { width: 85, height: 61 }), 'image/jpeg'));
+      await images.delete(doomed.id);
+      await queue.enqueueReembed(second.id, [doomed.id]);
+      await expect.poll(async () => (await queue.queue.getJob(`reembed-${second.id}-${doomed.id}`))?.returnvalue, { timeout: 10_000 }).toBe('skipped');
+
+      const { ready } = await modelRepository.coverage(second.id);
+      await expect.poll(async () => (await running.reembedder.pass(), (await modelRepository.findById(second.id))?.state), { timeout: 60_000, interval: 250 }).toBe('active');
+      expect(await modelRepository.coverage(second.id)).toMatchObject({ embedded: ready, ready });
+      expect(await modelRepository.findById(model.id)).toMatchObject({ state: 'standby' });
+      // The new model's vectors mean what its text tower means.
+      const ranked = (await new EmbeddingRepository({ db }).nearest({ modelId: second.id, query: { embedding: await text256.embedText('a purple photo') }, limit: 100 })).map(({ image }) => image.id);
+      expect(ranked.indexOf(older.id)).toBeGreaterThanOrEqual(0);
+      expect(ranked.indexOf(older.id)).toBeLessThan(ranked.indexOf(fresh.id));
+
+      await modelRepository.retire(model.id);
+      await workerModels.refresh();
+      expect(workerModels.held().map(({ id }) => id)).toEqual([second.id]);
+      const after = await settled(await submit(await colourImage('green', { width: 87, height: 61 }), 'image/jpeg'));
+      expect(after).toMatchObject({ status: 'ready', model: dir });
+      expect(await images.hasVector(after.id, second.id)).toBe(true);
+    } finally {
+      await text256.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sweeper', () => {
   it('re-enqueues every queued image after Redis loses its jobs', async () => {
     await running.worker.pause();
@@ -186,7 +254,7 @@ describe('sweeper', () => {
       },
     });
     const retryQueue = new EmbedQueue({ connection: redis, prefix: `${prefix}-retry` });
-    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, clip, model, metrics: new WorkerMetrics() });
+    const retrying = createEmbedWorker({ config: { ...config, redis: { ...config.redis, queuePrefix: `${prefix}-retry` } }, logger, db, storage: flaky, redis, queue: retryQueue, models: workerModels, metrics: new WorkerMetrics() });
     try {
       const key = `test/${randomUUID()}`;
       const bytes = await colourImage('yellow', { width: 55, height: 55 });

@@ -983,6 +983,8 @@ export interface paths {
                 query: {
                     q: string;
                     limit?: number;
+                    /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
+                    model?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1019,6 +1021,24 @@ export interface paths {
                 };
                 /** @description The API key lacks the scope this needs. */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this. */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2708,8 +2728,10 @@ export interface components {
         };
         SearchResponse: {
             results: components["schemas"]["SearchResult"][];
-            /** @description The model that encoded the query. */
-            model: string;
+            /** @description The model whose vectors answered (its source), which encoded the query; null before any model is active. */
+            model: string | null;
+            /** @description Its id, as GET /v1/models lists it. */
+            modelId: number | null;
             tookMs: number;
         };
         SearchResult: {
@@ -2729,6 +2751,8 @@ export interface components {
             /** @default 20 */
             limit: number;
             filters?: components["schemas"]["SearchFilters"];
+            /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
+            model?: number;
         };
         SearchFilters: {
             /**

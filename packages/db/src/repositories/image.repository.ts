@@ -32,6 +32,12 @@ export interface ReadyImage {
   exif: Record<string, unknown> | null;
 }
 
+/** One model's vector of an image. */
+export interface ModelVector {
+  modelId: number;
+  embedding: ArrayLike<number>;
+}
+
 export interface ImageRepositoryOptions {
   db: Kysely<Database>;
 }
@@ -163,21 +169,49 @@ export class ImageRepository {
   }
 
   /**
-   * Stores the vector in its model's table and what the worker learned, and marks the image
+   * Stores the vectors in their models' tables (one per model the worker holds) and what the worker learned, and marks the image
    * ready, in one transaction. Only an image still `processing` is written, so a stale
    * redelivery cannot write it twice; the write shares the lock a model switch takes, so no
    * image turns ready between a switch's coverage check and the switch.
    */
-  async markReady(id: string, result: ReadyImage & { modelId: number; embedding: ArrayLike<number> }): Promise<ImageRecord | undefined> {
+  async markReady(id: string, result: ReadyImage & { vectors: readonly ModelVector[] }): Promise<ImageRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock_shared(${MODELS_LOCK})`.execute(trx);
       const image = await ready(trx, id, result, { duplicate_of: null });
       if (image) {
-        await sql`insert into ${vectorTable(result.modelId)} (image_id, embedding) values (${id}, ${toVectorLiteral(result.embedding)})
-          on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
+        // A model retired since the worker embedded with it has no table left to write to.
+        const live = new Set((await new ModelRepository({ db: trx }).listLoaded()).map((model) => model.id));
+        for (const { modelId, embedding } of result.vectors) {
+          if (!live.has(modelId)) continue;
+          await sql`insert into ${vectorTable(modelId)} (image_id, embedding) values (${id}, ${toVectorLiteral(embedding)})
+            on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
+        }
       }
       return image;
     });
+  }
+
+  /**
+   * Adds one model's vector to an image already ready (re-embedding a library with a new model).
+   * Nothing is written for an image deleted or no longer ready, or for a model retired meanwhile.
+   * @returns whether the vector was written.
+   */
+  async addVector(id: string, { modelId, embedding }: ModelVector): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock_shared(${MODELS_LOCK})`.execute(trx);
+      const live = await trx.selectFrom('models').select('id').where('id', '=', modelId).where('state', '<>', 'retired').where('dimension', 'is not', null).executeTakeFirst();
+      if (!live) return false;
+      const { numAffectedRows } = await sql`insert into ${vectorTable(modelId)} (image_id, embedding)
+        select ${id}, ${toVectorLiteral(embedding)} where exists (select 1 from images where id = ${id} and status = 'ready')
+        on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
+      return Number(numAffectedRows ?? 0) > 0;
+    });
+  }
+
+  /** Whether the image has a vector from this model. */
+  async hasVector(id: string, modelId: number): Promise<boolean> {
+    const { rows } = await sql<{ found: boolean }>`select exists (select 1 from ${vectorTable(modelId)} where image_id = ${id}) as found`.execute(this.#db);
+    return rows[0]!.found;
   }
 
   /** Marks an image ready with the vectors of an earlier image holding the same bytes, in every model that has them: no model call. */
@@ -205,18 +239,11 @@ export class ImageRepository {
     return this.transition(id, ['queued', 'processing'], 'failed', { error: reason.slice(0, 2000), sha256: verifiedSha256 });
   }
 
-  /** A ready image with these bytes and a vector from `modelId`, other than `excludeId`. */
-  async findReadyBySha256(sha256: string, excludeId: string, modelId: number): Promise<{ id: string } | undefined> {
-    return this.#db
-      .selectFrom('images')
-      .select('id')
-      .where('sha256', '=', sha256)
-      .where('status', '=', 'ready')
-      .where('id', '!=', excludeId)
-      .where(sql<boolean>`exists (select 1 from ${vectorTable(modelId)} v where v.image_id = images.id)`)
-      .orderBy('ready_at')
-      .limit(1)
-      .executeTakeFirst();
+  /** A ready image with these bytes and a vector from each of `modelIds`, other than `excludeId`. */
+  async findReadyBySha256(sha256: string, excludeId: string, modelIds: readonly number[]): Promise<{ id: string } | undefined> {
+    let query = this.#db.selectFrom('images').select('id').where('sha256', '=', sha256).where('status', '=', 'ready').where('id', '!=', excludeId);
+    for (const modelId of modelIds) query = query.where(sql<boolean>`exists (select 1 from ${vectorTable(modelId)} v where v.image_id = images.id)`);
+    return query.orderBy('ready_at').limit(1).executeTakeFirst();
   }
 
   /** Deletes an image; with `onlyIf`, only while it is in one of those states. */

@@ -11,6 +11,8 @@ export interface ModelCoverage {
   embedded: number;
   /** Ready images. */
   ready: number;
+  /** Vectors this model stored in the last minute: the rate an ETA follows. */
+  lastMinute: number;
 }
 
 export interface ModelRepositoryOptions {
@@ -84,6 +86,42 @@ export class ModelRepository {
     return this.completeRegistration(registered.id, { dimension: model.dimension, preprocessingHash: model.preprocessingHash });
   }
 
+  /**
+   * What a worker does at start for the model its settings name (CLIP_MODEL, CLIP_DTYPE): registers
+   * it, to be activated once complete, unless it is live already. A model retired on purpose is
+   * not brought back by a setting nobody changed: that takes POST /v1/models.
+   * @returns the live model, or undefined when this source and dtype were retired.
+   */
+  async registerSetting(model: { source: string; dtype: string | null }): Promise<ModelRecord | undefined> {
+    const live = await this.findLive(model);
+    if (live) return live;
+    const retired = await this.#db
+      .selectFrom('models')
+      .select('id')
+      .where('source', '=', model.source)
+      .where(sql<boolean>`coalesce(dtype, '') = ${model.dtype ?? ''}`)
+      .executeTakeFirst();
+    return retired ? undefined : this.register({ ...model, activateWhenComplete: true });
+  }
+
+  /** Live models, loaded by a worker or not yet: those a worker holds. */
+  async listLive(): Promise<ModelRecord[]> {
+    return this.#db.selectFrom('models').selectAll().where('state', '<>', 'retired').orderBy('id').execute();
+  }
+
+  /**
+   * Ready images without a vector from this model, in id order after `after`: what re-embedding
+   * with a new model still has to do. Postgres is the record, so a restart resumes from here.
+   */
+  async imagesWithoutVector(id: number, options: { after?: string; limit: number }): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`
+      select i.id from images i
+      where i.status = 'ready' ${options.after ? sql`and i.id > ${options.after}` : sql``}
+        and not exists (select 1 from ${vectorTable(id)} v where v.image_id = i.id)
+      order by i.id limit ${options.limit}`.execute(this.#db);
+    return rows.map((row) => row.id);
+  }
+
   /** Live models with a vector table: those every new upload is embedded with. */
   async listLoaded(): Promise<ModelRecord[]> {
     return this.#db.selectFrom('models').selectAll().where('state', '<>', 'retired').where('dimension', 'is not', null).orderBy('id').execute();
@@ -128,13 +166,14 @@ export class ModelRepository {
     const model = await db.selectFrom('models').select(['dimension', 'state']).where('id', '=', id).executeTakeFirst();
     if (!model || model.dimension === null || model.state === 'retired') {
       const ready = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'ready').executeTakeFirstOrThrow();
-      return { embedded: 0, ready: Number(ready.n) };
+      return { embedded: 0, ready: Number(ready.n), lastMinute: 0 };
     }
-    const { rows } = await sql<{ embedded: string; ready: string }>`
-      select count(v.image_id) as embedded, count(*) as ready
+    const { rows } = await sql<{ embedded: string; ready: string; last_minute: string }>`
+      select count(v.image_id) as embedded, count(*) as ready,
+        (select count(*) from ${vectorTable(id)} where created_at > now() - interval '1 minute') as last_minute
       from images i left join ${vectorTable(id)} v on v.image_id = i.id
       where i.status = 'ready'`.execute(db);
-    return { embedded: Number(rows[0]!.embedded), ready: Number(rows[0]!.ready) };
+    return { embedded: Number(rows[0]!.embedded), ready: Number(rows[0]!.ready), lastMinute: Number(rows[0]!.last_minute) };
   }
 
   /**

@@ -17,7 +17,7 @@ export function searchRoutes({ search, guards }: SearchRoutesOptions): RouteGrou
       summary: 'Search images with words',
       request: { query: SearchQuerySchema },
       success: { status: 200, description: 'The closest images, best first.', schema: SearchResponseSchema },
-      errors: [400, 401, 403, 503],
+      errors: [400, 401, 403, 404, 409, 503],
     },
     async (req, res) => {
       res.json(await search.search(parse(SearchQuerySchema, req.query, 'query'), req.requestId));

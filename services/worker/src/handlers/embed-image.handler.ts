@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
-import type { ImagePreprocessor } from '@sis/clip';
 import { decodeRgb, encodeThumbnail, inspectImage, InvalidImageError, readExif } from '@sis/image';
 import type { Logger } from '@sis/config';
 import { ServiceUnavailableError } from '@sis/contracts';
 import type { ImageRecord, ImageRepository } from '@sis/db';
+import type { Size } from '@sis/clip';
 import { JOB_NAMES, type EmbedJob, type JobHandler } from '@sis/queue';
 import { thumbnailKey, type ObjectStorage } from '@sis/storage';
 import { inSpan } from '@sis/telemetry';
-import type { EmbedBatcher } from '../embed-batcher.js';
+import type { HeldModel } from '../worker-models.js';
+import { readObject } from './read-object.js';
 import type { Stage, WorkerMetrics } from '../worker-metrics.js';
 
 /** What became of one job. */
@@ -18,10 +18,8 @@ export type JobOutcome = 'success' | 'duplicate' | 'skipped';
 export interface EmbedImageHandlerOptions {
   images: ImageRepository;
   storage: ObjectStorage;
-  batcher: EmbedBatcher;
-  preprocessor: ImagePreprocessor;
-  /** The model whose table the vectors go to (its id), named on the image (its source). */
-  model: { id: number; source: string };
+  /** The models the worker holds, the active one first: each new image gets a vector from every one. */
+  models: () => HeldModel[];
   /** Images with more pixels than this fail from their header, before decoding (MAX_PIXELS). */
   maxPixels: number;
   metrics: WorkerMetrics;
@@ -61,7 +59,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
     // a hash someone merely claimed can never make the file it names look failed or held.
     let verifiedSha256: string | null = null;
     try {
-      const bytes = await this.#stage('fetch', () => this.#fetch(image, this.#options.storage));
+      const bytes = await this.#stage('fetch', () => readObject(this.#options.storage, image.object_key, image.declared_size));
       verifiedSha256 = createHash('sha256').update(bytes).digest('hex');
       // A hash the client declared at upload (for resumable ingests) must be the hash of what arrived.
       if (image.sha256 && image.sha256 !== verifiedSha256) {
@@ -92,7 +90,10 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
   }
 
   async #embed(image: ImageRecord, bytes: Buffer, sha256: string): Promise<JobOutcome> {
-    const { images, storage, batcher, preprocessor, model, maxPixels } = this.#options;
+    const { images, storage, maxPixels } = this.#options;
+    const models = this.#options.models();
+    // Only before the first model has loaded; the job waits without spending an attempt.
+    if (models.length === 0) throw new ServiceUnavailableError('model_loading', 'no model is loaded yet');
     const inspection = await this.#stage('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
       throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
@@ -104,21 +105,22 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
       actualSize: bytes.length,
       exif: await readExif(bytes),
     };
-    // One decode serves both: the model's input is resampled once from it, as the model's own
+    // One decode serves all: each model's input is resampled once from it, as the model's own
     // preprocessing does from the original, and the preview from the same buffer.
-    const [thumbnail, pixels] = await this.#stage('decode', async () => {
-      const decoded = await decodeRgb(bytes, { maxPixels, needs: preprocessor.decodeNeeds });
-      return Promise.all([encodeThumbnail(decoded), preprocessor.fromRgb(decoded)]);
+    const [thumbnail, ...pixels] = await this.#stage('decode', async () => {
+      const decoded = await decodeRgb(bytes, { maxPixels, needs: largestNeeds(models) });
+      return Promise.all([encodeThumbnail(decoded), ...models.map(({ clip }) => clip.preprocessor.fromRgb(decoded))]);
     });
     await this.#stage('write', () => storage.put(thumbnailKey(image.id), thumbnail, 'image/webp', thumbnail.length));
 
-    const original = await images.findReadyBySha256(facts.sha256, image.id, model.id);
+    const original = await images.findReadyBySha256(facts.sha256, image.id, models.map(({ id }) => id));
     if (original) {
       const written = await this.#stage('write', () => images.markReadyAsDuplicate(image.id, { ...facts, duplicateOf: original.id }));
       return written ? 'duplicate' : 'skipped';
     }
-    const embedding = await this.#stage('infer', () => batcher.embed(pixels));
-    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: model.source, modelId: model.id, embedding }));
+    const embeddings = await this.#stage('infer', () => Promise.all(models.map(({ batcher }, i) => batcher.embed(pixels[i]!))));
+    const vectors = models.map(({ id }, i) => ({ modelId: id, embedding: embeddings[i]! }));
+    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: models[0]!.source, vectors }));
     return written ? 'success' : 'skipped';
   }
 
@@ -126,26 +128,13 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
   #stage<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
     return inSpan(`embed ${stage}`, {}, () => this.#options.metrics.time(stage, work));
   }
-
-  /** Reads the whole object, refusing it as soon as it outgrows the size the client declared. */
-  async #fetch(image: ImageRecord, storage: ObjectStorage): Promise<Buffer> {
-    const stream = await storage.get(image.object_key);
-    if (!stream) throw new InvalidImageError('missing', 'the upload is missing from storage');
-    return readExactly(stream, image.declared_size);
-  }
 }
 
-async function readExactly(stream: Readable, declared: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > declared) {
-      stream.destroy();
-      throw new InvalidImageError('size_mismatch', `the upload is larger than the declared ${declared} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  if (size !== declared) throw new InvalidImageError('size_mismatch', `the upload is ${size} bytes, not the declared ${declared}`);
-  return Buffer.concat(chunks, size);
+/** The decode size that serves every model: the largest each one needs. */
+export function largestNeeds(models: readonly HeldModel[]): (upright: Size) => Size {
+  return (upright) =>
+    models.reduce<Size>((largest, { clip }) => {
+      const needed = clip.preprocessor.decodeNeeds(upright);
+      return { width: Math.max(largest.width, needed.width), height: Math.max(largest.height, needed.height) };
+    }, { width: 0, height: 0 });
 }

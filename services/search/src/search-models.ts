@@ -1,0 +1,95 @@
+import { QueryEncoder, type ModelPool } from '@sis/clip';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '@sis/contracts';
+import type { ModelRecord, ModelRepository } from '@sis/db';
+
+/** How long, in ms, a model's completeness is trusted before it is checked again. */
+const COMPLETE_TRUST_MS = 30_000;
+
+/** The model a search runs on: its id (whose table holds the vectors), its source, and its query encoder. */
+export interface SearchModel {
+  id: number;
+  source: string;
+  encoder: QueryEncoder;
+}
+
+export interface SearchModelsOptions {
+  models: ModelRepository;
+  /** Loads text towers; every model a worker has loaded is held, so a switch finds its tower ready. */
+  pool: ModelPool;
+  /** Queries each model's encoder remembers (QUERY_CACHE_SIZE). */
+  cacheSize: number;
+  /** How long, in ms, the list of models is trusted before it is read again. @defaultValue 5,000 */
+  trustMs?: number;
+}
+
+/**
+ * Which model a search answers from: the active one, or any complete model asked for by id, so a
+ * user can compare two models on their own photos. The list of models is read from Postgres (a
+ * read, fine on a replica) and trusted for a few seconds, so a switch reaches every search
+ * replica within that time; the text tower of every loaded model is kept ready, so the first
+ * search after a switch does not wait for one to load.
+ */
+export class SearchModels {
+  readonly #options: Readonly<SearchModelsOptions>;
+  readonly #encoders = new Map<number, QueryEncoder>();
+  readonly #completeAt = new Map<number, number>();
+  #records: { list: ModelRecord[]; at: number } | undefined;
+
+  constructor(options: SearchModelsOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /**
+   * @param requested a model id, or undefined for the active model.
+   * @returns undefined before any model is active: no image has a vector yet, nothing to find.
+   * @throws NotFoundError `model_not_found`; ConflictError `model_incomplete` for a model that has
+   * not embedded every ready image; ServiceUnavailableError `model_unavailable` when its text tower cannot load.
+   */
+  async resolve(requested?: number): Promise<SearchModel | undefined> {
+    const records = await this.#list();
+    const record = requested === undefined ? records.find((model) => model.state === 'active') : records.find((model) => model.id === requested);
+    if (!record) {
+      if (requested === undefined) return undefined;
+      throw new NotFoundError('model_not_found', `no model ${requested} has vectors to search; GET /v1/models lists them`);
+    }
+    if (record.state !== 'active') await this.#checkComplete(record.id);
+    return { id: record.id, source: record.source, encoder: await this.#encoder(record) };
+  }
+
+  async #list(): Promise<ModelRecord[]> {
+    if (this.#records && Date.now() - this.#records.at < (this.#options.trustMs ?? 5_000)) return this.#records.list;
+    const list = await this.#options.models.listLoaded();
+    // Only a list with an active model is remembered: the first model must show at once.
+    this.#records = list.some((model) => model.state === 'active') ? { list, at: Date.now() } : undefined;
+    // In the background: towers of models not held yet load while searches go on.
+    void this.#sync(list).catch(() => undefined);
+    return list;
+  }
+
+  async #sync(list: readonly ModelRecord[]): Promise<void> {
+    await this.#options.pool.sync(list.map(({ id, source, dtype }) => ({ id, source, dtype })));
+    for (const id of this.#encoders.keys()) if (!this.#options.pool.get(id)) this.#encoders.delete(id);
+  }
+
+  async #checkComplete(id: number): Promise<void> {
+    if (Date.now() - (this.#completeAt.get(id) ?? -Infinity) < COMPLETE_TRUST_MS) return;
+    const { models } = this.#options;
+    if ((await models.imagesWithoutVector(id, { limit: 1 })).length > 0) {
+      const { embedded, ready } = await models.coverage(id);
+      throw new ConflictError('model_incomplete', `model ${id} has embedded ${embedded} of ${ready} ready images; search it once it is complete`, { embedded, ready });
+    }
+    this.#completeAt.set(id, Date.now());
+  }
+
+  async #encoder(record: ModelRecord): Promise<QueryEncoder> {
+    let encoder = this.#encoders.get(record.id);
+    if (encoder) return encoder;
+    const { pool } = this.#options;
+    if (!pool.get(record.id)) await this.#sync(this.#records?.list ?? [record]);
+    const model = pool.get(record.id);
+    if (!model) throw new ServiceUnavailableError('model_unavailable', `the text tower of model ${record.id} (${record.source}) could not be loaded; see the search service's log`);
+    encoder = new QueryEncoder({ model, cacheSize: this.#options.cacheSize });
+    this.#encoders.set(record.id, encoder);
+    return encoder;
+  }
+}
