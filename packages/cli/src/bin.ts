@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '@sis/config';
 import { CliError, EXIT } from './cli-error.js';
 import { createProgram } from './program.js';
 
 const program = createProgram();
 // Usage mistakes exit 2, not commander's 1, which this command keeps for "some images failed".
-program.exitOverride();
-for (const command of program.commands) command.exitOverride();
+// Every level: `sis models retire two` is as much a usage mistake as `sis search --limit 0`.
+const overrideExit = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(overrideExit);
+};
+overrideExit(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -104,6 +104,17 @@ describe('sis ingest', () => {
     const models = await sis(['models'], { env: env() });
     expect(models.stdout).toMatch(new RegExp(`^\\* 1 +active +\\S+ +512-d +${UNIQUE}/${UNIQUE} \\(100\\.0 %\\)$`, 'm'));
     expect(JSON.parse((await sis(['models', '--json'], { env: env() })).stdout).items).toMatchObject([{ id: 1, state: 'active', active: true, dimension: 512 }]);
+    // Adding, switching and retiring, with the API's reasons passed on.
+    const added = await sis(['models', 'add', '/nonexistent/other-model', '--dtype', 'q8', '--no-activate'], { env: env() });
+    expect(added.stdout).toMatch(new RegExp(`^ {2}2 +building +/nonexistent/other-model \\(q8\\) +\\?-d +0/${UNIQUE} \\(0\\.0 %\\)`, 'm'));
+    const refused = await sis(['models', 'activate', '2'], { env: env() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/model 2 has not been loaded by a worker yet/);
+    expect((await sis(['models', 'retire', '2'], { env: env() })).stdout).toMatch(/^ {2}2 +retired +\/nonexistent\/other-model/m);
+    const notAnId = await sis(['models', 'retire', 'two'], { env: env() });
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toMatch(/a model id is a whole number/);
+    expect((await sis(['models', 'add', 'm', '--dtype', 'fp64'], { env: env() })).stderr).toMatch(/Allowed choices are fp32, fp16/);
   });
 
   it('exits 2 with a clear message for usage and configuration mistakes', async () => {

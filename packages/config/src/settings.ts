@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { MODEL_DTYPES } from '@sis/contracts';
 import { z } from 'zod';
 
 /**
@@ -110,7 +111,7 @@ const trustProxy = z.string().transform((value, ctx): boolean | number | string 
 });
 
 /** The ONNX variants transformers.js loads by name (`dtype`); @sis/clip maps each to its files. */
-export const CLIP_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export const CLIP_DTYPES = MODEL_DTYPES;
 
 export const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('Runtime mode.'),

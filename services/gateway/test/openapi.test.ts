@@ -28,7 +28,7 @@ describe('/openapi.json', () => {
         'GET /v1/batches', 'GET /v1/batches/{id}', 'GET /v1/dashboard', 'GET /v1/images', 'GET /v1/images/{id}', 'GET /v1/images/{id}/similar', 'GET /v1/jobs/{id}',
         'GET /v1/keys', 'GET /v1/models', 'GET /v1/queues', 'GET /v1/search',
         'POST /images/', 'POST /v1/batches/{id}/complete', 'POST /v1/images', 'POST /v1/jobs/discard-failed', 'POST /v1/jobs/retry-failed',
-        'POST /v1/jobs/{id}/discard', 'POST /v1/jobs/{id}/retry', 'POST /v1/keys',
+        'POST /v1/jobs/{id}/discard', 'POST /v1/jobs/{id}/retry', 'POST /v1/keys', 'POST /v1/models', 'POST /v1/models/{id}/activate', 'POST /v1/models/{id}/retire',
         'POST /v1/search', 'POST /v1/uploads', 'POST /v1/uploads/batch', 'POST /v1/uploads/{id}/complete',
       ].sort(),
     );

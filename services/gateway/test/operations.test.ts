@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { colourImage } from '@sis/image/testing';
-import { JobResponseSchema, ListModelsResponseSchema, QueuesResponseSchema } from '@sis/contracts';
+import { JobResponseSchema, ListModelsResponseSchema, ModelSchema, QueuesResponseSchema } from '@sis/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, type Gateway } from './harness.js';
 
@@ -102,6 +102,53 @@ describe('queues and batches', () => {
     expect(model!.coverage).toMatchObject({ ratio: 1 });
     expect(model!.coverage.ready).toBeGreaterThanOrEqual(1);
     expect((await fetch(`${gw.base}/v1/models`)).status).toBe(401);
+  });
+
+  it('adds, activates and retires models for admins only, with a clear error for each bad request', async () => {
+    const missing = '/nonexistent/sis-model';
+    const created = await gw.api('POST', '/v1/models', { json: { source: missing, dtype: 'fp16' } });
+    expect(created.status).toBe(202);
+    const model = ModelSchema.parse(created.body);
+    expect(model).toMatchObject({ source: missing, dtype: 'fp16', state: 'building', active: false, dimension: null, activateWhenComplete: true });
+    // The same model again is the same model.
+    expect((await gw.api('POST', '/v1/models', { json: { source: missing, dtype: 'fp16' } })).body.id).toBe(model.id);
+    // The worker tries to load it within seconds, and says why it cannot.
+    await expect.poll(async () => ListModelsResponseSchema.parse((await gw.api('GET', '/v1/models')).body).items.find((m) => m.id === model.id)?.error, { timeout: 20_000 }).toMatch(/sis-model/);
+    const notLoaded = await gw.api('POST', `/v1/models/${model.id}/activate`, { json: { force: true } });
+    expect(notLoaded.status).toBe(409);
+    expect(notLoaded.body.error.code).toBe('model_not_loaded');
+
+    const active = ListModelsResponseSchema.parse((await gw.api('GET', '/v1/models')).body).items.find((m) => m.active)!;
+    // Activating the active model changes nothing; it cannot be retired.
+    expect((await gw.api('POST', `/v1/models/${active.id}/activate`)).body).toMatchObject({ id: active.id, state: 'active' });
+    const retireActive = await gw.api('POST', `/v1/models/${active.id}/retire`);
+    expect(retireActive.status).toBe(409);
+    expect(retireActive.body.error).toMatchObject({ code: 'model_active', message: `model ${active.id} is the active model; activate another first` });
+    const retired = await gw.api('POST', `/v1/models/${model.id}/retire`);
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ id: model.id, state: 'retired' });
+    expect(retired.body.retiredAt).not.toBeNull();
+    expect((await gw.api('POST', `/v1/models/${model.id}/activate`)).body.error.code).toBe('model_not_found');
+    expect((await gw.api('POST', '/v1/models/424242/retire')).status).toBe(404);
+
+    const writer = await gw.key('write');
+    expect((await gw.api('POST', '/v1/models', { key: writer, json: { source: 'x' } })).status).toBe(403);
+    expect((await gw.api('POST', `/v1/models/${active.id}/activate`, { key: writer })).status).toBe(403);
+    expect((await gw.api('POST', `/v1/models/${active.id}/retire`, { key: writer })).status).toBe(403);
+    for (const [body, message] of [
+      [{}, 'source: is required'],
+      [{ source: '  ' }, 'source: must not be empty'],
+      [{ source: 'x'.repeat(501) }, 'source: must be at most 500 characters'],
+      [{ source: 'm', dtype: 'fp64' }, `dtype: must be one of fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4`],
+      [{ source: 'm', activate: 'yes' }, 'activate: must be true or false'],
+      [{ source: 'm', device: 'gpu' }, '(body): Unrecognized key: "device"'],
+    ] as const) {
+      const refused = await gw.api('POST', '/v1/models', { json: body });
+      expect(refused.status, message).toBe(400);
+      expect(refused.body.error.message).toBe(message);
+    }
+    expect((await gw.api('POST', '/v1/models/abc/activate')).body.error.message).toBe('params.id: must be a model id');
+    expect((await gw.api('POST', `/v1/models/${active.id}/activate`, { json: { force: 1 } })).body.error.message).toBe('force: must be true or false');
   });
 
   it('answers an unknown batch with 404', async () => {

@@ -1,5 +1,5 @@
-import type { Model } from '@sis/contracts';
-import type { ModelRepository } from '@sis/db';
+import type { CreateModelRequest, Model } from '@sis/contracts';
+import type { ModelRecord, ModelRepository } from '@sis/db';
 
 export interface ModelServiceOptions {
   models: ModelRepository;
@@ -15,24 +15,51 @@ export class ModelService {
 
   /** Every model, live ones first, each with its coverage (a count over the library: cheap to a few million images). */
   async list(): Promise<Model[]> {
-    const rows = await this.#models.list();
-    return Promise.all(
-      rows.map(async (row) => {
-        const { embedded, ready } = await this.#models.coverage(row.id);
-        return {
-          id: row.id,
-          source: row.source,
-          dtype: row.dtype,
-          dimension: row.dimension,
-          state: row.state,
-          active: row.state === 'active',
-          coverage: { embedded, ready, ratio: ready === 0 ? 1 : embedded / ready },
-          error: row.error,
-          createdAt: row.created_at.toISOString(),
-          activatedAt: row.activated_at?.toISOString() ?? null,
-          retiredAt: row.retired_at?.toISOString() ?? null,
-        };
-      }),
-    );
+    return Promise.all((await this.#models.list()).map((row) => this.#describe(row)));
+  }
+
+  /**
+   * Registers a model for the workers to load and fill in.
+   * @returns the model, and whether it is new (a live model with this source and dtype is returned as it is).
+   */
+  async create(request: CreateModelRequest): Promise<{ model: Model; created: boolean }> {
+    const existing = await this.#models.findLive({ source: request.source, dtype: request.dtype ?? null });
+    const row = existing ?? (await this.#models.register({ source: request.source, dtype: request.dtype ?? null, activateWhenComplete: request.activate }));
+    return { model: await this.#describe(row), created: !existing };
+  }
+
+  /** @throws NotFoundError `model_not_found`; ConflictError `model_not_loaded` or `model_incomplete` (unless forced). */
+  async activate(id: number, force: boolean): Promise<Model> {
+    return this.#describe(await this.#models.activate(id, { force }));
+  }
+
+  /** @throws NotFoundError `model_not_found`; ConflictError `model_active`. */
+  async retire(id: number): Promise<Model> {
+    return this.#describe(await this.#models.retire(id));
+  }
+
+  async #describe(row: ModelRecord): Promise<Model> {
+    const { embedded, ready, lastMinute } = await this.#models.coverage(row.id);
+    const left = ready - embedded;
+    return {
+      id: row.id,
+      source: row.source,
+      dtype: row.dtype,
+      dimension: row.dimension,
+      state: row.state,
+      active: row.state === 'active',
+      coverage: {
+        embedded,
+        ready,
+        ratio: ready === 0 ? 1 : embedded / ready,
+        perMinute: lastMinute,
+        etaSeconds: left > 0 && lastMinute > 0 ? Math.ceil((left / lastMinute) * 60) : null,
+      },
+      activateWhenComplete: row.activate_when_complete,
+      error: row.error,
+      createdAt: row.created_at.toISOString(),
+      activatedAt: row.activated_at?.toISOString() ?? null,
+      retiredAt: row.retired_at?.toISOString() ?? null,
+    };
   }
 }
