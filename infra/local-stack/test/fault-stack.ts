@@ -21,6 +21,10 @@ export interface Reply {
  */
 export interface FaultStack {
   stack: LocalStack;
+  /** The settings every service was started with, to start one again. */
+  env: Record<string, string>;
+  /** Starts a service again (after it was stopped), with the same settings and log. */
+  restart(service: ServiceName): Promise<RunningService>;
   /** What a service has logged so far. */
   log(service: ServiceName): Promise<string>;
   services: Record<ServiceName, RunningService>;
@@ -29,7 +33,7 @@ export interface FaultStack {
   /** GET /readyz of one service. */
   readiness(service: ServiceName): Promise<Reply>;
   /** Presigns, PUTs and completes one upload; returns the image id. */
-  upload(bytes: Buffer, contentType?: string): Promise<string>;
+  upload(bytes: Buffer, contentType?: string, filename?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +43,7 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
   const stack = await LocalStack.start({ dataDir, durable: false, ports: { postgres: await freePort(), redis: await freePort(), s3: await freePort() } });
   const env = {
     ...stack.env,
-    CLIP_MODEL: inject('stackEnv').CLIP_MODEL,
+    CLIP_MODEL: inject('stackEnv').CLIP_MODEL!,
     ALLOW_REMOTE_MODELS: 'false',
     ADMIN_TOKEN,
     // On, so the limiter's own behaviour during an outage is part of what is tested.
@@ -50,7 +54,7 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
   const logFile = (service: string) => join(dataDir, 'logs', `${service}.log`);
   const [search, worker] = await Promise.all([startService('search', { env, logFile: logFile('search') }), startService('worker', { env, logFile: logFile('worker') })]);
   const gateway = await startService('gateway', { env: { ...env, SEARCH_URL: search.url }, logFile: logFile('gateway') });
-  const services = { gateway, search, worker };
+  const services: Record<ServiceName, RunningService> = { gateway, search, worker };
 
   const call = async (url: string, method: string, options: { json?: unknown; timeoutMs?: number } = {}): Promise<Reply> => {
     const started = performance.now();
@@ -73,12 +77,17 @@ export async function startFaultStack(settings: Record<string, string> = {}): Pr
 
   return {
     stack,
+    env,
+    async restart(service) {
+      services[service] = await startService(service, { env: service === 'gateway' ? { ...env, SEARCH_URL: services.search.url } : env, logFile: logFile(service) });
+      return services[service];
+    },
     log: (service) => readFile(logFile(service), 'utf8'),
     services,
     api,
     readiness: (service) => call(`${services[service].url}/readyz`, 'GET'),
-    async upload(bytes, contentType = 'image/jpeg') {
-      const created = await api('POST', '/v1/uploads', { json: { filename: 'photo.jpg', contentType, size: bytes.length } });
+    async upload(bytes, contentType = 'image/jpeg', filename = 'photo.jpg') {
+      const created = await api('POST', '/v1/uploads', { json: { filename, contentType, size: bytes.length } });
       if (created.status !== 201) throw new Error(`presign failed: ${JSON.stringify(created.body)}`);
       const put = await fetch(created.body.upload.url, { method: 'PUT', headers: created.body.upload.headers, body: bytes, signal: AbortSignal.timeout(30_000) });
       if (!put.ok) throw new Error(`PUT failed: ${put.status}`);
