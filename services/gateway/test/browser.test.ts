@@ -121,6 +121,16 @@ describe('dashboard', () => {
     const before = Number((await ready.textContent())!.replace(/,/g, ''));
     expect(before).toBeGreaterThanOrEqual(10);
     expect(await page.locator('[data-worker]').count()).toBe(1);
+    // The worker's own model, registered at its start: the one searches answer from, covering every ready image.
+    const model = page.locator('[data-model]');
+    expect(await model.count()).toBe(1);
+    expect(await model.getAttribute('data-state')).toBe('active');
+    expect(await model.locator('.badge').textContent()).toBe('active');
+    expect(await model.locator('td').nth(1).textContent()).toBe(gw.config.clip.model);
+    expect(await model.locator('td').nth(2).textContent()).toBe('512');
+    expect(await model.locator('progress').getAttribute('value')).toBe('1');
+    expect(await model.locator('.coverage').textContent()).toMatch(/^(\d+) \/ \1 \(100\.0 %\)$/);
+    expect(await model.textContent()).toContain('up to date');
 
     // Junk declared as a JPEG fails; then the real bytes arrive and the operator presses Retry.
     const good = await colourImage('yellow', { width: 404, height: 303 });
@@ -138,6 +148,51 @@ describe('dashboard', () => {
     await row.waitFor({ state: 'detached', timeout: 20_000 });
     await expect.poll(async () => Number((await page.textContent('[data-metric="images-ready"] .value'))!.replace(/,/g, '')), { timeout: 20_000 }).toBeGreaterThan(before);
     expect((await gw.images.findById(id))?.status).toBe('ready');
+    await context.close();
+  });
+
+  it('shows a model being added: building, its coverage, how fast it fills in, and why a worker cannot load it', async () => {
+    const added = await gw.api('POST', '/v1/models', { json: { source: '/nonexistent/model' } });
+    expect(added.status).toBe(202);
+    const id: number = added.body.id;
+    const { context, page } = await pageWithKey(gw.config.auth.adminToken);
+    // A real model fills this small library in within a second or two, too fast to catch mid-way,
+    // so one filling in is added to the server's real answer.
+    const halfway = { ...added.body, id: 999, source: 'example/halfway', dtype: 'q8', dimension: 256, error: null, coverage: { embedded: 180, ready: 240, ratio: 0.75, perMinute: 60, etaSeconds: 180 } };
+    await page.route('**/v1/models', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      await route.fulfill({ response, json: { items: [...body.items, halfway] } });
+    });
+    await page.goto(`${gw.base}/dashboard`);
+
+    const row = page.locator(`[data-model="${id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('building');
+    expect(await row.locator('.badge').textContent()).toBe('building');
+    expect(await row.textContent()).toContain('active once complete');
+    expect(await row.locator('progress').getAttribute('value')).toBe('0');
+    expect(await row.locator('.coverage').textContent()).toMatch(/^0 \/ [1-9]\d* \(0\.0 %\)$/);
+    expect(await page.locator('[data-model="1"]').getAttribute('data-state')).toBe('active');
+
+    const filling = page.locator('[data-model="999"]');
+    expect(await filling.locator('.coverage').textContent()).toBe('180 / 240 (75.0 %)');
+    expect(await filling.locator('td').nth(1).textContent()).toBe('example/halfway (q8)');
+    expect(await filling.textContent()).toContain('60/min, about 3 min left');
+
+    // The worker looks for new models every few seconds, cannot load this one, and records why.
+    const error = page.locator(`[data-model-error="${id}"]`);
+    await error.waitFor({ timeout: 20_000 });
+    expect(await error.textContent()).toMatch(/CLIP model "\/nonexistent\/model" was not found/);
+    expect(await row.textContent()).toContain('waiting for a worker');
+    // A loader's message is long; it wraps in a row of its own instead of widening the page.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+
+    // Retired, it leaves the table and is only counted.
+    expect((await gw.api('POST', `/v1/models/${id}/retire`)).status).toBe(200);
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await error.count()).toBe(0);
+    expect(await page.textContent('#models')).toContain('1 retired model not shown.');
     await context.close();
   });
 
