@@ -9,6 +9,7 @@ import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
 import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { benchSwitch } from './switch.bench.js';
 import { benchModelShapes } from './models.bench.js';
 import { benchPreprocessing } from './preprocess.bench.js';
 import { benchQueryEncoding } from './query.bench.js';
@@ -40,7 +41,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['preprocess', 'models', 'ingest', 'workers', 'query', 'search', 'uploads']), ['preprocess', 'models', 'ingest', 'workers', 'query', 'search', 'uploads'])
+  .option('--sections <list>', 'what to measure', list(['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'search', 'uploads']), ['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -119,6 +120,16 @@ try {
   if (options.sections.includes('workers')) {
     say(`workers: ${options.images} photos end to end with 1, 2 and 3 workers…`);
     results.workers = await workerScaling(system, await makePhotos(options.images), { model: modelDir, threads: options.threads, images: options.images, workers: [1, 2, 3] });
+  }
+
+  if (options.sections.includes('switch')) {
+    const images = Math.min(options.images, 300);
+    say(`switch: ${images} photos, then a second model filled in beside the first…`);
+    const photos = await makePhotos(images);
+    // The default batch, and the largest the memory target is set for.
+    results.switch = [];
+    for (const batch of [8, 32]) results.switch.push(await benchSwitch(system, photos, { model: modelDir, threads: options.threads, batch, images }));
+    results.memory.workerPeakRssMb = Math.max(results.memory.workerPeakRssMb ?? 0, ...results.switch.map((run) => run.workerPeakRssTwoModelsMb));
   }
 
   if (options.sections.includes('search')) {

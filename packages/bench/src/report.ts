@@ -3,6 +3,7 @@ import type { ModelShapeRun } from './models.bench.js';
 import type { PreprocessRun } from './preprocess.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
+import type { SwitchRun } from './switch.bench.js';
 import { round } from './stats.js';
 import type { DirectUploadRun } from './uploads.bench.js';
 
@@ -35,6 +36,8 @@ export interface BenchResults {
   };
   /** End-to-end ingest by number of worker processes (`--sections workers`). */
   workers?: WorkersRun[];
+  /** Re-embedding a library with a second model, and the worker's memory with both (`--sections switch`). */
+  switch?: SwitchRun[];
   queryEncode?: QueryEncodeResult;
   search: Record<string, SearchSizeResult>;
   memory: { workerPeakRssMb?: number; gatewayPeakRssMb?: number; searchPeakRssMb?: number };
@@ -97,6 +100,11 @@ export function formatTable(results: BenchResults): string {
   if (results.workers) {
     lines.push('', 'workers (end to end, haproxy in front)');
     for (const w of results.workers) row(`  ${w.workers} worker${w.workers > 1 ? 's' : ''}`, `${w.imagesPerSec}/s`, `× ${w.vsOneWorker}`);
+  }
+  if (results.switch) {
+    lines.push('', `switching models (${results.switch[0]?.images} images, a second ViT-B/32 beside the first)`);
+    row('  EMBED_BATCH', 're-embed/s', 'h per 100k', 'POST→switch s', 'RSS 1 model', 'RSS 2 models');
+    for (const w of results.switch) row(`  ${w.batch}`, w.reembedImagesPerSec, w.hoursPer100k, w.secondsToSwitch, `${w.workerPeakRssOneModelMb} MB`, `${w.workerPeakRssTwoModelsMb} MB`);
   }
   if (results.queryEncode) {
     const q = results.queryEncode;

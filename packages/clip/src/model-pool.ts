@@ -21,6 +21,8 @@ export interface ModelPoolOptions {
   onError?: (spec: PooledModelSpec, error: Error) => Promise<void> | void;
   /** How long, in ms, a model that failed to load is left alone. @defaultValue 60,000 */
   retryMs?: number;
+  /** Lets a model no longer wanted go, e.g. once the calls already started on it are done. @defaultValue its dispose() at once */
+  release?: (model: ClipModel) => Promise<void>;
 }
 
 /**
@@ -66,7 +68,7 @@ export class ModelPool {
     for (const [id, { model }] of this.#held) {
       if (ids.has(id)) continue;
       this.#held.delete(id);
-      await model.dispose();
+      await (this.#options.release ? this.#options.release(model) : model.dispose());
     }
     const retryMs = this.#options.retryMs ?? 60_000;
     for (const spec of wanted) {

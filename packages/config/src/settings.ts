@@ -168,7 +168,7 @@ export const settingsSchema = z.object({
     .describe("Let the original service's reads (`GET /images/`, `GET /images/{name}`) through without a key, as the original did. `false` asks for a key with the read scope (or ADMIN_PW)."),
   PUBLIC_READ: bool().default(false).describe('Let /v1 reads (search, image records) through without a key. The original routes stay open either way.'),
   ALLOWED_ORIGINS: originList.default([]).describe('Origins allowed by CORS: a JSON list (`["https://app.example"]`) or a comma list; `*` allows any. Empty allows none.'),
-  CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory.'),
+  CLIP_MODEL: z.string().trim().min(1).default('Xenova/clip-vit-base-patch32').describe('CLIP model: a Hugging Face id or a local model directory. Workers register it at start; a new value is filled in beside the active model and switched to once complete (docs/models.md).'),
   MODEL_CACHE_DIR: z.string().trim().min(1).default(join(homedir(), '.cache', 'sis', 'models')).describe('Where downloaded models are cached.'),
   ALLOW_REMOTE_MODELS: bool().default(true).describe('Allow downloading the model from the Hugging Face hub when it is not cached.'),
   CLIP_TEXT_MODEL: z

@@ -5,5 +5,5 @@ export { describeServer, ensureDatabaseExists, migrateToLatest, MigrationError }
 export * from './repositories/index.js';
 export { IMAGE_STATUSES, MODEL_STATES, type Database, type ImageStatus, type ModelState } from './schema.js';
 export { fromVectorLiteral, toVectorLiteral } from './vector.js';
-export { MAX_INDEXED_DIMENSION, vectorTable, vectorTableName } from './vector-tables.js';
+export { isRetiredModelTable, MAX_INDEXED_DIMENSION, vectorTable, vectorTableName } from './vector-tables.js';
 export type { Kysely } from 'kysely';

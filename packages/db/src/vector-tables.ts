@@ -6,6 +6,15 @@ export const MODELS_LOCK = sql`hashtext('sis.models')`;
 /** pgvector's HNSW index takes vectors of up to 2,000 dimensions. */
 export const MAX_INDEXED_DIMENSION = 2000;
 
+/**
+ * Whether a query failed because a model's vector table is gone (SQLSTATE 42P01): the model was
+ * retired after the caller last looked, and the caller should look again.
+ */
+export function isRetiredModelTable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '42P01' && typeof e.message === 'string' && /"image_vectors_\d+"/.test(e.message);
+}
+
 /** The name of one model's vector table. Built from the model's integer id, never from input. */
 export function vectorTableName(modelId: number): `image_vectors_${number}` {
   if (!Number.isSafeInteger(modelId) || modelId < 1) throw new Error(`not a model id: ${modelId}`);
@@ -35,8 +44,12 @@ export async function createVectorTable(db: Kysely<any>, modelId: number, dimens
   if (index) await createVectorIndex(db, modelId);
 }
 
-/** The HNSW cosine index of a model's vectors: m 24 and ef_construction 160, as 0004 chose for the first model. */
+/**
+ * The indexes of a model's vectors: HNSW cosine (m 24 and ef_construction 160, as 0004 chose for
+ * the first model), and one on `created_at`, which the rate a model fills in at is counted from.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createVectorIndex(db: Kysely<any>, modelId: number): Promise<void> {
   await sql`create index if not exists ${sql.id(`${vectorTableName(modelId)}_hnsw_idx`)} on ${vectorTable(modelId)} using hnsw (embedding vector_cosine_ops) with (m = 24, ef_construction = 160)`.execute(db);
+  await sql`create index if not exists ${sql.id(`${vectorTableName(modelId)}_created_at_idx`)} on ${vectorTable(modelId)} (created_at)`.execute(db);
 }

@@ -51,6 +51,9 @@ describe('models side by side', () => {
     expect(loaded.activated_at).toBeInstanceOf(Date);
     const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = ${`image_vectors_${first.id}`} and indexname like '%hnsw%'`.execute(db);
     expect(rows[0]?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='24', ef_construction='160'\)/);
+    // And the one the fill-in rate is counted from.
+    const { rows: byTime } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = ${`image_vectors_${first.id}`} and indexname like '%created_at%'`.execute(db);
+    expect(byTime[0]?.indexdef).toMatch(/USING btree \(created_at\)/);
     // Loading it again changes nothing; loading it with another width is refused.
     expect(await models.completeRegistration(first.id, { dimension: 512, preprocessingHash: HASH })).toMatchObject({ state: 'active' });
     await expect(models.completeRegistration(first.id, { dimension: 256, preprocessingHash: HASH })).rejects.toMatchObject({ name: 'ConflictError', code: 'dimension_changed' });

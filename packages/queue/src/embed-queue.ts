@@ -15,6 +15,7 @@ export type ReembedJob = Job<ReembedImageJob, unknown, string>;
  * filling in a new model never delays a new image.
  */
 export const REEMBED_PRIORITY = 100;
+const REEMBED_JOB_PREFIX = 'reembed-';
 
 /** Counts of the embed queue's jobs by state. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'paused' | 'prioritized', number>;
@@ -69,7 +70,14 @@ export class EmbedQueue {
   async enqueueReembed(modelId: number, imageIds: readonly string[]): Promise<void> {
     const jobs = imageIds.map((imageId) => reembedImageJobSchema.parse({ imageId, modelId }));
     await callRedis(() =>
-      this.queue.addBulk(jobs.map((data) => ({ name: JOB_NAMES.reembedImage, data, opts: { jobId: `reembed-${data.modelId}-${data.imageId}`, priority: REEMBED_PRIORITY } }))),
+      this.queue.addBulk(
+        jobs.map((data) => ({
+          name: JOB_NAMES.reembedImage,
+          data,
+          // A failed job is kept an hour, for the dashboard to count, then its image can be enqueued again.
+          opts: { jobId: `${REEMBED_JOB_PREFIX}${data.modelId}-${data.imageId}`, priority: REEMBED_PRIORITY, removeOnFail: { age: 3600 } },
+        })),
+      ),
     );
   }
 
@@ -107,6 +115,22 @@ export class EmbedQueue {
     if (job) await callRedis(() => job.remove());
     await this.enqueue({ imageId, ...(requestId ? { requestId } : {}) });
     return 'enqueued';
+  }
+
+  /**
+   * Upload jobs not finished (waiting, running or delayed), leaving out re-embedding jobs: what the
+   * sweeper compares with the images Postgres calls queued or processing. Reads job ids only.
+   */
+  async unfinishedUploads(): Promise<number> {
+    const client = await this.queue.client;
+    const [counts, active, delayed] = await Promise.all([
+      this.counts(),
+      callRedis(() => client.lrange(this.queue.keys.active!, 0, -1)),
+      callRedis(() => client.zrange(this.queue.keys.delayed!, 0, -1)),
+    ]);
+    const reembedding = [...active, ...delayed].filter((id) => id.startsWith(REEMBED_JOB_PREFIX)).length;
+    // Re-embedding jobs never wait in the plain list: they have a priority.
+    return counts.waiting + counts.paused + counts.active + counts.delayed - reembedding;
   }
 
   async counts(): Promise<QueueCounts> {

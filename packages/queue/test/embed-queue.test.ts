@@ -116,6 +116,8 @@ describe('jobProcessor', () => {
     const uploads = [randomUUID(), randomUUID()];
     for (const imageId of uploads) await queue.enqueue({ imageId });
     expect(await queue.counts()).toMatchObject({ waiting: 2, prioritized: 3 });
+    // What the sweeper weighs against Postgres: uploads only.
+    expect(await queue.unfinishedUploads()).toBe(2);
     const order: string[] = [];
     const worker = new Worker(
       QUEUE_NAMES.embed,

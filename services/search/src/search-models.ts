@@ -2,7 +2,7 @@ import { QueryEncoder, type ModelPool } from '@sis/clip';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '@sis/contracts';
 import type { ModelRecord, ModelRepository } from '@sis/db';
 
-/** How long, in ms, a model's completeness is trusted before it is checked again. */
+/** How long, in ms, a model found complete is trusted before it is checked again. */
 const COMPLETE_TRUST_MS = 30_000;
 
 /** The model a search runs on: its id (whose table holds the vectors), its source, and its query encoder. */
@@ -18,7 +18,7 @@ export interface SearchModelsOptions {
   pool: ModelPool;
   /** Queries each model's encoder remembers (QUERY_CACHE_SIZE). */
   cacheSize: number;
-  /** How long, in ms, the list of models is trusted before it is read again. @defaultValue 5,000 */
+  /** How long, in ms, the list of models (and a model found incomplete) is trusted before it is read again. @defaultValue 5,000 */
   trustMs?: number;
 }
 
@@ -33,6 +33,8 @@ export class SearchModels {
   readonly #options: Readonly<SearchModelsOptions>;
   readonly #encoders = new Map<number, QueryEncoder>();
   readonly #completeAt = new Map<number, number>();
+  /** Per model found incomplete: until when, and the answer, so a repeated request costs no count. */
+  readonly #incomplete = new Map<number, { until: number; error: ConflictError }>();
   #records: { list: ModelRecord[]; at: number } | undefined;
 
   constructor(options: SearchModelsOptions) {
@@ -47,6 +49,15 @@ export class SearchModels {
    */
   async resolve(requested?: number): Promise<SearchModel | undefined> {
     const records = await this.#list();
+    return this.#resolve(records, requested);
+  }
+
+  /** Forgets the list of models: the next search reads it again (after a model's table was found gone). */
+  forget(): void {
+    this.#records = undefined;
+  }
+
+  async #resolve(records: readonly ModelRecord[], requested: number | undefined): Promise<SearchModel | undefined> {
     const record = requested === undefined ? records.find((model) => model.state === 'active') : records.find((model) => model.id === requested);
     if (!record) {
       if (requested === undefined) return undefined;
@@ -56,8 +67,12 @@ export class SearchModels {
     return { id: record.id, source: record.source, encoder: await this.#encoder(record) };
   }
 
+  get #trustMs(): number {
+    return this.#options.trustMs ?? 5_000;
+  }
+
   async #list(): Promise<ModelRecord[]> {
-    if (this.#records && Date.now() - this.#records.at < (this.#options.trustMs ?? 5_000)) return this.#records.list;
+    if (this.#records && Date.now() - this.#records.at < this.#trustMs) return this.#records.list;
     const list = await this.#options.models.listLoaded();
     // Only a list with an active model is remembered: the first model must show at once.
     this.#records = list.some((model) => model.state === 'active') ? { list, at: Date.now() } : undefined;
@@ -73,11 +88,16 @@ export class SearchModels {
 
   async #checkComplete(id: number): Promise<void> {
     if (Date.now() - (this.#completeAt.get(id) ?? -Infinity) < COMPLETE_TRUST_MS) return;
+    const known = this.#incomplete.get(id);
+    if (known && Date.now() < known.until) throw known.error;
     const { models } = this.#options;
     if ((await models.imagesWithoutVector(id, { limit: 1 })).length > 0) {
       const { embedded, ready } = await models.coverage(id);
-      throw new ConflictError('model_incomplete', `model ${id} has embedded ${embedded} of ${ready} ready images; search it once it is complete`, { embedded, ready });
+      const error = new ConflictError('model_incomplete', `model ${id} has embedded ${embedded} of ${ready} ready images; search it once it is complete`, { embedded, ready });
+      this.#incomplete.set(id, { until: Date.now() + this.#trustMs, error });
+      throw error;
     }
+    this.#incomplete.delete(id);
     this.#completeAt.set(id, Date.now());
   }
 

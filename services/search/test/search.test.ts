@@ -204,6 +204,16 @@ describe('which model search answers from', () => {
       expect((await post({ q: 'a blue picture', limit: 1 })).body).toMatchObject({ modelId: second.id, results: [{ image: { id: ids.blue } }] });
       await models.activate(modelId, { force: true });
       expect((await post({ q: 'a blue picture', limit: 1 })).body).toMatchObject({ modelId, results: [{ image: { id: ids.blue } }] });
+
+      // A replica that still trusts an old list (for a minute here) while the model it names is
+      // switched from and retired: it finds the table gone, reads the list again, and answers.
+      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }) });
+      await models.activate(second.id);
+      expect(await trusting.search({ q: 'a blue picture', limit: 1 })).toMatchObject({ modelId: second.id });
+      await models.activate(modelId, { force: true });
+      await models.retire(second.id);
+      expect(await trusting.search({ q: 'a blue picture', limit: 1 })).toMatchObject({ modelId, results: [{ image: { id: ids.blue } }] });
+      expect(await trusting.search({ q: 'red', limit: 1, model: second.id }).catch((error: unknown) => error)).toMatchObject({ code: 'model_not_found' });
     } finally {
       await vision256.dispose();
       await rm(dir, { recursive: true, force: true });

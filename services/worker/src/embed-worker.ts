@@ -45,7 +45,7 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
   const { config, logger, models, metrics, redis } = options;
   const images = new ImageRepository({ db: options.db });
   const handlers = [
-    new EmbedImageHandler({ images, storage: options.storage, models: () => models.held(), maxPixels: config.limits.maxPixels, metrics, logger }),
+    new EmbedImageHandler({ images, storage: options.storage, models: () => models.held(), activeMissing: () => models.activeMissing(), maxPixels: config.limits.maxPixels, metrics, logger }),
     new ReembedImageHandler({ images, storage: options.storage, model: (id) => models.require(id), maxPixels: config.limits.maxPixels, logger }),
   ];
   // Checks that every job name has exactly one handler before a job is taken.

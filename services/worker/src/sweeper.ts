@@ -109,9 +109,8 @@ export class Sweeper {
    * Postgres has unfinished images, nothing can be missing (job ids are image ids).
    */
   async #redisMayHaveLostJobs(): Promise<boolean> {
-    const [images, jobs] = await Promise.all([this.#options.stats.countByStatus(), this.#options.queue.counts()]);
-    // Uploads never wait as prioritized jobs: those are re-embedding, which the sweeper leaves alone.
-    return images.queued + images.processing > jobs.waiting + jobs.active + jobs.delayed + jobs.paused;
+    const [images, uploads] = await Promise.all([this.#options.stats.countByStatus(), this.#options.queue.unfinishedUploads()]);
+    return images.queued + images.processing > uploads;
   }
 
   /** Walks every stale queued or processing image and puts back the jobs Redis no longer has. */

@@ -47,6 +47,8 @@ export class WorkerModels {
     const { models, logger } = options;
     this.#pool = new ModelPool({
       base: options.base,
+      // After the model calls already queued: a session must not go while a batch runs on it.
+      release: (clip) => this.#infer(() => clip.dispose()),
       onLoaded: async (spec, clip) => {
         // Creates the model's table; refuses a model whose dimension or preprocessing changed.
         await models.completeRegistration(spec.id, { dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint });
@@ -92,10 +94,22 @@ export class WorkerModels {
 
   /** Loads models registered since the last look and lets retired ones go. */
   async refresh(): Promise<void> {
-    const live = await this.#options.models.listLive();
+    const { models } = this.#options;
+    const live = await models.listLive();
     this.#records = new Map(live.map((record) => [record.id, record]));
     await this.#pool.sync(live.map(({ id, source, dtype }) => ({ id, source, dtype })));
     for (const id of this.#batchers.keys()) if (!this.#pool.get(id)) this.#batchers.delete(id);
+    // Loading may have changed a state (the first model of a library becomes active as it loads).
+    this.#records = new Map((await models.listLive()).map((record) => [record.id, record]));
+  }
+
+  /**
+   * The active model, when this worker does not hold it (it failed to load here, or is loading):
+   * an image embedded without it would be missing from search.
+   */
+  activeMissing(): ModelRecord | undefined {
+    const active = [...this.#records.values()].find((record) => record.state === 'active');
+    return active && !this.#pool.get(active.id) ? active : undefined;
   }
 
   /** Refreshes every few seconds until stopped; a failed look (the database away) is tried again next time. */

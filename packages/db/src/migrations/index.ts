@@ -7,6 +7,7 @@ import * as m0005 from './0005-filename-index.js';
 import * as m0006 from './0006-image-traceparent.js';
 import * as m0007 from './0007-models.js';
 import * as m0008 from './0008-vectors-per-model.js';
+import * as m0009 from './0009-vector-created-at-index.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-image-traceparent': m0006,
   '0007-models': m0007,
   '0008-vectors-per-model': m0008,
+  '0009-vector-created-at-index': m0009,
 };

@@ -163,27 +163,24 @@ export class ModelRepository {
 
   /** How many ready images have a vector from this model, of how many ready images. */
   async coverage(id: number, db: Kysely<Database> = this.#db): Promise<ModelCoverage> {
-    const model = await db.selectFrom('models').select(['dimension', 'state']).where('id', '=', id).executeTakeFirst();
-    if (!model || model.dimension === null || model.state === 'retired') {
-      const ready = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'ready').executeTakeFirstOrThrow();
-      return { embedded: 0, ready: Number(ready.n), lastMinute: 0 };
-    }
-    const { rows } = await sql<{ embedded: string; ready: string; last_minute: string }>`
-      select count(v.image_id) as embedded, count(*) as ready,
-        (select count(*) from ${vectorTable(id)} where created_at > now() - interval '1 minute') as last_minute
-      from images i left join ${vectorTable(id)} v on v.image_id = i.id
-      where i.status = 'ready'`.execute(db);
-    return { embedded: Number(rows[0]!.embedded), ready: Number(rows[0]!.ready), lastMinute: Number(rows[0]!.last_minute) };
+    const model = await db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+    return (await coverages(db, model ? [model] : [])).get(id) ?? { embedded: 0, ready: await countReady(db), lastMinute: 0 };
+  }
+
+  /** The coverage of several models, ready images counted once; a retired model costs nothing. */
+  async coverages(models: readonly ModelRecord[]): Promise<Map<number, ModelCoverage>> {
+    return coverages(this.#db, models);
   }
 
   /**
    * Makes this model the one search answers from, in one transaction: the active one before it
    * becomes `standby` (kept up to date, and searchable by name). Unless `force`, only a model that
    * covers every ready image; vector writes share the lock this takes, so none lands between
-   * the check and the switch.
+   * the check and the switch. With `cancelPending` (a switch a person asked for), models still
+   * building no longer switch themselves on once complete.
    * @throws NotFoundError `model_not_found`; ConflictError `model_not_loaded` or `model_incomplete`.
    */
-  async activate(id: number, options: { force?: boolean } = {}): Promise<ModelRecord> {
+  async activate(id: number, options: { force?: boolean; cancelPending?: boolean } = {}): Promise<ModelRecord> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${MODELS_LOCK})`.execute(trx);
       const model = await trx.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
@@ -195,6 +192,8 @@ export class ModelRepository {
         if (embedded < ready) throw new ConflictError('model_incomplete', `model ${id} has embedded ${embedded} of ${ready} ready images; activate with force to switch anyway`, { embedded, ready });
       }
       await trx.updateTable('models').set({ state: 'standby' }).where('state', '=', 'active').execute();
+      // A switch a person asked for is not undone later by a model that was to switch itself on once complete.
+      if (options.cancelPending) await trx.updateTable('models').set({ activate_when_complete: false }).where('state', '=', 'building').execute();
       return trx
         .updateTable('models')
         .set({ state: 'active', activated_at: sql`now()`, activate_when_complete: false })
@@ -219,6 +218,27 @@ export class ModelRepository {
       return trx.updateTable('models').set({ state: 'retired', retired_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
     });
   }
+}
+
+async function countReady(db: Kysely<Database>): Promise<number> {
+  const ready = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'ready').executeTakeFirstOrThrow();
+  return Number(ready.n);
+}
+
+async function coverages(db: Kysely<Database>, models: readonly ModelRecord[]): Promise<Map<number, ModelCoverage>> {
+  const ready = await countReady(db);
+  const result = new Map<number, ModelCoverage>();
+  for (const model of models) {
+    if (model.state === 'retired' || model.dimension === null) {
+      result.set(model.id, { embedded: 0, ready, lastMinute: 0 });
+      continue;
+    }
+    const { rows } = await sql<{ embedded: string; last_minute: string }>`
+      select (select count(*) from ${vectorTable(model.id)} v join images i on i.id = v.image_id where i.status = 'ready') as embedded,
+        (select count(*) from ${vectorTable(model.id)} where created_at > now() - interval '1 minute') as last_minute`.execute(db);
+    result.set(model.id, { embedded: Number(rows[0]!.embedded), ready, lastMinute: Number(rows[0]!.last_minute) });
+  }
+  return result;
 }
 
 async function hasActive(trx: Transaction<Database>): Promise<boolean> {

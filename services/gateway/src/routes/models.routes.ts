@@ -35,8 +35,7 @@ export function modelRoutes({ models, guards }: ModelRoutesOptions): RouteGroup 
       errors: [400, 401, 403],
     },
     async (req, res) => {
-      const { model } = await models.create(parse(CreateModelRequestSchema, req.body));
-      res.status(202).json(model);
+      res.status(202).json(await models.create(parse(CreateModelRequestSchema, req.body)));
     },
   );
 

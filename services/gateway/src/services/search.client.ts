@@ -113,7 +113,7 @@ function remoteError(status: number, error: { code: string; message: string; det
   const message = error?.message ?? `the search service answered ${status}`;
   if (status === 400) return new ValidationError(code, message, error?.details);
   if (status === 404) return new NotFoundError(code, message);
-  if (status === 409) return new ConflictError(code, message);
+  if (status === 409) return new ConflictError(code, message, error?.details);
   // The search service's own 503 (its database away, say), with its Retry-After.
   return new ServiceUnavailableError(code, message, error?.details);
 }

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
-import type { EmbeddingRepository, ImageRepository, Neighbour, SearchFilterOptions } from '@sis/db';
+import { isRetiredModelTable, type EmbeddingRepository, type ImageRepository, type Neighbour, type SearchFilterOptions } from '@sis/db';
 import { inSpan } from '@sis/telemetry';
 import type { SearchModel } from '../search-models.js';
 
@@ -13,7 +13,7 @@ export interface SearchServiceOptions {
    * The model a search runs on (its table and its cached query encoder): the one asked for, else
    * the active one; undefined before any model is active (nothing to find).
    */
-  models: { resolve(requested?: number): Promise<SearchModel | undefined> };
+  models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void };
 }
 
 /**
@@ -35,6 +35,18 @@ export class SearchService {
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
+    try {
+      return await this.#search(request, started);
+    } catch (error) {
+      // The model was retired after this replica last read the list (it trusts it for a few
+      // seconds): read it again and answer from the model active now.
+      if (!isRetiredModelTable(error)) throw error;
+      this.#options.models.forget();
+      return this.#search(request, started);
+    }
+  }
+
+  async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
     const { images, embeddings } = this.#options;
     const model = await this.#options.models.resolve(request.model);
     const text = request.q;

@@ -20,6 +20,8 @@ export interface EmbedImageHandlerOptions {
   storage: ObjectStorage;
   /** The models the worker holds, the active one first: each new image gets a vector from every one. */
   models: () => HeldModel[];
+  /** The active model when the worker does not hold it: images wait rather than be missing from search. */
+  activeMissing: () => { id: number; source: string } | undefined;
   /** Images with more pixels than this fail from their header, before decoding (MAX_PIXELS). */
   maxPixels: number;
   metrics: WorkerMetrics;
@@ -92,8 +94,10 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
   async #embed(image: ImageRecord, bytes: Buffer, sha256: string): Promise<JobOutcome> {
     const { images, storage, maxPixels } = this.#options;
     const models = this.#options.models();
-    // Only before the first model has loaded; the job waits without spending an attempt.
-    if (models.length === 0) throw new ServiceUnavailableError('model_loading', 'no model is loaded yet');
+    const missing = this.#options.activeMissing();
+    // The job waits without spending an attempt, and the worker takes no new jobs for a while.
+    if (missing) throw new ServiceUnavailableError('model_unavailable', `this worker has not loaded the active model ${missing.id} (${missing.source})`);
+    if (models.length === 0) throw new ServiceUnavailableError('model_unavailable', 'no model is loaded yet');
     const inspection = await this.#stage('inspect', () => inspectImage(bytes, { maxPixels }));
     if (inspection.contentType !== image.content_type) {
       throw new InvalidImageError('type_mismatch', `the file is ${inspection.contentType} but was declared as ${image.content_type}`);
