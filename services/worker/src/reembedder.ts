@@ -2,6 +2,7 @@ import type { Logger } from '@sis/config';
 import { ConflictError } from '@sis/contracts';
 import type { ModelRepository } from '@sis/db';
 import type { EmbedQueue, LeaderLock } from '@sis/queue';
+import { LeaderLoop } from './leader-loop.js';
 
 /** Images one pass looks up per model at most. */
 export const REEMBED_PAGE = 500;
@@ -45,32 +46,19 @@ export class Reembedder {
   readonly #cursors = new Map<number, string>();
   /** Per model found complete, when to walk it again. */
   readonly #idleUntil = new Map<number, number>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
+  readonly #loop: LeaderLoop;
 
   constructor(options: ReembedderOptions) {
     this.#options = Object.freeze({ ...options });
+    this.#loop = new LeaderLoop({ lock: options.lock, intervalMs: options.intervalMs, work: () => this.pass(), logger: options.logger, name: 're-embedding pass' });
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      this.#running ??= this.#tick().finally(() => (this.#running = undefined));
-    }, this.#options.intervalMs);
-    this.#timer.unref();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-    await this.#options.lock.release().catch(() => undefined);
-  }
-
-  async #tick(): Promise<void> {
-    try {
-      if (await this.#options.lock.tryAcquire()) await this.pass();
-    } catch (error) {
-      this.#options.logger.warn({ err: error }, 're-embedding pass failed; will try again');
-    }
+    await this.#loop.stop();
   }
 
   async pass(): Promise<ReembedPass> {

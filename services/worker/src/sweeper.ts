@@ -2,6 +2,7 @@ import type { Logger } from '@sis/config';
 import type { ImageRepository, ImageStatsRepository } from '@sis/db';
 import type { EmbedQueue, LeaderLock } from '@sis/queue';
 import { STAGING_PREFIX, stagingKey, type ObjectStorage } from '@sis/storage';
+import { LeaderLoop } from './leader-loop.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,32 +41,19 @@ export interface SweepResult {
  */
 export class Sweeper {
   readonly #options: Readonly<SweeperOptions>;
-  #timer: NodeJS.Timeout | undefined;
-  #sweeping: Promise<unknown> | undefined;
+  readonly #loop: LeaderLoop;
 
   constructor(options: SweeperOptions) {
     this.#options = Object.freeze({ ...options });
+    this.#loop = new LeaderLoop({ lock: options.lock, intervalMs: options.intervalMs, work: () => this.sweep(), logger: options.logger, name: 'sweep' });
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      this.#sweeping ??= this.#tick().finally(() => (this.#sweeping = undefined));
-    }, this.#options.intervalMs);
-    this.#timer.unref();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#sweeping;
-    await this.#options.lock.release().catch(() => undefined);
-  }
-
-  async #tick(): Promise<void> {
-    try {
-      if (await this.#options.lock.tryAcquire()) await this.sweep();
-    } catch (error) {
-      this.#options.logger.warn({ err: error }, 'sweep failed; will try again');
-    }
+    await this.#loop.stop();
   }
 
   /** One pass over both kinds of work. */
