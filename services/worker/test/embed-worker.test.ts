@@ -313,3 +313,30 @@ describe('pixel limit before decoding', () => {
     expect(failed.error).toBe('the image is 6000×4000 = 24000000 pixels, over the limit of 20000000');
   });
 });
+
+describe('a worker without the active model', () => {
+  it('holds new uploads back, spending no attempt, until it has the model search answers from', async () => {
+    const active = (await modelRepository.findActive())!;
+    // Loaded by some other worker (its table exists), but not loadable here.
+    const elsewhere = await modelRepository.register({ source: '/nonexistent/elsewhere-model', dtype: null, activateWhenComplete: false });
+    await modelRepository.completeRegistration(elsewhere.id, { dimension: 8, preprocessingHash: null });
+    await modelRepository.activate(elsewhere.id, { force: true });
+    let id = '';
+    try {
+      await workerModels.refresh();
+      expect(workerModels.activeMissing()?.id).toBe(elsewhere.id);
+      expect(workerModels.errorOf(elsewhere.id)).toMatch(/elsewhere-model/);
+      id = await submit(await colourImage('white', { width: 91, height: 77 }), 'image/jpeg');
+      await expect.poll(() => queue.state(id), { timeout: 10_000 }).toBe('delayed');
+      expect((await images.findById(id))?.status).toBe('processing');
+    } finally {
+      await modelRepository.activate(active.id, { force: true });
+      await modelRepository.retire(elsewhere.id);
+      await workerModels.refresh();
+    }
+    expect(workerModels.activeMissing()).toBeUndefined();
+    expect((await settled(id)).status).toBe('ready');
+    // Postponed, not failed: the attempt that embedded it is its first.
+    expect((await queue.getJob(id))?.attemptsMade).toBe(1);
+  });
+});
