@@ -97,6 +97,13 @@ describe('sis ingest', () => {
     const id = search.stdout.split(/\s+/)[1]!;
     const similar = await sis(['similar', id, '--json'], { env: env() });
     expect(JSON.parse(similar.stdout).results.length).toBe(10);
+    // Refined: like that image, away from green; the image named is left out.
+    const refined = JSON.parse((await sis(['search', 'a purple picture', '--like', id, '--not', 'green', '--limit', '5', '--json'], { env: env() })).stdout);
+    expect(refined.results).toHaveLength(5);
+    expect(refined.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(id);
+    const badLike = await sis(['search', 'red', '--like', 'not-an-id'], { env: env() });
+    expect(badLike.code).toBe(1);
+    expect(badLike.stderr).toMatch(/query\.1\.imageId: /);
     const jobs = await sis(['jobs'], { env: env() });
     expect(jobs.stdout).toMatch(new RegExp(`images: pending_upload 0, queued 0, processing 0, ready ${UNIQUE}, failed 1`));
     expect(jobs.stdout).toMatch(/recent failures:\n {2}\S+ {2}year-2022\/broken\.jpg: cannot decode image/);

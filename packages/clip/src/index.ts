@@ -1,5 +1,6 @@
 export { ClipModel, DEFAULT_CLIP_MODEL, type ClipModelOptions, type ClipTower } from './clip-model.js';
 export { ModelPool, type ModelPoolOptions, type PooledModelSpec } from './model-pool.js';
+export { combineEmbeddings } from './combine.js';
 export { DEFAULT_MAX_PIXELS, ImagePreprocessor, type ImagePreprocessorOptions, type Size } from './image-preprocessor.js';
 export { pilResize } from './pil-resample.js';
 export { preprocessorOptions, SUPPORTED_IMAGE_PROCESSORS, type PreprocessorConfig } from './preprocessor-config.js';

@@ -33,10 +33,38 @@ export const SearchFiltersSchema = z
   .meta({ id: 'SearchFilters' });
 export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
 
+export const MAX_QUERY_TERMS = 8;
+export const MAX_TERM_WEIGHT = 2;
+
+const WeightSchema = z
+  .number({ message: 'must be a number' })
+  .min(-MAX_TERM_WEIGHT, { message: `must be at least -${MAX_TERM_WEIGHT}` })
+  .max(MAX_TERM_WEIGHT, { message: `must be at most ${MAX_TERM_WEIGHT}` })
+  .default(1)
+  .meta({ description: 'How much this term counts; negative moves results away from it.' });
+
+/** One term of a combined query: words, or a stored image, each with a weight. */
+export const QueryTermSchema = z
+  .union([z.object({ text: QueryTextSchema, weight: WeightSchema }).strict(), z.object({ imageId: IdSchema, weight: WeightSchema }).strict()], {
+    message: 'must be {"text": …, "weight": …} or {"imageId": …, "weight": …}',
+  })
+  .meta({ id: 'QueryTerm' });
+export type QueryTerm = z.infer<typeof QueryTermSchema>;
+
 export const SearchRequestSchema = z
   .object({
     q: QueryTextSchema.optional(),
     imageId: IdSchema.optional().meta({ description: 'Find images like this one instead of matching text.' }),
+    query: z
+      .array(QueryTermSchema, { message: 'must be a list of terms' })
+      .min(1, { message: 'must have at least one term' })
+      .max(MAX_QUERY_TERMS, { message: `must have at most ${MAX_QUERY_TERMS} terms` })
+      .refine((terms) => terms.length === 0 || terms.some((term) => term.weight > 0), { message: 'needs at least one term with a positive weight' })
+      .optional()
+      .meta({
+        description:
+          'A combined query: the weighted sum of each term\'s normalised embedding, normalised again. "beach" plus an image of yours at 0.5, minus "people" at 0.5: `[{"text": "beach"}, {"imageId": "…", "weight": 0.5}, {"text": "people", "weight": -0.5}]`. The images it names are left out of the results.',
+      }),
     limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
     filters: SearchFiltersSchema.optional(),
     model: z
@@ -48,7 +76,7 @@ export const SearchRequestSchema = z
       .meta({ description: MODEL_DESCRIPTION }),
   })
   .strict()
-  .refine((r) => (r.q === undefined) !== (r.imageId === undefined), { message: 'give exactly one of q and imageId', path: ['q'] })
+  .refine((r) => [r.q, r.imageId, r.query].filter((given) => given !== undefined).length === 1, { message: 'give exactly one of q, imageId and query', path: ['q'] })
   .meta({ id: 'SearchRequest' });
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
 

@@ -25,3 +25,8 @@ export function validationError(error: z.ZodError, input: unknown, prefix?: stri
   const issues = fieldIssues(error, input, prefix);
   return new ValidationError('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
 }
+
+/** A ValidationError about one field, for checks a schema cannot make (an id that names nothing, say). */
+export function fieldError(field: string, message: string): ValidationError {
+  return new ValidationError('validation_failed', `${field}: ${message}`, [{ field, message }]);
+}

@@ -16,7 +16,7 @@ export interface SearchModelsOptions {
   models: ModelRepository;
   /** Loads text towers; every model a worker has loaded is held, so a switch finds its tower ready. */
   pool: ModelPool;
-  /** Queries each model's encoder remembers (QUERY_CACHE_SIZE). */
+  /** Queries each model's encoder remembers (SEARCH_CACHE_SIZE). */
   cacheSize: number;
   /** How long, in ms, the list of models (and a model found incomplete) is trusted before it is read again. @defaultValue 5,000 */
   trustMs?: number;

@@ -119,6 +119,32 @@ describe('POST /search', () => {
     expect(notReady.body.error).toMatchObject({ code: 'image_not_ready', message: `image ${pending.id} is pending_upload; only ready images have a vector to compare` });
   });
 
+  it('combines words and images with weights, leaving out the images it names', async () => {
+    const both = await post({ query: [{ text: 'red' }, { text: 'blue' }], limit: 2 });
+    expect(both.status).toBe(200);
+    expect(new Set(both.body.results.map((r: { image: { id: string } }) => r.image.id))).toEqual(new Set([ids.red, ids.blue]));
+    // Like the blue image, and red: the blue image itself is left out, red comes first.
+    const liked = await post({ query: [{ text: 'red' }, { imageId: ids.blue, weight: 0.5 }], limit: 3 });
+    const likedIds = liked.body.results.map((r: { image: { id: string } }) => r.image.id);
+    expect(likedIds[0]).toBe(ids.red);
+    expect(likedIds).not.toContain(ids.blue);
+    // Minus green: of the six colours, green comes last.
+    const unlike = await post({ query: [{ text: 'red' }, { text: 'green', weight: -0.5 }], limit: 50 });
+    const ranked = unlike.body.results.map((r: { image: { id: string } }) => r.image.id).filter((id: string) => Object.values(ids).includes(id));
+    expect(ranked.at(-1)).toBe(ids.green);
+    expect(ranked[0]).toBe(ids.red);
+  });
+
+  it('answers 400 naming the term for an image without a vector, and for terms that cancel out', async () => {
+    const unknown = randomUUID();
+    const missing = await post({ query: [{ text: 'red' }, { imageId: unknown }] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'validation_failed', message: `query.1.imageId: no ready image ${unknown} has a vector from model ${modelId}` });
+    const cancelled = await post({ query: [{ text: 'red' }, { text: 'red', weight: -1 }] });
+    expect(cancelled.status).toBe(400);
+    expect(cancelled.body.error.message).toBe('query: the terms cancel each other out: nothing is left to search for');
+  });
+
   it('treats SQL-looking text as text', async () => {
     const { status, body } = await post({ q: "'; drop table images; -- red" });
     expect(status).toBe(200);
@@ -132,8 +158,16 @@ describe('POST /search', () => {
     ['limit 0', { q: 'red', limit: 0 }, 'limit: must be at least 1'],
     ['limit 201', { q: 'red', limit: 201 }, 'limit: must be at most 200'],
     ['fractional limit', { q: 'red', limit: 2.5 }, 'limit: must be a whole number'],
-    ['both q and imageId', { q: 'red', imageId: randomUUID() }, 'q: give exactly one of q and imageId'],
-    ['neither q nor imageId', { limit: 3 }, 'q: give exactly one of q and imageId'],
+    ['both q and imageId', { q: 'red', imageId: randomUUID() }, 'q: give exactly one of q, imageId and query'],
+    ['neither q nor imageId', { limit: 3 }, 'q: give exactly one of q, imageId and query'],
+    ['q and a combined query', { q: 'red', query: [{ text: 'blue' }] }, 'q: give exactly one of q, imageId and query'],
+    ['a weight over 2', { query: [{ text: 'red', weight: 2.5 }] }, 'query.0.weight: must be at most 2'],
+    ['a weight under -2', { query: [{ text: 'red' }, { text: 'blue', weight: -3 }] }, 'query.1.weight: must be at least -2'],
+    ['an empty combined query', { query: [] }, 'query: must have at least one term'],
+    ['no positive term', { query: [{ text: 'red', weight: -1 }, { text: 'blue', weight: 0 }] }, 'query: needs at least one term with a positive weight'],
+    ['nine terms', { query: Array.from({ length: 9 }, () => ({ text: 'red' })) }, 'query: must have at most 8 terms'],
+    ['a term with text and an image', { query: [{ text: 'red', imageId: randomUUID() }] }, 'query.0: must be {"text": …, "weight": …} or {"imageId": …, "weight": …}'],
+    ['a term with an empty text', { query: [{ text: ' ' }] }, 'query.0.text: must not be empty'],
     ['a malformed imageId', { imageId: 'nope' }, 'imageId: must be a UUID'],
     ['an unknown filter', { q: 'red', filters: { colour: 'red' } }, 'filters: Unrecognized key: "colour"'],
     ['a non-date filter', { q: 'red', filters: { createdAfter: 'yesterday' } }, 'filters.createdAfter: Invalid ISO datetime'],

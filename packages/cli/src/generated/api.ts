@@ -3041,11 +3041,33 @@ export interface components {
              * @example 0b6f3c1e-8a52-4b8e-9d33-5d1f0f6c2a10
              */
             imageId?: string;
+            /** @description A combined query: the weighted sum of each term's normalised embedding, normalised again. "beach" plus an image of yours at 0.5, minus "people" at 0.5: `[{"text": "beach"}, {"imageId": "…", "weight": 0.5}, {"text": "people", "weight": -0.5}]`. The images it names are left out of the results. */
+            query?: components["schemas"]["QueryTerm"][];
             /** @default 20 */
             limit: number;
             filters?: components["schemas"]["SearchFilters"];
             /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
             model?: number;
+        };
+        QueryTerm: {
+            /** @example a dog asleep on a red sofa */
+            text: string;
+            /**
+             * @description How much this term counts; negative moves results away from it.
+             * @default 1
+             */
+            weight: number;
+        } | {
+            /**
+             * Format: uuid
+             * @example 0b6f3c1e-8a52-4b8e-9d33-5d1f0f6c2a10
+             */
+            imageId: string;
+            /**
+             * @description How much this term counts; negative moves results away from it.
+             * @default 1
+             */
+            weight: number;
         };
         SearchFilters: {
             /**

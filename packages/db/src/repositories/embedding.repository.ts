@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, ImageVectorsTable } from '../schema.js';
 import { vectorTable } from '../vector-tables.js';
-import { toVectorLiteral } from '../vector.js';
+import { fromVectorLiteral, toVectorLiteral } from '../vector.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 
 /** ef_search used when the caller gives none: pgvector's default. */
@@ -29,6 +29,8 @@ export interface NearestOptions {
   /** HNSW candidate list size; larger finds more true neighbours, slower. @defaultValue max(limit, 40) */
   efSearch?: number;
   filters?: SearchFilterOptions;
+  /** Images to leave out of the results (those a combined query names). */
+  exclude?: readonly string[];
 }
 
 export interface Neighbour {
@@ -71,6 +73,7 @@ export class EmbeddingRepository {
         const conditions: Expression<SqlBool>[] = [];
         // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
         if ('imageId' in query) conditions.push(eb('i.id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
+        if (options.exclude?.length) conditions.push(eb('i.id', 'not in', options.exclude));
         if (filters.createdAfter) conditions.push(eb('i.created_at', '>=', filters.createdAfter));
         if (filters.createdBefore) conditions.push(eb('i.created_at', '<', filters.createdBefore));
         if (filters.contentType) conditions.push(eb('i.content_type', '=', filters.contentType));
@@ -83,6 +86,15 @@ export class EmbeddingRepository {
     // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
     // equal distances in a stable order is applied outside, to the few rows the index returned.
     return db.selectFrom(knn.as('knn')).selectAll().orderBy('knn.distance').orderBy('knn.id');
+  }
+
+  /** The stored vectors of ready images in one model, by image id; an id without one is left out. */
+  async vectorsOf(modelId: number, imageIds: readonly string[]): Promise<Map<string, Float32Array>> {
+    if (imageIds.length === 0) return new Map();
+    const { rows } = await sql<{ image_id: string; embedding: string }>`
+      select v.image_id, v.embedding::text as embedding from ${vectorTable(modelId)} v join images i on i.id = v.image_id
+      where i.status = 'ready' and v.image_id = any(${[...imageIds]}::uuid[])`.execute(this.#options.db);
+    return new Map(rows.map((row) => [row.image_id, fromVectorLiteral(row.embedding)]));
   }
 
   /**

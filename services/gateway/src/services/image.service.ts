@@ -2,7 +2,7 @@ import {
   NotFoundError,
   toImageDetail,
   toImageSummary,
-  ValidationError,
+  fieldError,
   type ImageDetail,
   type ImageStatus,
   type ImageSummary,
@@ -124,6 +124,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
     if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
-    throw new ValidationError('validation_failed', 'cursor: is not a cursor this API returned', [{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+    throw fieldError('cursor', 'is not a cursor this API returned');
   }
 }

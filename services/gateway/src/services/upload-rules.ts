@@ -5,6 +5,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   validationError,
+  fieldError,
   ValidationError,
   type CreateUploadRequest,
 } from '@sis/contracts';
@@ -44,7 +45,7 @@ export function parseMetadataField(value: unknown): Record<string, unknown> {
   try {
     parsed = JSON.parse(String(value));
   } catch {
-    throw new ValidationError('validation_failed', 'metadata: must be a JSON object', [{ field: 'metadata', message: 'must be a JSON object' }]);
+    throw fieldError('metadata', 'must be a JSON object');
   }
   const result = MetadataSchema.safeParse(parsed);
   if (!result.success) throw validationError(result.error, parsed, 'metadata');

@@ -6,7 +6,7 @@ import {
   fieldIssues,
   NotFoundError,
   toImageDetail,
-  ValidationError,
+  fieldError,
   type AppError,
   type BatchCompleteResponse,
   type BatchUploadResponse,
@@ -181,7 +181,7 @@ export class UploadService {
    * @throws ValidationError naming the field when the file is missing or the metadata is not a JSON object.
    */
   async uploadForm(fields: { metadata?: unknown } | undefined, file: ReceivedFile | undefined, requestId: string): Promise<ImageDetail> {
-    if (!file) throw new ValidationError('validation_failed', 'file: is required', [{ field: 'file', message: 'is required' }]);
+    if (!file) throw fieldError('file', 'is required');
     const metadata = fields?.metadata === undefined ? undefined : parseMetadataField(fields.metadata);
     return this.uploadDirect({ bytes: file.bytes, filename: file.filename || 'upload', metadata }, requestId);
   }

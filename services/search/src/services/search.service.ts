@@ -1,5 +1,6 @@
-import { ConflictError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
+import { ConflictError, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import { isRetiredModelTable, type EmbeddingRepository, type ImageRepository, type Neighbour, type SearchFilterOptions } from '@sis/db';
+import { combineEmbeddings } from '@sis/clip';
 import { inSpan } from '@sis/telemetry';
 import type { SearchModel } from '../search-models.js';
 
@@ -17,9 +18,9 @@ export interface SearchServiceOptions {
 }
 
 /**
- * Text and image queries down one path: a query becomes a vector (text through the CLIP text
- * tower, with a cache; an image by its stored vector), then pgvector returns the nearest ready
- * images.
+ * Text, image and combined queries down one path: a query becomes a vector (text through the
+ * CLIP text tower, with a cache; an image by its stored vector; a combined query as the weighted
+ * sum of its terms'), then pgvector returns the nearest ready images.
  */
 export class SearchService {
   readonly #options: Readonly<SearchServiceOptions>;
@@ -49,11 +50,10 @@ export class SearchService {
   async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
     const { images, embeddings } = this.#options;
     const model = await this.#options.models.resolve(request.model);
-    const text = request.q;
     let neighbours: Neighbour[] = [];
     if (model) {
-      const query = text === undefined ? { imageId: request.imageId! } : { embedding: await inSpan('encode query', {}, () => model.encoder.encode(text)) };
-      neighbours = await embeddings.nearest({ modelId: model.id, query, limit: request.limit, efSearch: this.#efSearch(request.limit), filters: toFilterOptions(request.filters) });
+      const { query, exclude } = await this.#query(request, model);
+      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit: request.limit, efSearch: this.#efSearch(request.limit), filters: toFilterOptions(request.filters) });
     }
     // Only an empty answer needs a second look: was the image missing, or not embedded yet?
     if (neighbours.length === 0 && request.imageId !== undefined) {
@@ -67,6 +67,27 @@ export class SearchService {
       modelId: model?.id ?? null,
       tookMs: Math.round((performance.now() - started) * 100) / 100,
     };
+  }
+
+  /** The vector to search with, and the images the query names (left out of its results). */
+  async #query(request: SearchRequest, model: SearchModel): Promise<{ query: { embedding: ArrayLike<number> } | { imageId: string }; exclude?: string[] }> {
+    if (request.imageId !== undefined) return { query: { imageId: request.imageId } };
+    const encode = (text: string) => inSpan('encode query', {}, () => model.encoder.encode(text));
+    if (request.q !== undefined) return { query: { embedding: await encode(request.q) } };
+    const terms = request.query!;
+    const imageIds = terms.flatMap((term) => ('imageId' in term ? [term.imageId] : []));
+    const stored = await this.#options.embeddings.vectorsOf(model.id, imageIds);
+    const embedded = await Promise.all(
+      terms.map(async (term, i) => {
+        if ('text' in term) return { embedding: await encode(term.text), weight: term.weight };
+        const embedding = stored.get(term.imageId);
+        if (!embedding) throw fieldError(`query.${i}.imageId`, `no ready image ${term.imageId} has a vector from model ${model.id}`);
+        return { embedding, weight: term.weight };
+      }),
+    );
+    const combined = combineEmbeddings(embedded);
+    if (!combined) throw fieldError('query', 'the terms cancel each other out: nothing is left to search for');
+    return { query: { embedding: combined }, exclude: imageIds };
   }
 }
 
