@@ -13,6 +13,15 @@ const QueryTextSchema = z
   .max(MAX_QUERY_LENGTH, { message: `must be at most ${MAX_QUERY_LENGTH} characters` })
   .meta({ example: 'a dog asleep on a red sofa' });
 
+/** Similarity at and above which two images count as near-duplicates, unless a request says otherwise. */
+export const DEFAULT_DUPLICATE_THRESHOLD = 0.95;
+
+const ThresholdSchema = z
+  .number({ message: 'must be a number' })
+  .min(0, { message: 'must be at least 0' })
+  .max(1, { message: 'must be at most 1' })
+  .meta({ description: 'Cosine similarity at and above which two images are near-duplicates: 1 is identical vectors; 0.95 catches resized, recompressed and lightly edited copies.' });
+
 const MODEL_DESCRIPTION = 'Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image.';
 /** Model ids are PostgreSQL integers. */
 const MAX_MODEL_ID = 2 ** 31 - 1;
@@ -74,19 +83,37 @@ export const SearchRequestSchema = z
       .max(MAX_MODEL_ID, { message: `must be at most ${MAX_MODEL_ID}` })
       .optional()
       .meta({ description: MODEL_DESCRIPTION }),
+    minScore: z
+      .number({ message: 'must be a number' })
+      .min(-1, { message: 'must be at least -1' })
+      .max(1, { message: 'must be at most 1' })
+      .optional()
+      .meta({ description: 'Leave out results less similar than this (cosine similarity).' }),
+    collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the page still holds `limit` results when there are that many. Off when left out.' }),
+    duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
   })
   .strict()
   .refine((r) => [r.q, r.imageId, r.query].filter((given) => given !== undefined).length === 1, { message: 'give exactly one of q, imageId and query', path: ['q'] })
   .meta({ id: 'SearchRequest' });
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
+/** A search request as a client may write it, defaults left out: what the gateway forwards. */
+export type SearchRequestInput = z.input<typeof SearchRequestSchema>;
 
 export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }) });
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
+export const DuplicatesQuerySchema = z.object({
+  threshold: z.coerce.number({ message: 'must be a number' }).pipe(ThresholdSchema).default(DEFAULT_DUPLICATE_THRESHOLD),
+  limit: queryInt(1, MAX_SEARCH_LIMIT, 50),
+});
 
 export const SearchResultSchema = z
   .object({
     image: ImageSummarySchema,
     score: z.number().meta({ description: 'Cosine similarity, 1 for the same direction; higher is closer.' }),
+    duplicates: z
+      .array(z.object({ image: ImageSummarySchema, score: z.number() }))
+      .optional()
+      .meta({ description: 'With collapseDuplicates: the near-duplicates of this result folded into it, each with its own score for the query.' }),
   })
   .meta({ id: 'SearchResult' });
 

@@ -87,6 +87,35 @@ describe('search through the gateway', () => {
     expect(like.body.results).toHaveLength(3);
   });
 
+  it('finds near-duplicates by a threshold, and folds them into one result on request, thumbnails and all', async () => {
+    // Five different colours: none is a near-duplicate of another at the default 0.95…
+    const none = await gw.api('GET', `/v1/images/${ids[0]}/duplicates`);
+    expect(none.status).toBe(200);
+    expect(none.body.results).toEqual([]);
+    // …and at 0 every other image is, most similar first.
+    const all = SearchResponseSchema.parse((await gw.api('GET', `/v1/images/${ids[0]}/duplicates?threshold=0&limit=10`)).body).results;
+    expect(all.map((r) => r.image.id).sort()).toEqual(ids.filter((id) => id !== ids[0]).sort());
+    expect(all.map((r) => r.score)).toEqual([...all.map((r) => r.score)].sort((a, b) => b - a));
+    const folded = SearchResponseSchema.parse((await gw.api('POST', '/v1/search', { json: { q: 'red', limit: 5, collapseDuplicates: true, duplicateThreshold: 0 } })).body).results;
+    expect(folded).toHaveLength(1);
+    expect(folded[0]!.duplicates).toHaveLength(4);
+    expect(folded[0]!.duplicates!.every((d) => d.image.thumbnailUrl?.startsWith('http'))).toBe(true);
+    const unfolded = (await gw.api('POST', '/v1/search', { json: { q: 'red', limit: 5, collapseDuplicates: true, duplicateThreshold: 1 } })).body.results;
+    expect(unfolded).toHaveLength(5);
+    for (const [query, message] of [
+      ['threshold=1.5', 'query.threshold: must be at most 1'],
+      ['threshold=-0.1', 'query.threshold: must be at least 0'],
+      ['threshold=high', 'query.threshold: must be a number'],
+      ['limit=0', 'query.limit: must be at least 1'],
+    ]) {
+      const refused = await gw.api('GET', `/v1/images/${ids[0]}/duplicates?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(refused.body.error.message).toBe(message);
+    }
+    expect((await gw.api('GET', `/v1/images/${randomUUID()}/duplicates`)).status).toBe(404);
+    expect((await gw.api('POST', '/v1/search', { json: { q: 'red', duplicateThreshold: 2 } })).body.error.message).toBe('duplicateThreshold: must be at most 1');
+  });
+
   it('keeps SQL-looking queries as text', async () => {
     const response = await gw.api('GET', `/v1/search?q=${encodeURIComponent("red' OR 1=1; DROP TABLE images; --")}`);
     expect(response.status).toBe(200);

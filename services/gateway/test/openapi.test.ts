@@ -25,7 +25,7 @@ describe('/openapi.json', () => {
       [
         'DELETE /images/{name}', 'DELETE /v1/images/{id}', 'DELETE /v1/keys/{id}',
         'GET /healthz', 'GET /images/', 'GET /images/{name}', 'GET /metrics', 'GET /readyz',
-        'GET /v1/batches', 'GET /v1/batches/{id}', 'GET /v1/dashboard', 'GET /v1/images', 'GET /v1/images/{id}', 'GET /v1/images/{id}/similar', 'GET /v1/jobs/{id}',
+        'GET /v1/batches', 'GET /v1/batches/{id}', 'GET /v1/dashboard', 'GET /v1/images', 'GET /v1/images/{id}', 'GET /v1/images/{id}/duplicates', 'GET /v1/images/{id}/similar', 'GET /v1/jobs/{id}',
         'GET /v1/keys', 'GET /v1/models', 'GET /v1/queues', 'GET /v1/search',
         'POST /images/', 'POST /v1/batches/{id}/complete', 'POST /v1/images', 'POST /v1/jobs/discard-failed', 'POST /v1/jobs/retry-failed',
         'POST /v1/jobs/{id}/discard', 'POST /v1/jobs/{id}/retry', 'POST /v1/keys', 'POST /v1/models', 'POST /v1/models/{id}/activate', 'POST /v1/models/{id}/retire',

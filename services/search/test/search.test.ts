@@ -8,7 +8,7 @@ import { ClipModel, ModelPool } from '@sis/clip';
 import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixtures';
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
-import { SearchResponseSchema } from '@sis/contracts';
+import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
 import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -243,11 +243,11 @@ describe('which model search answers from', () => {
       // switched from and retired: it finds the table gone, reads the list again, and answers.
       const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }) });
       await models.activate(second.id);
-      expect(await trusting.search({ q: 'a blue picture', limit: 1 })).toMatchObject({ modelId: second.id });
+      expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId: second.id });
       await models.activate(modelId, { force: true });
       await models.retire(second.id);
-      expect(await trusting.search({ q: 'a blue picture', limit: 1 })).toMatchObject({ modelId, results: [{ image: { id: ids.blue } }] });
-      expect(await trusting.search({ q: 'red', limit: 1, model: second.id }).catch((error: unknown) => error)).toMatchObject({ code: 'model_not_found' });
+      expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId, results: [{ image: { id: ids.blue } }] });
+      expect(await trusting.search(SearchRequestSchema.parse({ q: 'red', limit: 1, model: second.id })).catch((error: unknown) => error)).toMatchObject({ code: 'model_not_found' });
     } finally {
       await vision256.dispose();
       await rm(dir, { recursive: true, force: true });
@@ -259,7 +259,7 @@ describe('which model search answers from', () => {
     const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
     try {
       const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }) });
-      expect(await search.search({ q: 'red', limit: 5 })).toMatchObject({ results: [], model: null, modelId: null });
+      expect(await search.search(SearchRequestSchema.parse({ q: 'red', limit: 5 }))).toMatchObject({ results: [], model: null, modelId: null });
       expect(none.entries()).toEqual([]);
     } finally {
       await none.dispose();

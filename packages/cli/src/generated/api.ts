@@ -970,6 +970,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Near-duplicates of this image
+         * @description Images whose vectors are at least `threshold` similar to this one (cosine similarity), most similar first: resized, recompressed and lightly edited copies at the default 0.95, identical bytes at 1.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    threshold?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Its near-duplicates, this one left out; none is an empty list. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResponse"];
+                    };
+                };
+                /** @description Invalid input; `details` lists the failing fields. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No API key, or one that is not valid. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The API key lacks the scope this needs. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource is not in a state that allows this. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit reached; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/search": {
         parameters: {
             query?: never;
@@ -3031,6 +3138,11 @@ export interface components {
             image: components["schemas"]["ImageSummary"];
             /** @description Cosine similarity, 1 for the same direction; higher is closer. */
             score: number;
+            /** @description With collapseDuplicates: the near-duplicates of this result folded into it, each with its own score for the query. */
+            duplicates?: {
+                image: components["schemas"]["ImageSummary"];
+                score: number;
+            }[];
         };
         SearchRequest: {
             /** @example a dog asleep on a red sofa */
@@ -3048,6 +3160,12 @@ export interface components {
             filters?: components["schemas"]["SearchFilters"];
             /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
             model?: number;
+            /** @description Leave out results less similar than this (cosine similarity). */
+            minScore?: number;
+            /** @description Fold near-duplicates of a better result into its `duplicates` list; the page still holds `limit` results when there are that many. Off when left out. */
+            collapseDuplicates?: boolean;
+            /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */
+            duplicateThreshold?: number;
         };
         QueryTerm: {
             /** @example a dog asleep on a red sofa */

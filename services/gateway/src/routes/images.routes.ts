@@ -1,4 +1,4 @@
-import { DeleteImageResponseSchema, IdParamsSchema, ImageDetailSchema, ListImagesQuerySchema, ListImagesResponseSchema, SearchResponseSchema, SimilarQuerySchema } from '@sis/contracts';
+import { DeleteImageResponseSchema, DuplicatesQuerySchema, IdParamsSchema, ImageDetailSchema, ListImagesQuerySchema, ListImagesResponseSchema, SearchResponseSchema, SimilarQuerySchema } from '@sis/contracts';
 import { parse } from '@sis/http';
 import { RouteGroup, type Guards } from '../openapi.js';
 import type { ImageService } from '../services/image.service.js';
@@ -65,6 +65,21 @@ export function imageRoutes({ images, search, guards }: ImageRoutesOptions): Rou
     },
     async (req, res) => {
       res.json(await search.similar(parse(IdParamsSchema, req.params, 'params').id, parse(SimilarQuerySchema, req.query, 'query').limit, req.requestId));
+    },
+  );
+
+  group.route(
+    {
+      method: 'get', path: '/v1/images/{id}/duplicates', scope: 'read',
+      summary: 'Near-duplicates of this image',
+      description: 'Images whose vectors are at least `threshold` similar to this one (cosine similarity), most similar first: resized, recompressed and lightly edited copies at the default 0.95, identical bytes at 1.',
+      request: { params: IdParamsSchema, query: DuplicatesQuerySchema },
+      success: { status: 200, description: 'Its near-duplicates, this one left out; none is an empty list.', schema: SearchResponseSchema },
+      errors: [400, 401, 403, 404, 409, 503],
+    },
+    async (req, res) => {
+      const { threshold, limit } = parse(DuplicatesQuerySchema, req.query, 'query');
+      res.json(await search.duplicates(parse(IdParamsSchema, req.params, 'params').id, threshold, limit, req.requestId));
     },
   );
 

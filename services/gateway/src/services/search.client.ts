@@ -4,7 +4,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
   type AppError,
-  type SearchRequest,
+  type SearchRequestInput,
   type SearchResponse,
 } from '@sis/contracts';
 import { INTERNAL_TOKEN_HEADER } from '@sis/http';
@@ -61,7 +61,7 @@ export class SearchClient {
   }
 
   /** One search, in a client span whose context the search service continues (`traceparent`). */
-  search(request: SearchRequest, requestId: string): Promise<SearchResponse> {
+  search(request: SearchRequestInput, requestId: string): Promise<SearchResponse> {
     return inSpan('POST /search', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': this.#origin } }, async (span) => {
       const { statusCode, answer } = await this.#request(
         '/search',

@@ -1,8 +1,13 @@
-import { ConflictError, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
+import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import { isRetiredModelTable, type EmbeddingRepository, type ImageRepository, type Neighbour, type SearchFilterOptions } from '@sis/db';
 import { combineEmbeddings } from '@sis/clip';
 import { inSpan } from '@sis/telemetry';
+import { foldDuplicates } from '../fold-duplicates.js';
 import type { SearchModel } from '../search-models.js';
+
+/** With collapseDuplicates, how many times the page's size a search looks at, and at most how many. */
+const COLLAPSE_LOOKAHEAD = 3;
+const MAX_CANDIDATES = 600;
 
 export interface SearchServiceOptions {
   /** Looks up an image whose neighbours came back empty, to say why. */
@@ -53,7 +58,10 @@ export class SearchService {
     let neighbours: Neighbour[] = [];
     if (model) {
       const { query, exclude } = await this.#query(request, model);
-      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit: request.limit, efSearch: this.#efSearch(request.limit), filters: toFilterOptions(request.filters) });
+      // Folding duplicates shortens the page: look further, so it can still be filled.
+      const limit = request.collapseDuplicates ? Math.min(request.limit * COLLAPSE_LOOKAHEAD, MAX_CANDIDATES) : request.limit;
+      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit, efSearch: this.#efSearch(limit), filters: toFilterOptions(request.filters) });
+      if (request.minScore !== undefined) neighbours = neighbours.filter(({ distance }) => 1 - distance >= request.minScore!);
     }
     // Only an empty answer needs a second look: was the image missing, or not embedded yet?
     if (neighbours.length === 0 && request.imageId !== undefined) {
@@ -61,8 +69,17 @@ export class SearchService {
       if (!image) throw new NotFoundError('image_not_found', `no image with id ${request.imageId}`);
       if (image.status !== 'ready') throw new ConflictError('image_not_ready', `image ${image.id} is ${image.status}; only ready images have a vector to compare`);
     }
+    const result = ({ image, distance }: Neighbour) => ({ image: toImageSummary(image), score: 1 - distance });
+    let results: SearchResponse['results'] = neighbours.map(result);
+    if (model && request.collapseDuplicates) {
+      const vectors = await embeddings.vectorsOf(model.id, neighbours.map(({ image }) => image.id));
+      results = foldDuplicates(neighbours.map((item) => ({ item, vector: vectors.get(item.image.id) })), request.duplicateThreshold ?? DEFAULT_DUPLICATE_THRESHOLD, request.limit).map(({ item, duplicates }) => ({
+        ...result(item),
+        duplicates: duplicates.map(result),
+      }));
+    }
     return {
-      results: neighbours.map(({ image, distance }) => ({ image: toImageSummary(image), score: 1 - distance })),
+      results,
       model: model?.source ?? null,
       modelId: model?.id ?? null,
       tookMs: Math.round((performance.now() - started) * 100) / 100,
