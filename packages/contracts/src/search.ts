@@ -6,12 +6,14 @@ import { ACCEPTED_CONTENT_TYPES } from './uploads.js';
 export const MAX_QUERY_LENGTH = 1000;
 export const MAX_SEARCH_LIMIT = 200;
 
-const QueryTextSchema = z
-  .string({ message: 'must be text' })
-  .trim()
-  .min(1, { message: 'must not be empty' })
-  .max(MAX_QUERY_LENGTH, { message: `must be at most ${MAX_QUERY_LENGTH} characters` })
-  .meta({ example: 'a dog asleep on a red sofa' });
+// Storable: text search hands the words to PostgreSQL, whose text cannot hold NUL.
+const QueryTextSchema = storableText(
+  z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(MAX_QUERY_LENGTH, { message: `must be at most ${MAX_QUERY_LENGTH} characters` }),
+).meta({ example: 'a dog asleep on a red sofa' });
 
 /** Similarity at and above which two images count as near-duplicates, unless a request says otherwise. */
 export const DEFAULT_DUPLICATE_THRESHOLD = 0.95;
@@ -21,6 +23,15 @@ const ThresholdSchema = z
   .min(0, { message: 'must be at least 0' })
   .max(1, { message: 'must be at most 1' })
   .meta({ description: 'Cosine similarity at and above which two images are near-duplicates: 1 is identical vectors; 0.95 catches resized, recompressed and lightly edited copies.' });
+
+export const SEARCH_MODES = ['semantic', 'text', 'hybrid'] as const;
+const ModeSchema = z
+  .enum(SEARCH_MODES, { message: `must be one of ${SEARCH_MODES.join(', ')}` })
+  .optional()
+  .meta({
+    description:
+      '`semantic` (the default) matches what images show; `text` matches the words they carry (name, file name, metadata, camera make and model, description); `hybrid` fuses the two rankings (reciprocal rank fusion). `text` and `hybrid` take `q`.',
+  });
 
 const MODEL_DESCRIPTION = 'Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image.';
 /** Model ids are PostgreSQL integers. */
@@ -83,6 +94,7 @@ export const SearchRequestSchema = z
       .max(MAX_MODEL_ID, { message: `must be at most ${MAX_MODEL_ID}` })
       .optional()
       .meta({ description: MODEL_DESCRIPTION }),
+    mode: ModeSchema,
     minScore: z
       .number({ message: 'must be a number' })
       .min(-1, { message: 'must be at least -1' })
@@ -94,12 +106,13 @@ export const SearchRequestSchema = z
   })
   .strict()
   .refine((r) => [r.q, r.imageId, r.query].filter((given) => given !== undefined).length === 1, { message: 'give exactly one of q, imageId and query', path: ['q'] })
+  .refine((r) => r.mode === undefined || r.mode === 'semantic' || r.q !== undefined, { message: 'text and hybrid search take q', path: ['mode'] })
   .meta({ id: 'SearchRequest' });
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
 /** A search request as a client may write it, defaults left out: what the gateway forwards. */
 export type SearchRequestInput = z.input<typeof SearchRequestSchema>;
 
-export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }) });
+export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), mode: ModeSchema, model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }) });
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
 export const DuplicatesQuerySchema = z.object({
   threshold: z.coerce.number({ message: 'must be a number' }).pipe(ThresholdSchema).default(DEFAULT_DUPLICATE_THRESHOLD),
@@ -109,7 +122,7 @@ export const DuplicatesQuerySchema = z.object({
 export const SearchResultSchema = z
   .object({
     image: ImageSummarySchema,
-    score: z.number().meta({ description: 'Cosine similarity, 1 for the same direction; higher is closer.' }),
+    score: z.number().meta({ description: 'Higher is closer. Semantic: cosine similarity, 1 for the same direction. Text: PostgreSQL\'s ts_rank_cd. Hybrid: the reciprocal-rank-fusion score.' }),
     duplicates: z
       .array(z.object({ image: ImageSummarySchema, score: z.number() }))
       .optional()

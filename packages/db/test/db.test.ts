@@ -47,7 +47,7 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success'], ['0010-text-search', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
     const server = await describeServer(db);
     expect(server.pgvector).toMatch(/^0\.8\./);

@@ -87,6 +87,21 @@ describe('search through the gateway', () => {
     expect(like.body.results).toHaveLength(3);
   });
 
+  it('finds an image by its file name in text and hybrid mode, and not in semantic mode', async () => {
+    const id = await gw.upload(await colourImage('gray', { width: 57, height: 41, format: 'png' }), 'image/png', 'invoice-2024.png');
+    expect((await gw.settled(id)).status).toBe('ready');
+    try {
+      const ranked = async (mode: string) => (await gw.api('GET', `/v1/search?q=invoice&mode=${mode}&limit=3`)).body.results.map((r: { image: { id: string } }) => r.image.id);
+      expect(await ranked('text')).toEqual([id]);
+      expect((await ranked('hybrid'))[0]).toBe(id);
+      // tiny-clip knows only colour words: by its pixels, a gray image is no invoice.
+      expect((await ranked('semantic'))[0]).not.toBe(id);
+      expect((await gw.api('GET', '/v1/search?q=invoice&mode=fuzzy')).body.error.message).toBe('query.mode: must be one of semantic, text, hybrid');
+    } finally {
+      await gw.api('DELETE', `/v1/images/${id}`);
+    }
+  });
+
   it('finds near-duplicates by a threshold, and folds them into one result on request, thumbnails and all', async () => {
     // Five different colours: none is a near-duplicate of another at the default 0.95…
     const none = await gw.api('GET', `/v1/images/${ids[0]}/duplicates`);

@@ -1,6 +1,6 @@
 import { ModelPool } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase } from '@sis/db';
+import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase, TextSearchRepository } from '@sis/db';
 import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
 import { SearchModels } from './search-models.js';
@@ -41,6 +41,7 @@ const search = new SearchService({
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
   efSearch: config.search.efSearch,
   models,
+  words: new TextSearchRepository({ db }),
 });
 // Loads the active model's text tower now rather than at the first search.
 void models.resolve().catch((error: unknown) => logger.warn({ err: error }, 'cannot look up the active model yet'));

@@ -9,7 +9,7 @@ import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixt
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
-import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, TextSearchRepository, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -28,9 +28,9 @@ let batchId: string;
 let modelId: number;
 
 /** Writes an image as the worker would, with tiny-clip's vector for its bytes. */
-async function seed(colour: string, extra: { exif?: Record<string, unknown>; contentType?: string; batchId?: string } = {}): Promise<string> {
+async function seed(colour: string, extra: { exif?: Record<string, unknown>; contentType?: string; batchId?: string; filename?: string } = {}): Promise<string> {
   const bytes = await colourImage(colour);
-  const image = await images.create({ object_key: `seed/${randomUUID()}`, content_type: extra.contentType ?? 'image/jpeg', declared_size: bytes.length, status: 'processing', batch_id: extra.batchId ?? null, metadata: { filename: `${colour}.jpg` } });
+  const image = await images.create({ object_key: `seed/${randomUUID()}`, content_type: extra.contentType ?? 'image/jpeg', declared_size: bytes.length, status: 'processing', batch_id: extra.batchId ?? null, metadata: { filename: extra.filename ?? `${colour}.jpg` } });
   const [embedding] = await clip.embedImages([bytes]);
   await images.markReady(image.id, { model: clip.modelId, sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'), width: 640, height: 480, actualSize: bytes.length, exif: extra.exif ?? null, vectors: [{ modelId, embedding: embedding! }] });
   return image.id;
@@ -52,7 +52,7 @@ beforeAll(async () => {
   // As the search service's main wires it, minus the few seconds it trusts the list of models.
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
   const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: 100, trustMs: 0 });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models, words: new TextSearchRepository({ db }) });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -145,6 +145,29 @@ describe('POST /search', () => {
     expect(cancelled.body.error.message).toBe('query: the terms cancel each other out: nothing is left to search for');
   });
 
+  it('finds images by the words they carry in text mode, and fuses both rankings in hybrid mode', async () => {
+    const invoice = await seed('gray', { filename: 'invoice-2024.png', contentType: 'image/png', exif: { Make: 'Scanner Co', ImageDescription: 'March receipts' } });
+    try {
+      const text = await post({ q: 'invoice', mode: 'text' });
+      expect(text.status).toBe(200);
+      expect(text.body.results.map((r: { image: { id: string } }) => r.image.id)).toEqual([invoice]);
+      expect(text.body.results[0].score).toBeGreaterThan(0);
+      // Camera, description and file name words; every word must match; filters still apply.
+      expect((await post({ q: 'canon', mode: 'text' })).body.results.map((r: { image: { id: string } }) => r.image.id)).toEqual([ids.red]);
+      expect((await post({ q: 'receipts 2024', mode: 'text' })).body.results).toHaveLength(1);
+      expect((await post({ q: 'invoice 2023', mode: 'text' })).body.results).toEqual([]);
+      expect((await post({ q: 'invoice', mode: 'text', filters: { contentType: 'image/jpeg' } })).body.results).toEqual([]);
+      // Hybrid: found by its words and by its pixels, it comes first; the others follow by their pixels.
+      const hybrid = await post({ q: 'invoice', mode: 'hybrid', limit: 5 });
+      expect(hybrid.body.results[0].image.id).toBe(invoice);
+      expect(hybrid.body.results).toHaveLength(5);
+      const red = await post({ q: 'a red picture', mode: 'hybrid', limit: 3 });
+      expect(red.body.results[0].image.id).toBe(ids.red);
+    } finally {
+      await images.delete(invoice);
+    }
+  });
+
   it('treats SQL-looking text as text', async () => {
     const { status, body } = await post({ q: "'; drop table images; -- red" });
     expect(status).toBe(200);
@@ -168,6 +191,9 @@ describe('POST /search', () => {
     ['nine terms', { query: Array.from({ length: 9 }, () => ({ text: 'red' })) }, 'query: must have at most 8 terms'],
     ['a term with text and an image', { query: [{ text: 'red', imageId: randomUUID() }] }, 'query.0: must be {"text": …, "weight": …} or {"imageId": …, "weight": …}'],
     ['a term with an empty text', { query: [{ text: ' ' }] }, 'query.0.text: must not be empty'],
+    ['text mode without q', { imageId: randomUUID(), mode: 'text' }, 'mode: text and hybrid search take q'],
+    ['an unknown mode', { q: 'red', mode: 'fuzzy' }, 'mode: must be one of semantic, text, hybrid'],
+    ['a NUL in q', { q: 'invoice\u0000', mode: 'text' }, 'q: must not contain NUL (\\u0000) or lone surrogates'],
     ['a malformed imageId', { imageId: 'nope' }, 'imageId: must be a UUID'],
     ['an unknown filter', { q: 'red', filters: { colour: 'red' } }, 'filters: Unrecognized key: "colour"'],
     ['a non-date filter', { q: 'red', filters: { createdAfter: 'yesterday' } }, 'filters.createdAfter: Invalid ISO datetime'],
@@ -241,7 +267,7 @@ describe('which model search answers from', () => {
 
       // A replica that still trusts an old list (for a minute here) while the model it names is
       // switched from and retired: it finds the table gone, reads the list again, and answers.
-      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }) });
+      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }) });
       await models.activate(second.id);
       expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId: second.id });
       await models.activate(modelId, { force: true });
@@ -258,7 +284,7 @@ describe('which model search answers from', () => {
     const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
     const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
     try {
-      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }) });
+      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }) });
       expect(await search.search(SearchRequestSchema.parse({ q: 'red', limit: 5 }))).toMatchObject({ results: [], model: null, modelId: null });
       expect(none.entries()).toEqual([]);
     } finally {

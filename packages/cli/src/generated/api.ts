@@ -1090,6 +1090,8 @@ export interface paths {
                 query: {
                     q: string;
                     limit?: number;
+                    /** @description `semantic` (the default) matches what images show; `text` matches the words they carry (name, file name, metadata, camera make and model, description); `hybrid` fuses the two rankings (reciprocal rank fusion). `text` and `hybrid` take `q`. */
+                    mode?: "semantic" | "text" | "hybrid";
                     /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
                     model?: number;
                 };
@@ -3136,7 +3138,7 @@ export interface components {
         };
         SearchResult: {
             image: components["schemas"]["ImageSummary"];
-            /** @description Cosine similarity, 1 for the same direction; higher is closer. */
+            /** @description Higher is closer. Semantic: cosine similarity, 1 for the same direction. Text: PostgreSQL's ts_rank_cd. Hybrid: the reciprocal-rank-fusion score. */
             score: number;
             /** @description With collapseDuplicates: the near-duplicates of this result folded into it, each with its own score for the query. */
             duplicates?: {
@@ -3160,6 +3162,11 @@ export interface components {
             filters?: components["schemas"]["SearchFilters"];
             /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
             model?: number;
+            /**
+             * @description `semantic` (the default) matches what images show; `text` matches the words they carry (name, file name, metadata, camera make and model, description); `hybrid` fuses the two rankings (reciprocal rank fusion). `text` and `hybrid` take `q`.
+             * @enum {string}
+             */
+            mode?: "semantic" | "text" | "hybrid";
             /** @description Leave out results less similar than this (cosine similarity). */
             minScore?: number;
             /** @description Fold near-duplicates of a better result into its `duplicates` list; the page still holds `limit` results when there are that many. Off when left out. */

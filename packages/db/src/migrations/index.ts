@@ -8,6 +8,7 @@ import * as m0006 from './0006-image-traceparent.js';
 import * as m0007 from './0007-models.js';
 import * as m0008 from './0008-vectors-per-model.js';
 import * as m0009 from './0009-vector-created-at-index.js';
+import * as m0010 from './0010-text-search.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-models': m0007,
   '0008-vectors-per-model': m0008,
   '0009-vector-created-at-index': m0009,
+  '0010-text-search': m0010,
 };

@@ -3,21 +3,13 @@ import type { Database, ImageVectorsTable } from '../schema.js';
 import { vectorTable } from '../vector-tables.js';
 import { fromVectorLiteral, toVectorLiteral } from '../vector.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
+import { filterConditions, type SearchFilterOptions } from './search-filters.js';
 
 /** ef_search used when the caller gives none: pgvector's default. */
 export const DEFAULT_EF_SEARCH = 40;
 /** Rows an iterative (filtered) HNSW scan may visit before giving up; pgvector's default. */
 export const MAX_SCAN_TUPLES = 20_000;
 
-/** Narrow a kNN query; every field that is set must hold. */
-export interface SearchFilterOptions {
-  createdAfter?: Date;
-  createdBefore?: Date;
-  contentType?: string;
-  batchId?: string;
-  /** EXIF fields that must equal these values. */
-  exif?: Record<string, string | number | boolean>;
-}
 
 export interface NearestOptions {
   /** Whose vectors to search: the model's id (its table is image_vectors_<id>). */
@@ -74,12 +66,7 @@ export class EmbeddingRepository {
         // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
         if ('imageId' in query) conditions.push(eb('i.id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
         if (options.exclude?.length) conditions.push(eb('i.id', 'not in', options.exclude));
-        if (filters.createdAfter) conditions.push(eb('i.created_at', '>=', filters.createdAfter));
-        if (filters.createdBefore) conditions.push(eb('i.created_at', '<', filters.createdBefore));
-        if (filters.contentType) conditions.push(eb('i.content_type', '=', filters.contentType));
-        if (filters.batchId) conditions.push(eb('i.batch_id', '=', filters.batchId));
-        if (filters.exif && Object.keys(filters.exif).length) conditions.push(sql<SqlBool>`i.exif @> ${JSON.stringify(filters.exif)}::jsonb`);
-        return eb.and(conditions);
+        return eb.and([...conditions, ...filterConditions(filters)]);
       })
       .orderBy(distance)
       .limit(options.limit);

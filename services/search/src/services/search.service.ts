@@ -1,14 +1,14 @@
 import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
-import { isRetiredModelTable, type EmbeddingRepository, type ImageRepository, type Neighbour, type SearchFilterOptions } from '@sis/db';
+import { isRetiredModelTable, type EmbeddingRepository, type ImageRecord, type ImageRepository, type Neighbour, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
 import { combineEmbeddings } from '@sis/clip';
 import { inSpan } from '@sis/telemetry';
 import { foldDuplicates } from '../fold-duplicates.js';
+import { fuseRankings } from '../fuse-rankings.js';
 import type { SearchModel } from '../search-models.js';
 
-/** With collapseDuplicates, how many times the page's size a search looks at, and at most how many. */
-const COLLAPSE_LOOKAHEAD = 3;
+/** With collapseDuplicates or in hybrid mode, how many times the page's size each ranking looks at, and at most how many. */
+const LOOKAHEAD = 3;
 const MAX_CANDIDATES = 600;
-
 export interface SearchServiceOptions {
   /** Looks up an image whose neighbours came back empty, to say why. */
   images: ImageRepository;
@@ -20,6 +20,8 @@ export interface SearchServiceOptions {
    * the active one; undefined before any model is active (nothing to find).
    */
   models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void };
+  /** Matches the words images carry, for text and hybrid search. */
+  words: TextSearchRepository;
 }
 
 /**
@@ -54,13 +56,14 @@ export class SearchService {
 
   async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
     const { images, embeddings } = this.#options;
-    const model = await this.#options.models.resolve(request.model);
+    const mode = request.mode ?? 'semantic';
+    const model = mode === 'text' ? undefined : await this.#options.models.resolve(request.model);
+    // Folding duplicates, or fusing two rankings, needs more than a page from each.
+    const wanted = request.collapseDuplicates || mode === 'hybrid' ? Math.min(request.limit * LOOKAHEAD, MAX_CANDIDATES) : request.limit;
     let neighbours: Neighbour[] = [];
     if (model) {
       const { query, exclude } = await this.#query(request, model);
-      // Folding duplicates shortens the page: look further, so it can still be filled.
-      const limit = request.collapseDuplicates ? Math.min(request.limit * COLLAPSE_LOOKAHEAD, MAX_CANDIDATES) : request.limit;
-      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit, efSearch: this.#efSearch(limit), filters: toFilterOptions(request.filters) });
+      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit: wanted, efSearch: this.#efSearch(wanted), filters: toFilterOptions(request.filters) });
       if (request.minScore !== undefined) neighbours = neighbours.filter(({ distance }) => 1 - distance >= request.minScore!);
     }
     // Only an empty answer needs a second look: was the image missing, or not embedded yet?
@@ -69,11 +72,17 @@ export class SearchService {
       if (!image) throw new NotFoundError('image_not_found', `no image with id ${request.imageId}`);
       if (image.status !== 'ready') throw new ConflictError('image_not_ready', `image ${image.id} is ${image.status}; only ready images have a vector to compare`);
     }
-    const result = ({ image, distance }: Neighbour) => ({ image: toImageSummary(image), score: 1 - distance });
-    let results: SearchResponse['results'] = neighbours.map(result);
+    let ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance }));
+    if (mode !== 'semantic') {
+      const matches = await this.#options.words.matching({ words: request.q!, limit: wanted, filters: toFilterOptions(request.filters) });
+      const byWords = matches.map(({ image, rank }) => ({ image, score: rank }));
+      ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]);
+    }
+    const result = ({ image, score }: { image: ImageRecord; score: number }) => ({ image: toImageSummary(image), score });
+    let results: SearchResponse['results'] = ranked.slice(0, request.limit).map(result);
     if (model && request.collapseDuplicates) {
-      const vectors = await embeddings.vectorsOf(model.id, neighbours.map(({ image }) => image.id));
-      results = foldDuplicates(neighbours.map((item) => ({ item, vector: vectors.get(item.image.id) })), request.duplicateThreshold ?? DEFAULT_DUPLICATE_THRESHOLD, request.limit).map(({ item, duplicates }) => ({
+      const vectors = await embeddings.vectorsOf(model.id, ranked.map(({ image }) => image.id));
+      results = foldDuplicates(ranked.map((item) => ({ item, vector: vectors.get(item.image.id) })), request.duplicateThreshold ?? DEFAULT_DUPLICATE_THRESHOLD, request.limit).map(({ item, duplicates }) => ({
         ...result(item),
         duplicates: duplicates.map(result),
       }));
