@@ -35,11 +35,31 @@ async function showRecent() {
   }
 }
 
-async function search(q) {
+/** The query on screen: its words and mode, and the images it was refined with (more or less like them). */
+let current;
+/** The API's limit on a combined query's terms. */
+const MAX_TERMS = 8;
+
+async function search(q, mode = 'semantic') {
+  current = { q, mode, refinements: [] };
+  await run(() => call('GET', `/v1/search?q=${encodeURIComponent(q)}&mode=${mode}&limit=60`), `for “${q}”${mode === 'semantic' ? '' : ` (${mode})`}`);
+}
+
+/** Refines the query on screen with an image: toward it (weight above 0) or away from it. */
+async function refine(id, weight) {
+  detail.close();
+  current.refinements.push({ imageId: id, weight });
+  const liked = current.refinements.filter((r) => r.weight > 0).length;
+  const disliked = current.refinements.length - liked;
+  const query = [{ text: current.q }, ...current.refinements];
+  await run(() => call('POST', '/v1/search', { query, limit: 60 }), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`);
+}
+
+async function run(request, what) {
   const started = performance.now();
   try {
-    const response = await call('GET', `/v1/search?q=${encodeURIComponent(q)}&limit=60`);
-    show(response.results, `${response.results.length} results for “${q}” in ${Math.round(performance.now() - started)} ms`);
+    const response = await request();
+    show(response.results, `${response.results.length} results ${what} in ${Math.round(performance.now() - started)} ms`);
   } catch (error) {
     summary.textContent = error.message;
   }
@@ -47,8 +67,25 @@ async function search(q) {
 
 async function similar(id) {
   detail.close();
+  current = undefined;
   const response = await call('GET', `/v1/images/${id}/similar?limit=60`);
   show(response.results, 'More like this');
+}
+
+/**
+ * With a word query on screen (semantic), "more like this" and "less like this" refine it with the
+ * image; otherwise "more like this" shows the image's neighbours.
+ */
+function actions(image) {
+  const ready = image.status === 'ready';
+  if (!current || current.mode !== 'semantic') return [h('button', { class: 'primary', onclick: () => similar(image.id), disabled: !ready }, 'More like this'), ' '];
+  const full = current.refinements.length + 1 >= MAX_TERMS;
+  return [
+    h('button', { class: 'primary', 'data-refine': 'more', onclick: () => refine(image.id, 0.5), disabled: !ready || full }, 'More like this'),
+    ' ',
+    h('button', { 'data-refine': 'less', onclick: () => refine(image.id, -0.5), disabled: !ready || full }, 'Less like this'),
+    ' ',
+  ];
 }
 
 async function showDetail(id) {
@@ -72,7 +109,7 @@ async function showDetail(id) {
         'div',
         {},
         h('table', {}, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))),
-        h('p', {}, h('button', { class: 'primary', onclick: () => similar(image.id), disabled: image.status !== 'ready' }, 'More like this'), ' ', h('button', { onclick: () => detail.close() }, 'Close')),
+        h('p', {}, ...actions(image), h('button', { onclick: () => detail.close() }, 'Close')),
         exif.length ? h('details', { open: true }, h('summary', {}, 'EXIF'), h('table', {}, exif.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, Array.isArray(v) ? v.join(', ') : String(v)))))) : h('p', { class: 'muted' }, 'No EXIF.'),
       ),
     ),
@@ -123,10 +160,15 @@ const uploadAll = (files) => Promise.all([...files].filter((f) => f.type.startsW
 
 document.querySelector('#search').addEventListener('submit', (event) => {
   event.preventDefault();
-  const q = new FormData(event.target).get('q').trim();
-  history.replaceState(null, '', q ? `/?q=${encodeURIComponent(q)}` : '/');
-  if (q) search(q);
-  else showRecent();
+  const form = new FormData(event.target);
+  const q = form.get('q').trim();
+  const mode = form.get('mode');
+  history.replaceState(null, '', q ? `/?q=${encodeURIComponent(q)}${mode === 'semantic' ? '' : `&mode=${mode}`}` : '/');
+  if (q) search(q, mode);
+  else {
+    current = undefined;
+    showRecent();
+  }
 });
 document.querySelector('#key').addEventListener('click', async () => (await askForKey()) && location.reload());
 document.querySelector('#pick').addEventListener('click', () => document.querySelector('#files').click());
@@ -144,9 +186,12 @@ window.addEventListener('drop', (e) => {
   uploadAll(e.dataTransfer.files);
 });
 
-const initial = new URLSearchParams(location.search).get('q');
+const params = new URLSearchParams(location.search);
+const initial = params.get('q');
+const initialMode = ['semantic', 'text', 'hybrid'].includes(params.get('mode')) ? params.get('mode') : 'semantic';
+document.querySelector('select[name=mode]').value = initialMode;
 if (initial) {
   document.querySelector('input[name=q]').value = initial;
-  search(initial);
+  search(initial, initialMode);
 } else showRecent();
 if (!getKey()) summary.textContent += ' No API key set: reads work only if the server allows public reads.';

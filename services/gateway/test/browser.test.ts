@@ -71,9 +71,45 @@ describe('search page', () => {
     await cards.first().click();
     await page.waitForSelector('#detail[open] img');
     await expect(page.locator('#detail').textContent()).resolves.toMatch(/640 × 480/);
+    // With a word query on screen, "more like this" refines it.
+    await page.click('#detail button.primary');
+    await expect.poll(() => page.textContent('#summary')).toMatch(/^9 results for “a red picture”, refined: 1 more like, 0 less like/);
+    // From the newest images, it shows the image's neighbours.
+    await page.goto(`${gw.base}/`);
+    await page.locator('#summary', { hasText: 'Newest images' }).waitFor();
+    await page.locator('#results .card').first().click();
+    await page.waitForSelector('#detail[open] img');
     await page.click('#detail button.primary');
     await expect.poll(() => page.textContent('#summary')).toBe('More like this');
     expect(await page.locator('#results .card').count()).toBe(9);
+    await context.close();
+  });
+
+  it('searches by file name in text mode, and refines a word query with more and less like an image', async () => {
+    const { context, page } = await pageWithKey(await gw.key('read'));
+    await page.goto(`${gw.base}/`);
+    await page.fill('input[name=q]', 'green');
+    await page.selectOption('select[name=mode]', 'text');
+    await page.click('button[type=submit]');
+    await page.locator('#summary', { hasText: '(text)' }).waitFor();
+    expect(await page.locator('#results .card').count()).toBe(1);
+    expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.green);
+    expect(page.url()).toContain('mode=text');
+
+    await page.selectOption('select[name=mode]', 'semantic');
+    await page.fill('input[name=q]', 'a red picture');
+    await page.click('button[type=submit]');
+    await page.locator('#summary', { hasText: '“a red picture” in' }).waitFor();
+    await page.locator(`#results .card[data-id="${ids.blue}"]`).click();
+    await page.click('#detail button[data-refine=more]');
+    await page.locator('#summary', { hasText: 'refined: 1 more like, 0 less like' }).waitFor();
+    // The image a query names is left out of its results; red still leads.
+    expect(await page.locator(`#results .card[data-id="${ids.blue}"]`).count()).toBe(0);
+    expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.red);
+    await page.locator(`#results .card[data-id="${ids.green}"]`).click();
+    await page.click('#detail button[data-refine=less]');
+    await page.locator('#summary', { hasText: 'refined: 1 more like, 1 less like' }).waitFor();
+    expect(await page.locator(`#results .card[data-id="${ids.green}"]`).count()).toBe(0);
     await context.close();
   });
 
