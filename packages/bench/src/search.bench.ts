@@ -32,7 +32,17 @@ export interface SearchSizeResult {
   filteredExactP50Ms: number;
   filteredRecallAt10: number;
   searchPeakRssMb: number;
+  /**
+   * End to end through the gateway, by kind of query, on the same collection: words (`semantic`,
+   * the plain text query), a combined query (words, an image at 0.5, words at -0.5), `hybrid` and
+   * `text` (word search). Query texts repeat, so their encoding is cached in every kind alike:
+   * this is the search path, not the text tower.
+   */
+  modes: Record<'semantic' | 'combined' | 'hybrid' | 'text', { p50Ms: number; p99Ms: number }>;
 }
+
+/** Queries in the words vit-b-32-random's tokenizer knows. */
+const PHRASES = ['a photo of a dog', 'a red sofa', 'a cat at sunset', 'a dog at the beach', 'a photo of a red cat', 'sunset at the beach', 'a dog on a sofa', 'a photo of a beach'];
 
 export const SIZE_LABELS: Readonly<Record<string, number>> = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 };
 
@@ -95,23 +105,39 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     let e2e: number[];
     let requestsPerSec: number;
     let searchPeakRssMb: number;
+    let modes: SearchSizeResult['modes'];
     try {
       // A lean keep-alive client, as the gateway itself uses for search: the figure is the
       // server's path, not the cost of the global fetch (1 to 1.5 ms a call here).
       const client = new Pool(services.url, { connections: 8 });
-      const search = async (imageId: string) => {
+      const post = async (request: object) => {
         const { statusCode, body } = await client.request({
           path: '/v1/search',
           method: 'POST',
           headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ imageId, limit: LIMIT }),
+          body: JSON.stringify(request),
         });
         if (statusCode !== 200) throw new Error(`search answered ${statusCode}: ${await body.text()}`);
         return body.json();
       };
+      const search = (imageId: string) => post({ imageId, limit: LIMIT });
       for (const id of sample.slice(0, 20)) await search(id);
       e2e = [];
       for (const id of sample) e2e.push((await timed(() => search(id)))[1]);
+      const phrase = (i: number) => PHRASES[i % PHRASES.length]!;
+      const kinds: Record<keyof SearchSizeResult['modes'], (i: number) => object> = {
+        semantic: (i) => ({ q: phrase(i), limit: LIMIT }),
+        combined: (i) => ({ query: [{ text: phrase(i) }, { imageId: sample[i]!, weight: 0.5 }, { text: 'red', weight: -0.5 }], limit: LIMIT }),
+        hybrid: (i) => ({ q: phrase(i), mode: 'hybrid', limit: LIMIT }),
+        text: (i) => ({ q: phrase(i), mode: 'text', limit: LIMIT }),
+      };
+      modes = {} as SearchSizeResult['modes'];
+      for (const [kind, request] of Object.entries(kinds) as [keyof SearchSizeResult['modes'], (i: number) => object][]) {
+        for (let i = 0; i < 20; i++) await post(request(i));
+        const ms: number[] = [];
+        for (let i = 0; i < sample.length; i++) ms.push((await timed(() => post(request(i))))[1]);
+        modes[kind] = { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) };
+      }
       await client.close();
       let next = 0;
       const result = await autocannon({
@@ -148,6 +174,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       filteredExactP50Ms: round(percentile(filteredExact.ms, 50)),
       filteredRecallAt10: round(recallAtK(filteredExact.ids, filtered.ids, LIMIT), 4),
       searchPeakRssMb,
+      modes,
     };
   } finally {
     await db.destroy();

@@ -82,6 +82,7 @@ describe('parseProcStat', () => {
 const size = (n: number, exact: number, sql: number, e2e: number, recall: number): SearchSizeResult => ({
   size: n, loadSeconds: 1, indexBuildSeconds: 2, indexSizeMb: 3, tableSizeMb: 4, exactP50Ms: exact, sqlP50Ms: sql, sqlP99Ms: sql * 2, vectorSqlP50Ms: sql,
   e2eP50Ms: e2e, e2eP99Ms: e2e * 2, recallAt10: recall, requestsPerSec: 100, filteredP50Ms: 5, filteredExactP50Ms: 50, filteredRecallAt10: 0.9, searchPeakRssMb: 500,
+  modes: { semantic: { p50Ms: e2e, p99Ms: e2e * 2 }, combined: { p50Ms: e2e + 1, p99Ms: e2e * 2 }, hybrid: { p50Ms: e2e + 2, p99Ms: e2e * 3 }, text: { p50Ms: 1, p99Ms: 2 } },
 });
 
 describe('targets and report', () => {
@@ -110,6 +111,7 @@ describe('targets and report', () => {
     const table = formatTable({ ...base, targets: evaluateTargets(base) });
     expect(table).toMatch(/recallAt10\s+1\s+0\.97/);
     expect(table).toMatch(/1M recallAt10\s+≥ 0\.95\s+0\.97\s+met/);
+    expect(table).toMatch(/hybrid e2e p50 \/ p99 ms\s+\d+(\.\d+)? \/ \d+/);
     const run = { batch: 8, images: 500, seconds: 40, imagesPerSec: 12.5, stagesMsPerImage: { fetch: 5, inspect: 1, decode: 20, infer: 300, write: 2 }, modelMsPerImage: 80,
       cpuMsPerImage: { worker: 130, gateway: 6, clientAndS3: 12, rest: 12, total: 160 }, machineBusy: 0.98, workerPeakRssMb: 900, gatewayPeakRssMb: 180 };
     const ingest = { bareImagesPerSec: 20, e2eImagesPerSec: 12.5, ratio: 0.63, stagesMsPerImage: run.stagesMsPerImage, modelMsPerImage: 80, modelCpuMsPerImage: 100,
