@@ -157,6 +157,10 @@ describe('POST /search', () => {
       expect((await post({ q: 'receipts 2024', mode: 'text' })).body.results).toHaveLength(1);
       expect((await post({ q: 'invoice 2023', mode: 'text' })).body.results).toEqual([]);
       expect((await post({ q: 'invoice', mode: 'text', filters: { contentType: 'image/jpeg' } })).body.results).toEqual([]);
+      // Text results fold by their vectors too: at threshold 0, every .jpg image folds into the first.
+      const folded = await post({ q: 'jpg', mode: 'text', collapseDuplicates: true, duplicateThreshold: 0, limit: 10 });
+      expect(folded.body.results).toHaveLength(1);
+      expect(folded.body.results[0].duplicates.length).toBeGreaterThanOrEqual(COLOURS.length - 1);
       // Hybrid: found by its words and by its pixels, it comes first; the others follow by their pixels.
       const hybrid = await post({ q: 'invoice', mode: 'hybrid', limit: 5 });
       expect(hybrid.body.results[0].image.id).toBe(invoice);

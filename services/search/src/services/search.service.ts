@@ -57,11 +57,12 @@ export class SearchService {
   async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
     const { images, embeddings } = this.#options;
     const mode = request.mode ?? 'semantic';
-    const model = mode === 'text' ? undefined : await this.#options.models.resolve(request.model);
+    // Word search needs no model, unless its results are to be folded by their vectors.
+    const model = mode === 'text' && !request.collapseDuplicates ? undefined : await this.#options.models.resolve(request.model);
     // Folding duplicates, or fusing two rankings, needs more than a page from each.
     const wanted = request.collapseDuplicates || mode === 'hybrid' ? Math.min(request.limit * LOOKAHEAD, MAX_CANDIDATES) : request.limit;
     let neighbours: Neighbour[] = [];
-    if (model) {
+    if (model && mode !== 'text') {
       const { query, exclude } = await this.#query(request, model);
       neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit: wanted, efSearch: this.#efSearch(wanted), filters: toFilterOptions(request.filters) });
       if (request.minScore !== undefined) neighbours = neighbours.filter(({ distance }) => 1 - distance >= request.minScore!);
