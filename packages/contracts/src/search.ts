@@ -100,8 +100,8 @@ export const SearchRequestSchema = z
       .min(-1, { message: 'must be at least -1' })
       .max(1, { message: 'must be at most 1' })
       .optional()
-      .meta({ description: 'Leave out results less similar than this (cosine similarity).' }),
-    collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the page still holds `limit` results when there are that many. Off when left out.' }),
+      .meta({ description: 'Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through.' }),
+    collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out.' }),
     duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
   })
   .strict()

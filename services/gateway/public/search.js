@@ -48,20 +48,24 @@ async function search(q, mode = 'semantic') {
 /** Refines the query on screen with an image: toward it (weight above 0) or away from it. */
 async function refine(id, weight) {
   detail.close();
-  current.refinements.push({ imageId: id, weight });
-  const liked = current.refinements.filter((r) => r.weight > 0).length;
-  const disliked = current.refinements.length - liked;
-  const query = [{ text: current.q }, ...current.refinements];
-  await run(() => call('POST', '/v1/search', { query, limit: 60 }), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`);
+  const refinements = [...current.refinements, { imageId: id, weight }];
+  const liked = refinements.filter((r) => r.weight > 0).length;
+  const disliked = refinements.length - liked;
+  const query = [{ text: current.q }, ...refinements];
+  // Kept only once it answered: a term the API refused must not spoil the next refinement.
+  if (await run(() => call('POST', '/v1/search', { query, limit: 60 }), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) current.refinements = refinements;
 }
 
+/** Runs a search and shows its results; says whether it answered. */
 async function run(request, what) {
   const started = performance.now();
   try {
     const response = await request();
     show(response.results, `${response.results.length} results ${what} in ${Math.round(performance.now() - started)} ms`);
+    return true;
   } catch (error) {
     summary.textContent = error.message;
+    return false;
   }
 }
 

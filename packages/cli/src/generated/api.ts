@@ -3167,9 +3167,9 @@ export interface components {
              * @enum {string}
              */
             mode?: "semantic" | "text" | "hybrid";
-            /** @description Leave out results less similar than this (cosine similarity). */
+            /** @description Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through. */
             minScore?: number;
-            /** @description Fold near-duplicates of a better result into its `duplicates` list; the page still holds `limit` results when there are that many. Off when left out. */
+            /** @description Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out. */
             collapseDuplicates?: boolean;
             /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */
             duplicateThreshold?: number;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 import { filterConditions, type SearchFilterOptions } from './search-filters.js';
@@ -22,14 +22,19 @@ export class TextSearchRepository {
   }
 
   async matching(options: { words: string; limit: number; filters?: SearchFilterOptions }): Promise<WordMatch[]> {
+    const { rows } = await this.matchingQuery(options).execute(this.#db);
+    return rows.map(({ rank, ...image }) => ({ image: image as ImageRecord, rank: Number(rank) }));
+  }
+
+  /** The word search itself. */
+  matchingQuery(options: { words: string; limit: number; filters?: SearchFilterOptions }): RawBuilder<ImageRecord & { rank: number }> {
     assertLimit(options.limit);
     const query = sql`plainto_tsquery('simple', regexp_replace(${options.words}, '[^[:alnum:]]+', ' ', 'g'))`;
     const words = sql`sis_image_words(i.name, i.metadata, i.exif)`;
     const conditions = [sql`i.status = 'ready'`, sql`${words} @@ ${query}`, ...filterConditions(options.filters ?? {})];
-    const { rows } = await sql<ImageRecord & { rank: number }>`
+    return sql<ImageRecord & { rank: number }>`
       select ${sql.join(RECORD_COLUMNS.map((column) => sql.ref(`i.${column}`)))}, ts_rank_cd(${words}, ${query}) as rank
       from images i where ${sql.join(conditions, sql` and `)}
-      order by rank desc, i.id limit ${options.limit}`.execute(this.#db);
-    return rows.map(({ rank, ...image }) => ({ image: image as ImageRecord, rank: Number(rank) }));
+      order by rank desc, i.id limit ${options.limit}`;
   }
 }
