@@ -9,8 +9,15 @@ import { sql, type Kysely } from 'kysely';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
+  await defineImageWords(db);
+  await sql`create index images_words_idx on images using gin (sis_image_words(name, metadata, exif))`.execute(db);
+}
+
+/** This migration's `sis_image_words`, also what 0011 goes back to when undone. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function defineImageWords(db: Kysely<any>): Promise<void> {
   await sql`
-    create function sis_image_words(name text, metadata jsonb, exif jsonb) returns tsvector
+    create or replace function sis_image_words(name text, metadata jsonb, exif jsonb) returns tsvector
     language sql immutable parallel safe as $$
       select to_tsvector('simple', regexp_replace(
           coalesce(name, '') || ' ' || coalesce(metadata->>'filename', '') || ' ' || coalesce(exif->>'Make', '') || ' ' ||
@@ -18,7 +25,6 @@ export async function up(db: Kysely<any>): Promise<void> {
           '[^[:alnum:]]+', ' ', 'g'))
         || jsonb_to_tsvector('simple', coalesce(metadata, '{}') - 'filename', '["string"]')
     $$`.execute(db);
-  await sql`create index images_words_idx on images using gin (sis_image_words(name, metadata, exif))`.execute(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { defineImageWords } from './0010-text-search.js';
 
 /**
  * Metadata values are split on punctuation too, as every other field is and as queries are:
@@ -21,14 +22,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`
-    create or replace function sis_image_words(name text, metadata jsonb, exif jsonb) returns tsvector
-    language sql immutable parallel safe as $$
-      select to_tsvector('simple', regexp_replace(
-          coalesce(name, '') || ' ' || coalesce(metadata->>'filename', '') || ' ' || coalesce(exif->>'Make', '') || ' ' ||
-          coalesce(exif->>'Model', '') || ' ' || coalesce(exif->>'ImageDescription', ''),
-          '[^[:alnum:]]+', ' ', 'g'))
-        || jsonb_to_tsvector('simple', coalesce(metadata, '{}') - 'filename', '["string"]')
-    $$`.execute(db);
+  await defineImageWords(db);
   await sql`reindex index images_words_idx`.execute(db);
 }
