@@ -79,7 +79,7 @@ function modelRows(m) {
     'tr',
     { 'data-model': m.id, 'data-state': m.state, class: [m.active && 'active', m.error && 'has-error'].filter(Boolean).join(' ') || undefined },
     h('td', {}, m.id),
-    h('td', {}, m.source, m.dtype && h('span', { class: 'muted' }, ` (${m.dtype})`)),
+    h('td', { class: 'source' }, m.source, m.dtype && h('span', { class: 'muted' }, ` (${m.dtype})`)),
     h('td', {}, m.dimension ?? h('span', { class: 'muted', title: 'Known once a worker has loaded it.' }, 'not loaded')),
     h('td', {}, h('span', { class: `badge ${m.state}`, title: STATE_TITLES[m.state] }, m.state), m.state === 'building' && m.activateWhenComplete && h('div', { class: 'muted note' }, 'active once complete')),
     h('td', { class: 'nowrap' }, h('div', { class: 'coverage' }, h('progress', { max: 1, value: ratio }), h('span', {}, `${embedded.toLocaleString()} / ${ready.toLocaleString()} (${percent} %)`))),

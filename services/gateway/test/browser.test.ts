@@ -194,7 +194,7 @@ describe('dashboard', () => {
     const { context, page } = await pageWithKey(gw.config.auth.adminToken);
     // A real model fills this small library in within a second or two, too fast to catch mid-way,
     // so one filling in is added to the server's real answer.
-    const halfway = { ...added.body, id: 999, source: 'example/halfway', dtype: 'q8', dimension: 256, error: null, coverage: { embedded: 180, ready: 240, ratio: 0.75, perMinute: 60, etaSeconds: 180 } };
+    const halfway = { ...added.body, id: 999, source: `/srv/models/${'halfway'.repeat(14)}`, dtype: 'q8', dimension: 256, error: null, coverage: { embedded: 180, ready: 240, ratio: 0.75, perMinute: 60, etaSeconds: 180 } };
     await page.route('**/v1/models', async (route) => {
       const response = await route.fetch();
       const body = await response.json();
@@ -213,7 +213,7 @@ describe('dashboard', () => {
 
     const filling = page.locator('[data-model="999"]');
     expect(await filling.locator('.coverage').textContent()).toBe('180 / 240 (75.0 %)');
-    expect(await filling.locator('td').nth(1).textContent()).toBe('example/halfway (q8)');
+    expect(await filling.locator('td').nth(1).textContent()).toBe(`/srv/models/${'halfway'.repeat(14)} (q8)`);
     expect(await filling.textContent()).toContain('60/min, about 3 min left');
 
     // The worker looks for new models every few seconds, cannot load this one, and records why.
@@ -221,7 +221,7 @@ describe('dashboard', () => {
     await error.waitFor({ timeout: 20_000 });
     expect(await error.textContent()).toMatch(/CLIP model "\/nonexistent\/model" was not found/);
     expect(await row.textContent()).toContain('waiting for a worker');
-    // A loader's message is long; it wraps in a row of its own instead of widening the page.
+    // A loader's message and a model's folder are long; they wrap instead of widening the page.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
 
     // Retired, it leaves the table and is only counted.
