@@ -33,6 +33,15 @@ const ModeSchema = z
       '`semantic` (the default) matches what images show; `text` matches the words they carry (name, file name, metadata, camera make and model, description); `hybrid` fuses the two rankings (reciprocal rank fusion). `text` and `hybrid` take `q`.',
   });
 
+/** Longest cursor accepted: the service's own are under 200 characters, unless they name many identical images. */
+const MAX_CURSOR_LENGTH = 4000;
+const CursorSchema = z
+  .string({ message: 'must be text' })
+  .min(1, { message: 'must not be empty' })
+  .max(MAX_CURSOR_LENGTH, { message: `must be at most ${MAX_CURSOR_LENGTH} characters` })
+  .optional()
+  .meta({ description: "The previous page's `nextCursor`, for the page after it. Send it with the same search (query, mode, filters); `limit` may change. Opaque and signed: a changed cursor is refused." });
+
 const MODEL_DESCRIPTION = 'Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image.';
 /** Model ids are PostgreSQL integers. */
 const MAX_MODEL_ID = 2 ** 31 - 1;
@@ -103,6 +112,7 @@ export const SearchRequestSchema = z
       .meta({ description: 'Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through.' }),
     collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out.' }),
     duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
+    cursor: CursorSchema,
   })
   .strict()
   .refine((r) => [r.q, r.imageId, r.query].filter((given) => given !== undefined).length === 1, { message: 'give exactly one of q, imageId and query', path: ['q'] })
@@ -112,7 +122,7 @@ export type SearchRequest = z.infer<typeof SearchRequestSchema>;
 /** A search request as a client may write it, defaults left out: what the gateway forwards. */
 export type SearchRequestInput = z.input<typeof SearchRequestSchema>;
 
-export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), mode: ModeSchema, model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }) });
+export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), mode: ModeSchema, model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }), cursor: CursorSchema });
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
 export const DuplicatesQuerySchema = z.object({
   threshold: z.coerce.number({ message: 'must be a number' }).pipe(ThresholdSchema).default(DEFAULT_DUPLICATE_THRESHOLD),
@@ -135,6 +145,7 @@ export const SearchResponseSchema = z
     results: z.array(SearchResultSchema),
     model: z.string().nullable().meta({ description: "The model whose vectors answered (its source), which encoded the query; null before any model is active." }),
     modelId: z.number().int().nullable().meta({ description: 'Its id, as GET /v1/models lists it.' }),
+    nextCursor: z.string().nullable().meta({ description: 'Send it as `cursor`, with the same search, for the next page; null on the last page.' }),
     tookMs: z.number(),
   })
   .meta({ id: 'SearchResponse' });

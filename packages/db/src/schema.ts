@@ -102,8 +102,16 @@ export interface ImageVectorsTable {
   created_at: CreatedAt;
 }
 
+/** Keys shared by every replica (migration 0012). */
+export interface SecretsTable {
+  name: string;
+  value: Buffer;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   images: ImagesTable;
+  secrets: SecretsTable;
   models: ModelsTable;
   api_keys: ApiKeysTable;
   ingest_batches: IngestBatchesTable;

@@ -73,6 +73,23 @@ describe('search through the gateway', () => {
     expect(SearchResponseSchema.parse(body).results[0]!.image.id).toBe(ids[1]);
   });
 
+  it('GET /v1/search pages with its cursor, and refuses a changed one naming the field', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await gw.api('GET', `/v1/search?q=a%20green%20picture&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.results.map((r: { image: { id: string } }) => r.image.id));
+      cursor = page.body.nextCursor;
+    } while (cursor && seen.length < 20);
+    expect(seen[0]).toBe(ids[1]);
+    expect([...seen].sort()).toEqual([...ids].sort());
+    const { body } = await gw.api('GET', '/v1/search?q=a%20green%20picture&limit=2');
+    const tampered = await gw.api('GET', `/v1/search?q=a%20green%20picture&limit=2&cursor=${encodeURIComponent(`x${body.nextCursor}`)}`);
+    expect(tampered.status).toBe(400);
+    expect(tampered.body.error.message).toMatch(/^cursor: is not a cursor this service issued/);
+  });
+
   it('POST /v1/search takes filters and image queries', async () => {
     const nikon = await gw.api('POST', '/v1/search', { json: { q: 'red', limit: 5, filters: { exif: { Make: 'Nikon' } } } });
     expect(nikon.body.results.map((r: { image: { id: string } }) => r.image.id).sort()).toEqual([ids[1], ids[3]].sort());

@@ -4,20 +4,30 @@ export interface Ranked<T> {
   vector: ArrayLike<number> | undefined;
 }
 
+/** A page of folded results, and the last item of the ranking it took in: the next page starts after it. */
+export interface Folded<T> {
+  results: { item: T; duplicates: T[] }[];
+  last: T | undefined;
+}
+
 /**
  * Folds near-duplicates into the better-ranked result they resemble: walking the ranking, an item
  * whose vector is at least `threshold` similar (cosine; stored vectors have unit length) to a
  * result already kept joins that result's duplicates, and any other item is kept, up to `limit`.
- * Items past the page still join a kept result they duplicate.
+ * The walk stops at the first item the page has no room for, so the next page starts there and no
+ * image is shown twice across pages.
  */
-export function foldDuplicates<T>(ranked: readonly Ranked<T>[], threshold: number, limit: number): { item: T; duplicates: T[] }[] {
+export function foldDuplicates<T>(ranked: readonly Ranked<T>[], threshold: number, limit: number): Folded<T> {
   const kept: { item: T; vector: ArrayLike<number> | undefined; duplicates: T[] }[] = [];
+  let last: T | undefined;
   for (const { item, vector } of ranked) {
     const original = vector && kept.find((result) => result.vector && dot(result.vector, vector) >= threshold);
     if (original) original.duplicates.push(item);
     else if (kept.length < limit) kept.push({ item, vector, duplicates: [] });
+    else break;
+    last = item;
   }
-  return kept.map(({ item, duplicates }) => ({ item, duplicates }));
+  return { results: kept.map(({ item, duplicates }) => ({ item, duplicates })), last };
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

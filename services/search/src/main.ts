@@ -1,8 +1,9 @@
 import { ModelPool } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase, TextSearchRepository } from '@sis/db';
+import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository } from '@sis/db';
 import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
+import { SearchCursors } from './search-cursor.js';
 import { SearchModels } from './search-models.js';
 import { SearchService } from './services/search.service.js';
 
@@ -42,6 +43,7 @@ const search = new SearchService({
   efSearch: config.search.efSearch,
   models,
   words: new TextSearchRepository({ db }),
+  cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')),
 });
 // Loads the active model's text tower now rather than at the first search.
 void models.resolve().catch((error: unknown) => logger.warn({ err: error }, 'cannot look up the active model yet'));

@@ -9,10 +9,11 @@ import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixt
 import { colourImage } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
-import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, TextSearchRepository, type Database, type Kysely } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
+import { SearchCursors } from '../src/search-cursor.js';
 import { SearchModels } from '../src/search-models.js';
 import { SearchService } from '../src/services/search.service.js';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   // As the search service's main wires it, minus the few seconds it trusts the list of models.
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
   const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: 100, trustMs: 0 });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models, words: new TextSearchRepository({ db }) });
+  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models, words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -172,6 +173,35 @@ describe('POST /search', () => {
     }
   });
 
+  it('pages word, hybrid and folded results to the end, each image once', async () => {
+    const pages = async (request: Record<string, unknown>) => {
+      const seen: { image: { id: string }; duplicates?: { image: { id: string } }[] }[][] = [];
+      let cursor: string | undefined;
+      do {
+        const { status, body } = await post({ ...request, ...(cursor ? { cursor } : {}) });
+        expect(status, JSON.stringify(body)).toBe(200);
+        seen.push(body.results);
+        cursor = body.nextCursor ?? undefined;
+      } while (cursor && seen.length < 20);
+      return seen;
+    };
+    const everyId = (found: Awaited<ReturnType<typeof pages>>) => found.flat().flatMap((r) => [r.image.id, ...(r.duplicates ?? []).map((d) => d.image.id)]);
+    // Every colour image is called <colour>.jpg: equal word ranks, ordered by id across pages.
+    const text = await pages({ q: 'jpg', mode: 'text', limit: 4 });
+    expect(text.map((page) => page.length)).toEqual([4, 2]);
+    expect(everyId(text).sort()).toEqual(Object.values(ids).sort());
+    const hybrid = await pages({ q: 'a red picture', mode: 'hybrid', limit: 4 });
+    expect(everyId(hybrid)[0]).toBe(ids.red);
+    expect(everyId(hybrid).sort()).toEqual(Object.values(ids).sort());
+    // tiny-clip puts every colour but the one asked for at exactly the same distance: a tie
+    // that pages must split without losing or repeating an image, folded or not.
+    for (const limit of [1, 2, 4]) expect(everyId(await pages({ q: 'a red picture', limit })).sort(), `limit ${limit}`).toEqual(Object.values(ids).sort());
+    for (const duplicateThreshold of [0, 0.5, 0.95]) {
+      const folded = everyId(await pages({ q: 'a red picture', collapseDuplicates: true, duplicateThreshold, limit: 1 }));
+      expect(folded.sort(), `threshold ${duplicateThreshold}`).toEqual(Object.values(ids).sort());
+    }
+  });
+
   it('treats SQL-looking text as text', async () => {
     const { status, body } = await post({ q: "'; drop table images; -- red" });
     expect(status).toBe(200);
@@ -271,7 +301,7 @@ describe('which model search answers from', () => {
 
       // A replica that still trusts an old list (for a minute here) while the model it names is
       // switched from and retired: it finds the table gone, reads the list again, and answers.
-      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }) });
+      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
       await models.activate(second.id);
       expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId: second.id });
       await models.activate(modelId, { force: true });
@@ -288,7 +318,7 @@ describe('which model search answers from', () => {
     const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
     const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
     try {
-      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }) });
+      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }), cursors: new SearchCursors(() => new SecretRepository({ db: empty }).get('search_cursor')) });
       expect(await search.search(SearchRequestSchema.parse({ q: 'red', limit: 5 }))).toMatchObject({ results: [], model: null, modelId: null });
       expect(none.entries()).toEqual([]);
     } finally {

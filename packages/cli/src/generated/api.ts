@@ -1094,6 +1094,8 @@ export interface paths {
                     mode?: "semantic" | "text" | "hybrid";
                     /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
                     model?: number;
+                    /** @description The previous page's `nextCursor`, for the page after it. Send it with the same search (query, mode, filters); `limit` may change. Opaque and signed: a changed cursor is refused. */
+                    cursor?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3134,6 +3136,8 @@ export interface components {
             model: string | null;
             /** @description Its id, as GET /v1/models lists it. */
             modelId: number | null;
+            /** @description Send it as `cursor`, with the same search, for the next page; null on the last page. */
+            nextCursor: string | null;
             tookMs: number;
         };
         SearchResult: {
@@ -3173,6 +3177,8 @@ export interface components {
             collapseDuplicates?: boolean;
             /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */
             duplicateThreshold?: number;
+            /** @description The previous page's `nextCursor`, for the page after it. Send it with the same search (query, mode, filters); `limit` may change. Opaque and signed: a changed cursor is refused. */
+            cursor?: string;
         };
         QueryTerm: {
             /** @example a dog asleep on a red sofa */

@@ -10,6 +10,7 @@ import * as m0008 from './0008-vectors-per-model.js';
 import * as m0009 from './0009-vector-created-at-index.js';
 import * as m0010 from './0010-text-search.js';
 import * as m0011 from './0011-metadata-words.js';
+import * as m0012 from './0012-secrets.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -27,4 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-vector-created-at-index': m0009,
   '0010-text-search': m0010,
   '0011-metadata-words': m0011,
+  '0012-secrets': m0012,
 };

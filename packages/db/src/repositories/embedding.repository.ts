@@ -23,6 +23,11 @@ export interface NearestOptions {
   filters?: SearchFilterOptions;
   /** Images to leave out of the results (those a combined query names). */
   exclude?: readonly string[];
+  /**
+   * Where the previous page ended: only images farther than `distance`, or at it and not named
+   * in `served` (the index orders by distance alone, so ties cannot be split by id).
+   */
+  after?: { distance: number; served: readonly string[] };
 }
 
 export interface Neighbour {
@@ -66,6 +71,10 @@ export class EmbeddingRepository {
         // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
         if ('imageId' in query) conditions.push(eb('i.id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
         if (options.exclude?.length) conditions.push(eb('i.id', 'not in', options.exclude));
+        if (options.after) {
+          const { distance: last, served } = options.after;
+          conditions.push(sql<SqlBool>`(${distance} > ${last}::float8 or (${distance} = ${last}::float8 and i.id <> all(${[...served]}::uuid[])))`);
+        }
         return eb.and([...conditions, ...filterConditions(filters)]);
       })
       .orderBy(distance)
@@ -91,7 +100,8 @@ export class EmbeddingRepository {
    */
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
-    const filtered = Object.values(options.filters ?? {}).some((value) => value !== undefined);
+    // A later page is a filter too: the scan must read past the pages before it.
+    const filtered = options.after !== undefined || Object.values(options.filters ?? {}).some((value) => value !== undefined);
     // The common case runs as one statement on the session's settings; anything else needs a
     // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
     if (!filtered && efSearch === this.#options.sessionEfSearch) return toNeighbours(await this.nearestQuery(options).execute());

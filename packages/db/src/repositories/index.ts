@@ -6,4 +6,5 @@ export * from './image-stats.repository.js';
 export * from './image.repository.js';
 export * from './ingest-batch.repository.js';
 export * from './model.repository.js';
-export { TextSearchRepository, type WordMatch } from './text-search.repository.js';
+export { TextSearchRepository, type MatchingOptions, type WordMatch } from './text-search.repository.js';
+export { SecretRepository } from './secret.repository.js';

@@ -1,10 +1,18 @@
 import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
-import { isRetiredModelTable, type EmbeddingRepository, type ImageRecord, type ImageRepository, type Neighbour, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
+import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
 import { combineEmbeddings } from '@sis/clip';
 import { inSpan } from '@sis/telemetry';
-import { foldDuplicates } from '../fold-duplicates.js';
+import { foldDuplicates, type Folded } from '../fold-duplicates.js';
 import { fuseRankings } from '../fuse-rankings.js';
+import { SearchCursors, type PagePosition } from '../search-cursor.js';
 import type { SearchModel } from '../search-models.js';
+
+/** A result as the rankings produce it: `key` orders it within its ranking (a distance, a word rank or a fused score) for the next page's cursor. */
+interface Ranked {
+  image: ImageRecord;
+  score: number;
+  key: number;
+}
 
 /** With collapseDuplicates or in hybrid mode, how many times the page's size each ranking looks at, and at most how many. */
 const LOOKAHEAD = 3;
@@ -22,6 +30,8 @@ export interface SearchServiceOptions {
   models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void };
   /** Matches the words images carry, for text and hybrid search. */
   words: TextSearchRepository;
+  /** Signs and checks the cursors of later pages. */
+  cursors: SearchCursors;
 }
 
 /**
@@ -55,45 +65,71 @@ export class SearchService {
   }
 
   async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
-    const { images, embeddings } = this.#options;
+    const { images, embeddings, cursors } = this.#options;
     const mode = request.mode ?? 'semantic';
-    // Word search needs no model, unless its results are to be folded by their vectors.
-    const model = mode === 'text' && !request.collapseDuplicates ? undefined : await this.#options.models.resolve(request.model);
+    const { limit, cursor, ...identity } = request;
+    const search = SearchCursors.digest({ ...identity, mode });
+    const after = cursor === undefined ? undefined : await cursors.read(cursor, search);
+    // Word search needs no model, unless its results are to be folded by their vectors. Later
+    // pages stay on the model the first one used, through a switch.
+    const model = mode === 'text' && !request.collapseDuplicates ? undefined : await this.#model(request.model, after);
     // Folding duplicates, or fusing two rankings, needs more than a page from each.
-    const wanted = request.collapseDuplicates || mode === 'hybrid' ? Math.min(request.limit * LOOKAHEAD, MAX_CANDIDATES) : request.limit;
-    let neighbours: Neighbour[] = [];
+    const wanted = request.collapseDuplicates || mode === 'hybrid' ? Math.min(limit * LOOKAHEAD, MAX_CANDIDATES) : limit;
+    // Hybrid ranks afresh on every page, each ranking as deep as the pages so far and this one.
+    const depth = mode === 'hybrid' ? Math.min((after?.served ?? 0) + wanted, MAX_PAGE_SIZE) : wanted;
+    let ranked: Ranked[] = [];
     if (model && mode !== 'text') {
       const { query, exclude } = await this.#query(request, model);
-      neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, limit: wanted, efSearch: this.#efSearch(wanted), filters: toFilterOptions(request.filters) });
-      if (request.minScore !== undefined) neighbours = neighbours.filter(({ distance }) => 1 - distance >= request.minScore!);
+      const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied } : undefined;
+      const neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) });
+      ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance }));
+      if (request.minScore !== undefined) ranked = ranked.filter(({ score }) => score >= request.minScore!);
     }
     // Only an empty answer needs a second look: was the image missing, or not embedded yet?
-    if (neighbours.length === 0 && request.imageId !== undefined) {
+    if (ranked.length === 0 && request.imageId !== undefined && !after) {
       const image = await images.findById(request.imageId);
       if (!image) throw new NotFoundError('image_not_found', `no image with id ${request.imageId}`);
       if (image.status !== 'ready') throw new ConflictError('image_not_ready', `image ${image.id} is ${image.status}; only ready images have a vector to compare`);
     }
-    let ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance }));
     if (mode !== 'semantic') {
-      const matches = await this.#options.words.matching({ words: request.q!, limit: wanted, filters: toFilterOptions(request.filters) });
-      const byWords = matches.map(({ image, rank }) => ({ image, score: rank }));
-      ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]);
+      const keyset = mode === 'text' && after ? { rank: after.key, id: after.id } : undefined;
+      const matches = await this.#options.words.matching({ words: request.q!, limit: depth, after: keyset, filters: toFilterOptions(request.filters) });
+      const byWords = matches.map(({ image, rank }) => ({ image, score: rank, key: rank }));
+      ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]).map((item) => ({ ...item, key: item.score }));
+      // Fused scores change as the rankings deepen, so the pages so far are skipped by their last score.
+      if (mode === 'hybrid' && after) ranked = ranked.filter(({ key, image }) => key < after.key || (key === after.key && image.id > after.id));
     }
-    const result = ({ image, score }: { image: ImageRecord; score: number }) => ({ image: toImageSummary(image), score });
-    let results: SearchResponse['results'] = ranked.slice(0, request.limit).map(result);
-    if (model && request.collapseDuplicates) {
-      const vectors = await embeddings.vectorsOf(model.id, ranked.map(({ image }) => image.id));
-      results = foldDuplicates(ranked.map((item) => ({ item, vector: vectors.get(item.image.id) })), request.duplicateThreshold ?? DEFAULT_DUPLICATE_THRESHOLD, request.limit).map(({ item, duplicates }) => ({
-        ...result(item),
-        duplicates: duplicates.map(result),
-      }));
-    }
+    const page = model && request.collapseDuplicates ? await this.#fold(ranked, model.id, request) : { results: ranked.slice(0, limit).map((item) => ({ item, duplicates: [] })), last: ranked[limit - 1] };
+    const result = ({ image, score }: Ranked) => ({ image: toImageSummary(image), score });
+    const results = page.results.map(({ item, duplicates }) => ({ ...result(item), ...(request.collapseDuplicates ? { duplicates: duplicates.map(result) } : {}) }));
+    const { last } = page;
+    // Served counts every ranked item taken in, folded ones too: how deep hybrid ranks next time.
+    const served = (after?.served ?? 0) + results.reduce((sum, { duplicates }) => sum + 1 + (duplicates?.length ?? 0), 0);
+    const nextCursor = last && results.length === limit ? await cursors.write(search, { modelId: model?.id ?? null, served, key: last.key, id: last.image.id, tied: mode === 'semantic' ? tiedWith(last, ranked, after) : [] }) : null;
     return {
       results,
       model: model?.source ?? null,
       modelId: model?.id ?? null,
+      nextCursor,
       tookMs: Math.round((performance.now() - started) * 100) / 100,
     };
+  }
+
+  /** The model asked for, else the one the first page used, else the active one. */
+  async #model(requested: number | undefined, after: PagePosition | undefined): Promise<SearchModel | undefined> {
+    if (requested !== undefined || after?.modelId == null) return this.#options.models.resolve(requested);
+    try {
+      return await this.#options.models.resolve(after.modelId);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      throw fieldError('cursor', `its pages came from model ${after.modelId}, which has been retired since; search again from the first page`);
+    }
+  }
+
+  /** The page's results, each with the near-duplicates that follow it folded in, and where the page ends. */
+  async #fold(ranked: readonly Ranked[], modelId: number, request: SearchRequest): Promise<Folded<Ranked>> {
+    const vectors = await this.#options.embeddings.vectorsOf(modelId, ranked.map(({ image }) => image.id));
+    return foldDuplicates(ranked.map((item) => ({ item, vector: vectors.get(item.image.id) })), request.duplicateThreshold ?? DEFAULT_DUPLICATE_THRESHOLD, request.limit);
   }
 
   /** The vector to search with, and the images the query names (left out of its results). */
@@ -116,6 +152,13 @@ export class SearchService {
     if (!combined) throw fieldError('query', 'the terms cancel each other out: nothing is left to search for');
     return { query: { embedding: combined }, exclude: imageIds };
   }
+}
+
+/** The images served so far at exactly the last one's distance: this page's up to it, and the previous pages' when they ended there too. */
+function tiedWith(last: Ranked, ranked: readonly Ranked[], after: PagePosition | undefined): string[] {
+  const upTo = ranked.slice(0, ranked.indexOf(last) + 1);
+  const here = upTo.filter(({ key }) => key === last.key).map(({ image }) => image.id);
+  return after?.key === last.key ? [...after.tied, ...here] : here;
 }
 
 function toFilterOptions(filters: SearchFilters | undefined): SearchFilterOptions | undefined {
