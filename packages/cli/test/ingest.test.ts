@@ -101,6 +101,23 @@ describe('sis ingest', () => {
     const refined = JSON.parse((await sis(['search', 'a purple picture', '--like', id, '--not', 'green', '--limit', '5', '--json'], { env: env() })).stdout);
     expect(refined.results).toHaveLength(5);
     expect(refined.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(id);
+    // Like a photo file, which is not stored: a purple photo finds purple images first.
+    const photo = join(work, 'query.png');
+    await writeFile(photo, await colourImage('purple', { width: 300, height: 200, format: 'png' }));
+    const byPhoto = JSON.parse((await sis(['search', 'a picture', '--like', photo, '--limit', '3', '--json'], { env: env() })).stdout);
+    expect(byPhoto.results).toHaveLength(3);
+    // photo-<i>.jpg, or copy-of-<i>.jpg.bak when the copy came first: colour i of the list.
+    const colourOf = (filename: string) => COLOURS[Number(/-(\d+)\.(jpg|png)/.exec(filename)?.[1]) % COLOURS.length] ?? filename;
+    expect(byPhoto.results.map((r: { image: { filename: string } }) => colourOf(r.image.filename))).toEqual(['purple', 'purple', 'purple']);
+    // Pages: the cursor printed after "more:" gives the next page, without repeats.
+    const first = await sis(['search', 'a purple picture', '--limit', '3'], { env: env() });
+    const cursor = /^more: add --cursor (\S+)$/m.exec(first.stderr)![1]!;
+    const second = await sis(['search', 'a purple picture', '--limit', '3', '--cursor', cursor], { env: env() });
+    expect(second.code).toBe(0);
+    const idsOf = (out: string) => out.trim().split('\n').map((line) => line.split(/\s+/)[1]);
+    expect(idsOf(second.stdout)).toHaveLength(3);
+    expect(idsOf(second.stdout).filter((x) => idsOf(first.stdout).includes(x))).toEqual([]);
+    expect((await sis(['search', 'red', '--like', photo, '--like', photo], { env: env() })).code).toBe(2);
     const badLike = await sis(['search', 'red', '--like', 'not-an-id'], { env: env() });
     expect(badLike.code).toBe(1);
     expect(badLike.stderr).toMatch(/query\.1\.imageId: /);

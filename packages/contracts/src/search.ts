@@ -80,39 +80,45 @@ export const QueryTermSchema = z
   .meta({ id: 'QueryTerm' });
 export type QueryTerm = z.infer<typeof QueryTermSchema>;
 
+const QueryTermsSchema = z
+  .array(QueryTermSchema, { message: 'must be a list of terms' })
+  .min(1, { message: 'must have at least one term' })
+  .max(MAX_QUERY_TERMS, { message: `must have at most ${MAX_QUERY_TERMS} terms` });
+
+/** What every search takes besides its query: page size and place, filters, model, cut-offs, folding. */
+const searchOptions = {
+  limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
+  filters: SearchFiltersSchema.optional(),
+  model: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(MAX_MODEL_ID, { message: `must be at most ${MAX_MODEL_ID}` })
+    .optional()
+    .meta({ description: MODEL_DESCRIPTION }),
+  minScore: z
+    .number({ message: 'must be a number' })
+    .min(-1, { message: 'must be at least -1' })
+    .max(1, { message: 'must be at most 1' })
+    .optional()
+    .meta({ description: 'Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through.' }),
+  collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out.' }),
+  duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
+  cursor: CursorSchema,
+};
+
 export const SearchRequestSchema = z
   .object({
     q: QueryTextSchema.optional(),
     imageId: IdSchema.optional().meta({ description: 'Find images like this one instead of matching text.' }),
-    query: z
-      .array(QueryTermSchema, { message: 'must be a list of terms' })
-      .min(1, { message: 'must have at least one term' })
-      .max(MAX_QUERY_TERMS, { message: `must have at most ${MAX_QUERY_TERMS} terms` })
-      .refine((terms) => terms.length === 0 || terms.some((term) => term.weight > 0), { message: 'needs at least one term with a positive weight' })
+    query: QueryTermsSchema.refine((terms) => terms.length === 0 || terms.some((term) => term.weight > 0), { message: 'needs at least one term with a positive weight' })
       .optional()
       .meta({
         description:
           'A combined query: the weighted sum of each term\'s normalised embedding, normalised again. "beach" plus an image of yours at 0.5, minus "people" at 0.5: `[{"text": "beach"}, {"imageId": "…", "weight": 0.5}, {"text": "people", "weight": -0.5}]`. The images it names are left out of the results.',
       }),
-    limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
-    filters: SearchFiltersSchema.optional(),
-    model: z
-      .number({ message: 'must be a number' })
-      .int({ message: 'must be a whole number' })
-      .min(1, { message: 'must be at least 1' })
-      .max(MAX_MODEL_ID, { message: `must be at most ${MAX_MODEL_ID}` })
-      .optional()
-      .meta({ description: MODEL_DESCRIPTION }),
     mode: ModeSchema,
-    minScore: z
-      .number({ message: 'must be a number' })
-      .min(-1, { message: 'must be at least -1' })
-      .max(1, { message: 'must be at most 1' })
-      .optional()
-      .meta({ description: 'Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through.' }),
-    collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out.' }),
-    duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
-    cursor: CursorSchema,
+    ...searchOptions,
   })
   .strict()
   .refine((r) => [r.q, r.imageId, r.query].filter((given) => given !== undefined).length === 1, { message: 'give exactly one of q, imageId and query', path: ['q'] })
@@ -121,6 +127,29 @@ export const SearchRequestSchema = z
 export type SearchRequest = z.infer<typeof SearchRequestSchema>;
 /** A search request as a client may write it, defaults left out: what the gateway forwards. */
 export type SearchRequestInput = z.input<typeof SearchRequestSchema>;
+
+/**
+ * A search with a photo that is not stored (multipart `POST /v1/search`): everything but the
+ * photo, as JSON in the form's `search` field. The photo is one more term of the query, alone or
+ * with words and stored images.
+ */
+export const PhotoSearchSchema = z
+  .object({
+    q: QueryTextSchema.optional().meta({ description: 'Words to search for together with the photo.' }),
+    query: QueryTermsSchema.optional().meta({ description: 'Terms to combine with the photo, as in a JSON search; weights may all be negative, the photo being positive.' }),
+    imageWeight: z
+      .number({ message: 'must be a number' })
+      .gt(0, { message: 'must be more than 0' })
+      .max(MAX_TERM_WEIGHT, { message: `must be at most ${MAX_TERM_WEIGHT}` })
+      .default(1)
+      .meta({ description: "How much the photo counts against the other terms' weights." }),
+    ...searchOptions,
+  })
+  .strict()
+  .refine((r) => r.q === undefined || r.query === undefined, { message: 'give q or query, not both', path: ['q'] })
+  .meta({ id: 'PhotoSearch' });
+export type PhotoSearch = z.infer<typeof PhotoSearchSchema>;
+export type PhotoSearchInput = z.input<typeof PhotoSearchSchema>;
 
 export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), mode: ModeSchema, model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }), cursor: CursorSchema });
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });

@@ -5,7 +5,7 @@ export { parse } from './parse.js';
 export { limitAuthFailures, rateLimitPerMinute, type AuthFailureLimitOptions, type RateLimitOptions, type RedisCommander } from './rate-limit.js';
 export { checkReadiness, READINESS_TIMEOUT_MS, type ReadinessChecks } from './readiness.js';
 export { requestId } from './request-id.js';
-export { INTERNAL_TOKEN_HEADER, requireInternalToken } from './internal-token.js';
+export { INTERNAL_TOKEN_HEADER, PHOTO_SEARCH_HEADER, requireInternalToken } from './internal-token.js';
 export { sameOriginWrites } from './same-origin.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { MemoryBudget, receivedFile, receiveFile, UPLOAD_MEMORY_RETRY_AFTER_SECONDS, type ReceivedFile, type ReceiveFileOptions } from './upload.js';

@@ -47,6 +47,8 @@ interface RouteGroupsOptions {
   legacyGuards: Guards;
   /** Receives multipart files for both upload routes, within one memory budget. */
   receiveUpload: RequestHandler;
+  /** Receives the photo of a multipart search, within the same budget. */
+  receivePhoto: RequestHandler;
   logger: Logger;
   uploads: UploadService;
   images: ImageService;
@@ -63,7 +65,7 @@ function routeGroups(o: RouteGroupsOptions) {
   return {
     uploads: uploadRoutes({ uploads: o.uploads, guards, receiveUpload: o.receiveUpload }),
     images: imageRoutes({ images: o.images, search: o.search, guards }),
-    search: searchRoutes({ search: o.search, guards }),
+    search: searchRoutes({ search: o.search, guards, receivePhoto: o.receivePhoto }),
     operations: operationsRoutes({ operations: o.operations, guards }),
     keys: keyRoutes({ keys: o.keys, guards }),
     models: modelRoutes({ models: o.models, guards }),
@@ -86,7 +88,7 @@ export function describeApi(): object {
   const guards = { read: pass, write: pass, admin: pass };
   return openApiDocument(
     routeGroups({
-      guards, legacyGuards: guards, receiveUpload: pass, logger: unused,
+      guards, legacyGuards: guards, receiveUpload: pass, receivePhoto: pass, logger: unused,
       uploads: unused, images: unused, search: unused, operations: unused, keys: unused, models: unused, legacy: unused,
     }),
   );
@@ -104,6 +106,8 @@ export function createApp(options: GatewayOptions): Express {
   const images = new ImageService({ images: imageRecords, storage, queue, metrics });
   const uploads = new UploadService({ images: imageRecords, batches, storage, queue, imageService: images, limits: config.limits, metrics, logger });
   const workers = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
+  // Files received through the gateway, uploads and photos searched with alike, share one budget.
+  const memory = new MemoryBudget(config.limits.directUploadMemoryBytes);
   const groups = routeGroups({
     guards: { read: requireScope('read', { publicRead: config.http.publicRead }), write: requireScope('write'), admin: requireScope('admin') },
     legacyGuards: {
@@ -111,11 +115,12 @@ export function createApp(options: GatewayOptions): Express {
       read: config.http.legacyPublicRead ? (_req, _res, next) => next() : requireLegacyScope('read', authenticate(keys)),
       write: requireLegacyScope('write', authenticate(keys)),
     },
-    receiveUpload: receiveFile({ field: 'file', maxBytes: config.limits.maxUploadBytes, memory: new MemoryBudget(config.limits.directUploadMemoryBytes) }),
+    receiveUpload: receiveFile({ field: 'file', maxBytes: config.limits.maxUploadBytes, memory }),
+    receivePhoto: receiveFile({ field: 'image', maxBytes: config.limits.maxUploadBytes, memory }),
     logger,
     uploads,
     images,
-    search: new SearchService({ client: searchClient, images }),
+    search: new SearchService({ client: searchClient, images, limits: config.limits }),
     operations: new OperationsService({ images: imageRecords, stats, batches, queue, workers, imageService: images }),
     keys,
     models: new ModelService({ models: new ModelRepository({ db }) }),

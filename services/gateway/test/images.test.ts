@@ -6,10 +6,14 @@ import { startGateway, type Gateway } from './harness.js';
 
 let gw: Gateway;
 const ids: string[] = [];
+/** Each colour's JPEG as uploaded, to search with as a photo. */
+const jpegs = new Map<string, Buffer>();
+const jpegOf = (colour: string) => jpegs.get(colour)!;
 beforeAll(async () => {
   gw = await startGateway();
   for (const [i, colour] of ['red', 'green', 'blue', 'yellow', 'orange'].entries()) {
-    ids.push(await gw.upload(await colourImage(colour, { width: 100 + i, height: 80, exif: { Make: i % 2 ? 'Nikon' : 'Canon' } }), 'image/jpeg', `${colour}.jpg`));
+    jpegs.set(colour, await colourImage(colour, { width: 100 + i, height: 80, exif: { Make: i % 2 ? 'Nikon' : 'Canon' } }));
+    ids.push(await gw.upload(jpegOf(colour), 'image/jpeg', `${colour}.jpg`));
   }
   for (const id of ids) await gw.settled(id);
 });
@@ -71,6 +75,29 @@ describe('search through the gateway', () => {
     const { status, body } = await gw.api('GET', '/v1/search?q=a%20green%20picture&limit=2');
     expect(status).toBe(200);
     expect(SearchResponseSchema.parse(body).results[0]!.image.id).toBe(ids[1]);
+  });
+
+  it('POST /v1/search takes a photo it does not keep, alone or with words, thumbnails and pages included', async () => {
+    const before = (await gw.api('GET', '/v1/images?limit=200')).body.items.length;
+    const photo = (search?: object) => {
+      const form = new FormData();
+      form.append('image', new Blob([Buffer.from(jpegOf('green'))]), 'query.jpg');
+      if (search) form.append('search', JSON.stringify(search));
+      return form;
+    };
+    const alone = await gw.api('POST', '/v1/search', { form: photo({ limit: 2 }) });
+    expect(alone.status, JSON.stringify(alone.body)).toBe(200);
+    const parsed = SearchResponseSchema.parse(alone.body);
+    expect(parsed.results.map((r) => r.image.id)).toHaveLength(2);
+    expect(parsed.results[0]!.image.id).toBe(ids[1]);
+    expect(parsed.results[0]!.image.thumbnailUrl).toMatch(/thumbnails/);
+    const next = await gw.api('POST', '/v1/search', { form: photo({ limit: 2, cursor: parsed.nextCursor }) });
+    expect(next.status).toBe(200);
+    expect(next.body.results.map((r: { image: { id: string } }) => r.image.id)).not.toContain(ids[1]);
+    // Words can outweigh the photo.
+    const withWords = await gw.api('POST', '/v1/search', { form: photo({ q: 'a blue picture', imageWeight: 0.2, limit: 1 }) });
+    expect(withWords.body.results[0].image.id).toBe(ids[2]);
+    expect((await gw.api('GET', '/v1/images?limit=200')).body.items.length).toBe(before);
   });
 
   it('GET /v1/search pages with its cursor, and refuses a changed one naming the field', async () => {

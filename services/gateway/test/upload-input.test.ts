@@ -66,6 +66,32 @@ describe('multipart upload through the gateway', () => {
   });
 });
 
+describe('bad input to a search with a photo (multipart POST /v1/search)', () => {
+  const photo = (bytes: Buffer, search?: string) => {
+    const form = new FormData();
+    form.append('image', new Blob([bytes]), 'query');
+    if (search !== undefined) form.append('search', search);
+    return form;
+  };
+  it.each([
+    ['no photo', async () => new FormData(), 400, 'image: is required'],
+    ['a text file', async () => photo(Buffer.from('plain words')), 415, 'image: the file is not an image (its first bytes match no known format)'],
+    ['a PDF', async () => photo(Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n')), 415, expect.stringMatching(/^image: application\/pdf is not an accepted image type/)],
+    ['a PNG claiming 100000² pixels', async () => photo(pngClaimingSize(100_000, 100_000)), 400, 'image: the image is 100000×100000 = 10000000000 pixels, over the limit of 20000000'],
+    ['a photo over the size limit', async () => photo(Buffer.alloc(2 * 1024 * 1024 + 1)), 413, 'image: the file is larger than the upload limit'],
+    ['a search that is not JSON', async () => photo(await colourImage('red'), '{oops'), 400, 'search: must be a JSON object'],
+    ['a weight out of range', async () => photo(await colourImage('red'), '{"imageWeight": 5}'), 400, 'search.imageWeight: must be at most 2'],
+    ['an unknown field', async () => photo(await colourImage('red'), '{"imageId": "x"}'), 400, expect.stringMatching(/^search: Unrecognized key: "imageId"/)],
+    ['a term weight out of range', async () => photo(await colourImage('red'), '{"query": [{"text": "sea", "weight": -3}]}'), 400, 'search.query.0.weight: must be at least -2'],
+  ])('answers %s with %i naming the field, storing nothing', async (_what, form, status, message) => {
+    const before = (await gw.api('GET', '/v1/images?limit=200')).body.items.length;
+    const response = await gw.api('POST', '/v1/search', { form: await form() });
+    expect(response.status).toBe(status);
+    expect(response.body.error.message).toEqual(message);
+    expect((await gw.api('GET', '/v1/images?limit=200')).body.items.length).toBe(before);
+  });
+});
+
 function withFile(bytes: Buffer, metadata?: string): FormData {
   const form = new FormData();
   form.append('file', new Blob([bytes]), 'upload');

@@ -11,6 +11,8 @@ export interface SearchAppOptions {
   readiness: ReadinessChecks;
   /** The secret the gateway must show (INTERNAL_TOKEN); none needed when unset (loopback only). */
   internalToken?: string;
+  /** Largest photo a search takes, in bytes: MAX_UPLOAD_BYTES, as for uploads. */
+  maxPhotoBytes: number;
 }
 
 /** Builds the search service's express app from its dependencies; no module-level state. */
@@ -23,7 +25,7 @@ export function createApp(options: SearchAppOptions): Express {
     routes: (app) => {
       if (options.internalToken) app.use('/search', requireInternalToken(options.internalToken));
       app.use(express.json({ limit: '64kb' }));
-      app.use(searchRoutes(options.search));
+      app.use(searchRoutes(options.search, { maxPhotoBytes: options.maxPhotoBytes }));
     },
   });
 }

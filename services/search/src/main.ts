@@ -36,7 +36,13 @@ const pool = new ModelPool({
   onLoaded: async (spec) => logger.info({ modelId: spec.id, source: spec.source }, 'text tower loaded'),
   onError: (spec, error) => logger.error({ err: error, modelId: spec.id, source: spec.source }, 'text tower failed to load; searches with this model answer 503 until it loads'),
 });
-const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: config.search.cacheSize });
+// The image tower, for searches with a photo: loaded by the first one, not before.
+const photos = new ModelPool({
+  base: { ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels },
+  onLoaded: async (spec) => logger.info({ modelId: spec.id, source: spec.source }, 'image tower loaded, for searches with a photo'),
+  onError: (spec, error) => logger.error({ err: error, modelId: spec.id, source: spec.source }, 'image tower failed to load; searches with a photo answer 503 until it loads'),
+});
+const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: config.search.cacheSize });
 const search = new SearchService({
   images: new ImageRepository({ db }),
   embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
@@ -47,7 +53,7 @@ const search = new SearchService({
 });
 // Loads the active model's text tower now rather than at the first search.
 void models.resolve().catch((error: unknown) => logger.warn({ err: error }, 'cannot look up the active model yet'));
-const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db), model: async () => void (await models.resolve()) }, internalToken: config.http.internalToken });
+const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db), model: async () => void (await models.resolve()) }, internalToken: config.http.internalToken, maxPhotoBytes: config.limits.maxUploadBytes });
 const server = app.listen(config.http.searchPort, config.http.internalHost, () => {
   logger.info({ port: config.http.searchPort }, 'search listening');
 });
@@ -55,5 +61,6 @@ stopOnSignals(logger, async () => {
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   await db.destroy();
   await pool.dispose();
+  await photos.dispose();
   await telemetry.shutdown();
 });

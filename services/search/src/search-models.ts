@@ -1,6 +1,7 @@
 import { QueryEncoder, type ModelPool } from '@sis/clip';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '@sis/contracts';
 import type { ModelRecord, ModelRepository } from '@sis/db';
+import { inSpan } from '@sis/telemetry';
 
 /** How long, in ms, a model found complete is trusted before it is checked again. */
 const COMPLETE_TRUST_MS = 30_000;
@@ -9,6 +10,7 @@ const COMPLETE_TRUST_MS = 30_000;
 export interface SearchModel {
   id: number;
   source: string;
+  dtype: string | null;
   encoder: QueryEncoder;
 }
 
@@ -16,6 +18,8 @@ export interface SearchModelsOptions {
   models: ModelRepository;
   /** Loads text towers; every model a worker has loaded is held, so a switch finds its tower ready. */
   pool: ModelPool;
+  /** Loads image towers, for searches with a photo: only on the first such search, and only the model last asked for. */
+  photos: ModelPool;
   /** Queries each model's encoder remembers (SEARCH_CACHE_SIZE). */
   cacheSize: number;
   /** How long, in ms, the list of models (and a model found incomplete) is trusted before it is read again. @defaultValue 5,000 */
@@ -52,6 +56,20 @@ export class SearchModels {
     return this.#resolve(records, requested);
   }
 
+  /**
+   * Embeds a photo with `model`'s image tower. A replica that never gets a photo search never
+   * holds one (ViT-B/32's is about 350 MB), and it holds only the tower last asked for.
+   * @throws ServiceUnavailableError `model_unavailable` when the tower cannot load; InvalidImageError for bytes that do not decode.
+   */
+  async embedPhoto(model: SearchModel, photo: Uint8Array): Promise<Float32Array> {
+    const { photos } = this.#options;
+    if (!photos.get(model.id)) await photos.sync([{ id: model.id, source: model.source, dtype: model.dtype }]);
+    const tower = photos.get(model.id);
+    if (!tower) throw new ServiceUnavailableError('model_unavailable', `the image tower of model ${model.id} (${model.source}) could not be loaded; see the search service's log`);
+    const [embedding] = await inSpan('encode photo', {}, () => tower.embedImages([photo]));
+    return embedding!;
+  }
+
   /** Forgets the list of models: the next search reads it again (after a model's table was found gone). */
   forget(): void {
     this.#records = undefined;
@@ -64,7 +82,7 @@ export class SearchModels {
       throw new NotFoundError('model_not_found', `no model ${requested} has vectors to search; GET /v1/models lists them`);
     }
     if (record.state !== 'active') await this.#checkComplete(record.id);
-    return { id: record.id, source: record.source, encoder: await this.#encoder(record) };
+    return { id: record.id, source: record.source, dtype: record.dtype, encoder: await this.#encoder(record) };
   }
 
   get #trustMs(): number {

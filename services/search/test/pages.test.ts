@@ -21,6 +21,10 @@ let db: Kysely<Database>;
 let server: Server;
 let base: string;
 let pool: ModelPool;
+let photos: ModelPool;
+/** Photos searched with may have at most this many pixels. */
+const MAX_PIXELS = 4_000_000;
+const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 let modelId: number;
 
 /** A deterministic unit vector per index (a small LCG), so a failure can be replayed. */
@@ -59,7 +63,8 @@ beforeAll(async () => {
   ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: TINY_CLIP_DIR, dtype: null, dimension: DIMENSION, preprocessingHash: 'pages-test' }));
   await copyImages(url, modelId, Array.from({ length: IMAGES }, (_, i) => ({ embedding: vector(i), contentType: i % 2 ? 'image/png' : 'image/jpeg' })));
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
-  const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: 100, trustMs: 0 });
+  photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
+  const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
   const search = new SearchService({
     images: new ImageRepository({ db }),
     embeddings: new EmbeddingRepository({ db }),
@@ -68,7 +73,7 @@ beforeAll(async () => {
     words: new TextSearchRepository({ db }),
     cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')),
   });
-  server = createApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search'), search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
+  server = createApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search'), search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -76,6 +81,7 @@ afterAll(async () => {
   server?.close();
   await db?.destroy();
   await pool?.dispose();
+  await photos?.dispose();
 });
 
 describe('deep pages', () => {

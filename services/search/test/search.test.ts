@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipModel, ModelPool } from '@sis/clip';
 import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixtures';
-import { colourImage } from '@sis/image/testing';
+import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
-import { createDatabase, EmbeddingRepository, ImageRepository, IngestBatchRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository, type Database, type Kysely } from '@sis/db';
+import { PHOTO_SEARCH_HEADER } from '@sis/http';
+import { createDatabase, EmbeddingRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -24,6 +25,10 @@ let clip: ClipModel;
 let server: Server;
 let base: string;
 let pool: ModelPool;
+let photos: ModelPool;
+/** Photos searched with may have at most this many pixels. */
+const MAX_PIXELS = 4_000_000;
+const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
 const ids: Record<string, string> = {};
 let batchId: string;
 let modelId: number;
@@ -42,6 +47,13 @@ async function post(body: unknown, raw = false): Promise<{ status: number; body:
   return { status: response.status, body: await response.json() };
 }
 
+async function postPhoto(photo: Uint8Array, search?: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  if (search) headers[PHOTO_SEARCH_HEADER] = Buffer.from(JSON.stringify(search)).toString('base64url');
+  const response = await fetch(`${base}/search/photo`, { method: 'POST', headers, body: photo });
+  return { status: response.status, body: await response.json() };
+}
+
 beforeAll(async () => {
   db = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search') });
   images = new ImageRepository({ db });
@@ -52,10 +64,11 @@ beforeAll(async () => {
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
   // As the search service's main wires it, minus the few seconds it trusts the list of models.
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
-  const models = new SearchModels({ models: new ModelRepository({ db }), pool, cacheSize: 100, trustMs: 0 });
+  photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
+  const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
   const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models, words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
-  server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) } }).listen(0, '127.0.0.1');
+  server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -64,6 +77,7 @@ afterAll(async () => {
   await db?.destroy();
   await clip?.dispose();
   await pool?.dispose();
+  await photos?.dispose();
 });
 
 describe('POST /search', () => {
@@ -202,6 +216,59 @@ describe('POST /search', () => {
     }
   });
 
+  it('searches with a photo it does not keep, alone, with words, and page after page', async () => {
+    const stats = new ImageStatsRepository({ db });
+    const before = await stats.countByStatus();
+    // A photo of the same colour at another size is not a stored image, but it is the nearest.
+    const alone = await postPhoto(await colourImage('green', { width: 300, height: 200, format: 'png' }), { limit: 3 });
+    expect(alone.status, JSON.stringify(alone.body)).toBe(200);
+    expect(SearchResponseSchema.parse(alone.body).results[0]!.image.id).toBe(ids.green);
+    expect(alone.body.results[0].score).toBeGreaterThan(0.9);
+    // With words that outweigh it, the words win; minus them, the photo does.
+    const photo = await colourImage('yellow');
+    expect((await postPhoto(photo, { q: 'a blue picture', imageWeight: 0.2, limit: 1 })).body.results[0].image.id).toBe(ids.blue);
+    expect((await postPhoto(photo, { query: [{ text: 'blue', weight: -0.5 }], limit: 1 })).body.results[0].image.id).toBe(ids.yellow);
+    // Pages, tied to this photo: another photo's search refuses the cursor.
+    const first = await postPhoto(photo, { limit: 4 });
+    const second = await postPhoto(photo, { limit: 4, cursor: first.body.nextCursor });
+    expect(second.status).toBe(200);
+    const paged = [...first.body.results, ...second.body.results].map((r: { image: { id: string } }) => r.image.id);
+    expect(new Set(paged).size).toBe(paged.length);
+    expect(paged.length).toBeGreaterThanOrEqual(COLOURS.length);
+    const other = await postPhoto(await colourImage('red'), { limit: 4, cursor: first.body.nextCursor });
+    expect(other.status).toBe(400);
+    expect(other.body.error.message).toMatch(/^cursor: belongs to another search/);
+    expect(await stats.countByStatus()).toEqual(before);
+  });
+
+  it.each([
+    ['bytes that are no image', () => Buffer.from('just some text, no image at all'), 400, /^image: /],
+    ['a truncated JPEG', async () => (await colourImage('red')).subarray(0, 200), 400, /^image: /],
+    ['a photo over the size limit', () => Buffer.alloc(MAX_PHOTO_BYTES + 1, 0xff), 413, /too large/],
+    ['a photo over the pixel limit', () => pngClaimingSize(4000, 4000), 400, /^image: .*pixel limit/],
+  ])('refuses a search with %s', async (_kind, bytes, status, message) => {
+    const { status: actual, body } = await postPhoto(await bytes(), { limit: 3 });
+    expect(actual).toBe(status);
+    expect(body.error.message).toMatch(message);
+  });
+
+  it('answers 400 naming the field for a bad photo search', async () => {
+    const photo = await colourImage('red');
+    for (const [search, message] of [
+      [{ q: 'red', query: [{ text: 'blue' }] }, /^q: give q or query, not both/],
+      [{ imageWeight: 0 }, /^imageWeight: must be more than 0/],
+      [{ imageWeight: 3 }, /^imageWeight: must be at most 2/],
+      [{ imageId: ids.red }, /imageId/],
+    ] as const) {
+      const { status, body } = await postPhoto(photo, search);
+      expect(status, JSON.stringify(search)).toBe(400);
+      expect(body.error.message).toMatch(message);
+    }
+    const empty = await postPhoto(new Uint8Array(0));
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toBe('image: is required');
+  });
+
   it('treats SQL-looking text as text', async () => {
     const { status, body } = await post({ q: "'; drop table images; -- red" });
     expect(status).toBe(200);
@@ -301,7 +368,7 @@ describe('which model search answers from', () => {
 
       // A replica that still trusts an old list (for a minute here) while the model it names is
       // switched from and retired: it finds the table gone, reads the list again, and answers.
-      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
+      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, photos, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
       await models.activate(second.id);
       expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId: second.id });
       await models.activate(modelId, { force: true });
@@ -318,7 +385,7 @@ describe('which model search answers from', () => {
     const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
     const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
     try {
-      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }), cursors: new SearchCursors(() => new SecretRepository({ db: empty }).get('search_cursor')) });
+      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, photos, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }), cursors: new SearchCursors(() => new SecretRepository({ db: empty }).get('search_cursor')) });
       expect(await search.search(SearchRequestSchema.parse({ q: 'red', limit: 5 }))).toMatchObject({ results: [], model: null, modelId: null });
       expect(none.entries()).toEqual([]);
     } finally {

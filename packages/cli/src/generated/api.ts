@@ -1178,7 +1178,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Search with words or an image, with filters */
+        /**
+         * Search with words, a stored image, a photo, or a mix, with filters
+         * @description JSON: words (`q`), a stored image (`imageId`) or a weighted mix (`query`). Multipart: a photo that is not stored (`image`), with the rest of the search as JSON in `search`: words or terms to mix the photo with, limit, filters, cursor.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1189,6 +1192,41 @@ export interface paths {
             requestBody?: {
                 content: {
                     "application/json": components["schemas"]["SearchRequest"];
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description The photo to search with: a JPEG, PNG, WebP, GIF, AVIF or TIFF within the upload limits. It is not stored.
+                         */
+                        image: string;
+                        /** @description The rest of the search, as JSON: words or terms to combine with the photo, limit, filters, cursor… */
+                        search?: {
+                            /**
+                             * @description Words to search for together with the photo.
+                             * @example a dog asleep on a red sofa
+                             */
+                            q?: string;
+                            /** @description Terms to combine with the photo, as in a JSON search; weights may all be negative, the photo being positive. */
+                            query?: components["schemas"]["QueryTerm"][];
+                            /**
+                             * @description How much the photo counts against the other terms' weights.
+                             * @default 1
+                             */
+                            imageWeight?: number;
+                            /** @default 20 */
+                            limit?: number;
+                            filters?: components["schemas"]["SearchFilters"];
+                            /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
+                            model?: number;
+                            /** @description Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through. */
+                            minScore?: number;
+                            /** @description Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out. */
+                            collapseDuplicates?: boolean;
+                            /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */
+                            duplicateThreshold?: number;
+                            /** @description The previous page's `nextCursor`, for the page after it. Send it with the same search (query, mode, filters); `limit` may change. Opaque and signed: a changed cursor is refused. */
+                            cursor?: string;
+                        };
+                    };
                 };
             };
             responses: {
@@ -3161,16 +3199,16 @@ export interface components {
             imageId?: string;
             /** @description A combined query: the weighted sum of each term's normalised embedding, normalised again. "beach" plus an image of yours at 0.5, minus "people" at 0.5: `[{"text": "beach"}, {"imageId": "…", "weight": 0.5}, {"text": "people", "weight": -0.5}]`. The images it names are left out of the results. */
             query?: components["schemas"]["QueryTerm"][];
-            /** @default 20 */
-            limit: number;
-            filters?: components["schemas"]["SearchFilters"];
-            /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
-            model?: number;
             /**
              * @description `semantic` (the default) matches what images show; `text` matches the words they carry (name, file name, metadata, camera make and model, description); `hybrid` fuses the two rankings (reciprocal rank fusion). `text` and `hybrid` take `q`.
              * @enum {string}
              */
             mode?: "semantic" | "text" | "hybrid";
+            /** @default 20 */
+            limit: number;
+            filters?: components["schemas"]["SearchFilters"];
+            /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
+            model?: number;
             /** @description Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through. */
             minScore?: number;
             /** @description Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out. */

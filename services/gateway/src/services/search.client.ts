@@ -1,13 +1,15 @@
 import {
   ConflictError,
   NotFoundError,
+  PayloadTooLargeError,
   ServiceUnavailableError,
   ValidationError,
   type AppError,
+  type PhotoSearchInput,
   type SearchRequestInput,
   type SearchResponse,
 } from '@sis/contracts';
-import { INTERNAL_TOKEN_HEADER } from '@sis/http';
+import { INTERNAL_TOKEN_HEADER, PHOTO_SEARCH_HEADER } from '@sis/http';
 import { inSpan, SpanKind, traceHeaders } from '@sis/telemetry';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -62,22 +64,13 @@ export class SearchClient {
 
   /** One search, in a client span whose context the search service continues (`traceparent`). */
   search(request: SearchRequestInput, requestId: string): Promise<SearchResponse> {
-    return inSpan('POST /search', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': this.#origin } }, async (span) => {
-      const { statusCode, answer } = await this.#request(
-        '/search',
-        { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...this.#internal, ...traceHeaders() }, body: JSON.stringify(request) },
-        async ({ statusCode, body }) => {
-          // A success whose body breaks off (its replica killed midway) is no answer: the next replica is asked.
-          if (statusCode >= 200 && statusCode < 300) return { statusCode, answer: (await body.json()) as unknown };
-          return { statusCode, answer: (await body.json().catch(() => undefined)) as unknown };
-        },
-      );
-      span.setAttribute('http.response.status_code', statusCode);
-      // The search service answers in the same contract, from the same code: re-validating every
-      // result here cost ~0.5 ms a search for nothing.
-      if (statusCode >= 200 && statusCode < 300) return answer as SearchResponse;
-      throw remoteError(statusCode, (answer as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error);
-    });
+    return this.#call('/search', JSON.stringify(request), { 'content-type': 'application/json' }, requestId);
+  }
+
+  /** One search with a photo: the photo as the body, the rest of the search in a header. */
+  searchPhoto(photo: Buffer, search: PhotoSearchInput, requestId: string): Promise<SearchResponse> {
+    const headers = { 'content-type': 'application/octet-stream', [PHOTO_SEARCH_HEADER]: Buffer.from(JSON.stringify(search)).toString('base64url') };
+    return this.#call('/search/photo', photo, headers, requestId);
   }
 
   /** Resolves when the search service says it is up. */
@@ -87,6 +80,21 @@ export class SearchClient {
       return statusCode;
     });
     if (statusCode !== 200) throw new Error(`search /healthz answered ${statusCode}`);
+  }
+
+  async #call(path: string, body: string | Buffer, headers: Record<string, string>, requestId: string): Promise<SearchResponse> {
+    return inSpan(`POST ${path}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'server.address': this.#origin } }, async (span) => {
+      const { statusCode, answer } = await this.#request(path, { method: 'POST', headers: { ...headers, 'x-request-id': requestId, ...this.#internal, ...traceHeaders() }, body }, async ({ statusCode, body }) => {
+        // A success whose body breaks off (its replica killed midway) is no answer: the next replica is asked.
+        if (statusCode >= 200 && statusCode < 300) return { statusCode, answer: (await body.json()) as unknown };
+        return { statusCode, answer: (await body.json().catch(() => undefined)) as unknown };
+      });
+      span.setAttribute('http.response.status_code', statusCode);
+      // The search service answers in the same contract, from the same code: re-validating every
+      // result here cost ~0.5 ms a search for nothing.
+      if (statusCode >= 200 && statusCode < 300) return answer as SearchResponse;
+      throw remoteError(statusCode, (answer as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error);
+    });
   }
 
   /** Sends the request to one replica after another until one answers and `read` reads its answer whole. */
@@ -114,6 +122,7 @@ function remoteError(status: number, error: { code: string; message: string; det
   if (status === 400) return new ValidationError(code, message, error?.details);
   if (status === 404) return new NotFoundError(code, message);
   if (status === 409) return new ConflictError(code, message, error?.details);
+  if (status === 413) return new PayloadTooLargeError(code, message);
   // The search service's own 503 (its database away, say), with its Retry-After.
   return new ServiceUnavailableError(code, message, error?.details);
 }

@@ -26,16 +26,16 @@ export function checkAcceptable(request: CreateUploadRequest, limits: Config['li
 
 /**
  * The content type of bytes sent through the gateway, read from their magic bytes and header
- * (never from the client's word), with the pixel limit applied.
+ * (never from the client's word), with the pixel limit applied. Errors name `field`, the form's.
  * @throws UnsupportedMediaTypeError when they are not an image sis reads; ValidationError when the image is broken or too large.
  */
-export async function directUploadType(bytes: Buffer, limits: Config['limits']): Promise<string> {
+export async function directUploadType(bytes: Buffer, limits: Config['limits'], field = 'file'): Promise<string> {
   try {
     return (await inspectImage(bytes, { maxPixels: limits.maxPixels })).contentType;
   } catch (error) {
     if (!(error instanceof InvalidImageError)) throw error;
-    if (['empty', 'not_an_image', 'unsupported_type'].includes(error.reason)) throw new UnsupportedMediaTypeError('unsupported_image', `file: ${error.message}`);
-    throw new ValidationError('invalid_image', `file: ${error.message}`);
+    if (['empty', 'not_an_image', 'unsupported_type'].includes(error.reason)) throw new UnsupportedMediaTypeError('unsupported_image', `${field}: ${error.message}`);
+    throw new ValidationError('invalid_image', `${field}: ${error.message}`);
   }
 }
 

@@ -1,6 +1,8 @@
-import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
+import { createHash } from 'node:crypto';
+import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type PhotoSearch, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
 import { combineEmbeddings } from '@sis/clip';
+import { InvalidImageError } from '@sis/image';
 import { inSpan } from '@sis/telemetry';
 import { foldDuplicates, type Folded } from '../fold-duplicates.js';
 import { fuseRankings } from '../fuse-rankings.js';
@@ -12,6 +14,13 @@ interface Ranked {
   image: ImageRecord;
   score: number;
   key: number;
+}
+
+/** A photo searched with: its bytes, its weight among the terms, and its digest (a cursor is tied to it). */
+interface Photo {
+  bytes: Uint8Array;
+  weight: number;
+  digest: string;
 }
 
 /** With collapseDuplicates or in hybrid mode, how many times the page's size each ranking looks at, and at most how many. */
@@ -27,7 +36,7 @@ export interface SearchServiceOptions {
    * The model a search runs on (its table and its cached query encoder): the one asked for, else
    * the active one; undefined before any model is active (nothing to find).
    */
-  models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void };
+  models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void; embedPhoto(model: SearchModel, photo: Uint8Array): Promise<Float32Array> };
   /** Matches the words images carry, for text and hybrid search. */
   words: TextSearchRepository;
   /** Signs and checks the cursors of later pages. */
@@ -35,9 +44,10 @@ export interface SearchServiceOptions {
 }
 
 /**
- * Text, image and combined queries down one path: a query becomes a vector (text through the
- * CLIP text tower, with a cache; an image by its stored vector; a combined query as the weighted
- * sum of its terms'), then pgvector returns the nearest ready images.
+ * Text, image, photo and combined queries down one path: a query becomes a vector (text through
+ * the CLIP text tower, with a cache; a stored image by its vector; a photo through the image
+ * tower; a combined query as the weighted sum of its terms'), then pgvector returns the nearest
+ * ready images.
  */
 export class SearchService {
   readonly #options: Readonly<SearchServiceOptions>;
@@ -51,24 +61,40 @@ export class SearchService {
     return Math.max(this.#options.efSearch, 2 * limit);
   }
 
-  async search(request: SearchRequest): Promise<SearchResponse> {
+  search(request: SearchRequest): Promise<SearchResponse> {
+    return this.#searchOnce(request);
+  }
+
+  /**
+   * Searches with a photo that is not stored: its embedding (the image tower of the model
+   * searched) is one more term of the query, beside any words and stored images. Nothing is kept.
+   * @throws ValidationError naming `image` for bytes that do not decode as an image within the pixel limit.
+   */
+  searchPhoto(photo: Uint8Array, options: PhotoSearch): Promise<SearchResponse> {
+    const { q, query, imageWeight, ...rest } = options;
+    const terms = q === undefined ? (query ?? []) : [{ text: q, weight: 1 }];
+    const digest = createHash('sha256').update(photo).digest('base64url');
+    return this.#searchOnce({ ...rest, query: terms }, { bytes: photo, weight: imageWeight, digest });
+  }
+
+  async #searchOnce(request: SearchRequest, photo?: Photo): Promise<SearchResponse> {
     const started = performance.now();
     try {
-      return await this.#search(request, started);
+      return await this.#search(request, started, photo);
     } catch (error) {
       // The model was retired after this replica last read the list (it trusts it for a few
       // seconds): read it again and answer from the model active now.
       if (!isRetiredModelTable(error)) throw error;
       this.#options.models.forget();
-      return this.#search(request, started);
+      return this.#search(request, started, photo);
     }
   }
 
-  async #search(request: SearchRequest, started: number): Promise<SearchResponse> {
+  async #search(request: SearchRequest, started: number, photo: Photo | undefined): Promise<SearchResponse> {
     const { images, embeddings, cursors } = this.#options;
     const mode = request.mode ?? 'semantic';
     const { limit, cursor, ...identity } = request;
-    const search = SearchCursors.digest({ ...identity, mode });
+    const search = SearchCursors.digest({ ...identity, mode, photo: photo && { digest: photo.digest, weight: photo.weight } });
     const after = cursor === undefined ? undefined : await cursors.read(cursor, search);
     // Word search needs no model, unless its results are to be folded by their vectors. Later
     // pages stay on the model the first one used, through a switch.
@@ -79,7 +105,7 @@ export class SearchService {
     const depth = mode === 'hybrid' ? Math.min((after?.served ?? 0) + wanted, MAX_PAGE_SIZE) : wanted;
     let ranked: Ranked[] = [];
     if (model && mode !== 'text') {
-      const { query, exclude } = await this.#query(request, model);
+      const { query, exclude } = await this.#query(request, model, photo);
       const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied } : undefined;
       const neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) });
       ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance }));
@@ -133,13 +159,13 @@ export class SearchService {
   }
 
   /** The vector to search with, and the images the query names (left out of its results). */
-  async #query(request: SearchRequest, model: SearchModel): Promise<{ query: { embedding: ArrayLike<number> } | { imageId: string }; exclude?: string[] }> {
+  async #query(request: SearchRequest, model: SearchModel, photo: Photo | undefined): Promise<{ query: { embedding: ArrayLike<number> } | { imageId: string }; exclude?: string[] }> {
     if (request.imageId !== undefined) return { query: { imageId: request.imageId } };
     const encode = (text: string) => inSpan('encode query', {}, () => model.encoder.encode(text));
     if (request.q !== undefined) return { query: { embedding: await encode(request.q) } };
     const terms = request.query!;
     const imageIds = terms.flatMap((term) => ('imageId' in term ? [term.imageId] : []));
-    const stored = await this.#options.embeddings.vectorsOf(model.id, imageIds);
+    const [stored, photoTerm] = await Promise.all([this.#options.embeddings.vectorsOf(model.id, imageIds), photo && this.#embedPhoto(model, photo)]);
     const embedded = await Promise.all(
       terms.map(async (term, i) => {
         if ('text' in term) return { embedding: await encode(term.text), weight: term.weight };
@@ -148,9 +174,18 @@ export class SearchService {
         return { embedding, weight: term.weight };
       }),
     );
-    const combined = combineEmbeddings(embedded);
+    const combined = combineEmbeddings(photoTerm ? [...embedded, photoTerm] : embedded);
     if (!combined) throw fieldError('query', 'the terms cancel each other out: nothing is left to search for');
     return { query: { embedding: combined }, exclude: imageIds };
+  }
+
+  async #embedPhoto(model: SearchModel, photo: Photo): Promise<{ embedding: Float32Array; weight: number }> {
+    try {
+      return { embedding: await this.#options.models.embedPhoto(model, photo.bytes), weight: photo.weight };
+    } catch (error) {
+      if (error instanceof InvalidImageError) throw fieldError('image', error.message);
+      throw error;
+    }
   }
 }
 
