@@ -1,11 +1,10 @@
 import { ModelPool } from '@sis/clip';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
-import { createDatabase, createReadDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository } from '@sis/db';
+import { createDatabase, createReadDatabase, ModelRepository, pingDatabase } from '@sis/db';
 import { startTelemetry } from '@sis/telemetry';
 import { createApp } from './app.js';
-import { SearchCursors } from './search-cursor.js';
+import { createSearchService } from './create-search-service.js';
 import { SearchModels } from './search-models.js';
-import { SearchService } from './services/search.service.js';
 
 const config = loadConfig();
 // First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
@@ -43,14 +42,7 @@ const photos = new ModelPool({
   onError: (spec, error) => logger.error({ err: error, modelId: spec.id, source: spec.source }, 'image tower failed to load; searches with a photo answer 503 until it loads'),
 });
 const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: config.search.cacheSize });
-const search = new SearchService({
-  images: new ImageRepository({ db }),
-  embeddings: new EmbeddingRepository({ db, sessionEfSearch: config.search.efSearch }),
-  efSearch: config.search.efSearch,
-  models,
-  words: new TextSearchRepository({ db }),
-  cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')),
-});
+const search = createSearchService(db, { models, efSearch: config.search.efSearch, sessionEfSearch: config.search.efSearch });
 // Loads the active model's text tower now rather than at the first search.
 void models.resolve().catch((error: unknown) => logger.warn({ err: error }, 'cannot look up the active model yet'));
 const app = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db), model: async () => void (await models.resolve()) }, internalToken: config.http.internalToken, maxPhotoBytes: config.limits.maxUploadBytes });

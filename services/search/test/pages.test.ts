@@ -4,14 +4,13 @@ import { ModelPool } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
 import { createLogger } from '@sis/config';
 import { SearchResponseSchema, type SearchResponse } from '@sis/contracts';
-import { createDatabase, EmbeddingRepository, ImageRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository, type Database, type Kysely } from '@sis/db';
+import { createDatabase, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds } from '@sis/db/benchmark';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { SearchCursors } from '../src/search-cursor.js';
+import { createSearchService } from '../src/create-search-service.js';
 import { SearchModels } from '../src/search-models.js';
-import { SearchService } from '../src/services/search.service.js';
 
 /** Past the 1,000 results deep pages must reach; every second image is a PNG. */
 const IMAGES = 1_100;
@@ -65,14 +64,8 @@ beforeAll(async () => {
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
   photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
   const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
-  const search = new SearchService({
-    images: new ImageRepository({ db }),
-    embeddings: new EmbeddingRepository({ db }),
-    efSearch: 40,
-    models,
-    words: new TextSearchRepository({ db }),
-    cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')),
-  });
+  const search = createSearchService(db, { models, efSearch: 40 });
+
   server = createApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search'), search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -10,13 +10,12 @@ import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
 import { PHOTO_SEARCH_HEADER } from '@sis/http';
-import { createDatabase, EmbeddingRepository, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, SecretRepository, TextSearchRepository, type Database, type Kysely } from '@sis/db';
+import { createDatabase, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
-import { SearchCursors } from '../src/search-cursor.js';
+import { createSearchService } from '../src/create-search-service.js';
 import { SearchModels } from '../src/search-models.js';
-import { SearchService } from '../src/services/search.service.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
 let db: Kysely<Database>;
@@ -66,7 +65,7 @@ beforeAll(async () => {
   pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
   photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
   const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
-  const search = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models, words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
+  const search = createSearchService(db, { models, efSearch: 40 });
   const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
   server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -368,7 +367,7 @@ describe('which model search answers from', () => {
 
       // A replica that still trusts an old list (for a minute here) while the model it names is
       // switched from and retired: it finds the table gone, reads the list again, and answers.
-      const trusting = new SearchService({ images, embeddings: new EmbeddingRepository({ db }), efSearch: 40, models: new SearchModels({ models, pool, photos, cacheSize: 10, trustMs: 60_000 }), words: new TextSearchRepository({ db }), cursors: new SearchCursors(() => new SecretRepository({ db }).get('search_cursor')) });
+      const trusting = createSearchService(db, { efSearch: 40, models: new SearchModels({ models, pool, photos, cacheSize: 10, trustMs: 60_000 }) });
       await models.activate(second.id);
       expect(await trusting.search(SearchRequestSchema.parse({ q: 'a blue picture', limit: 1 }))).toMatchObject({ modelId: second.id });
       await models.activate(modelId, { force: true });
@@ -385,7 +384,7 @@ describe('which model search answers from', () => {
     const empty = createDatabase({ url: await freshDatabase(inject('stackEnv').DATABASE_URL!, 'search-empty') });
     const none = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
     try {
-      const search = new SearchService({ images: new ImageRepository({ db: empty }), embeddings: new EmbeddingRepository({ db: empty }), efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, photos, cacheSize: 10 }), words: new TextSearchRepository({ db: empty }), cursors: new SearchCursors(() => new SecretRepository({ db: empty }).get('search_cursor')) });
+      const search = createSearchService(empty, { efSearch: 40, models: new SearchModels({ models: new ModelRepository({ db: empty }), pool: none, photos, cacheSize: 10 }) });
       expect(await search.search(SearchRequestSchema.parse({ q: 'red', limit: 5 }))).toMatchObject({ results: [], model: null, modelId: null });
       expect(none.entries()).toEqual([]);
     } finally {
