@@ -13,13 +13,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; on 401 asks for a key once (through `askForKey`) and tries again. */
+/** Calls the API with a JSON body, or a form (FormData) as it is; on 401 asks for a key once (through `askForKey`) and tries again. */
 export async function api(method, path, body, { askForKey } = {}) {
+  const form = body instanceof FormData;
   const send = () =>
     fetch(path, {
       method,
-      headers: { ...(getKey() ? { authorization: `Bearer ${getKey()}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
+      headers: { ...(getKey() ? { authorization: `Bearer ${getKey()}` } : {}), ...(body && !form ? { 'content-type': 'application/json' } : {}) },
+      body: body ? (form ? body : JSON.stringify(body)) : undefined,
     });
   let response = await send();
   if (response.status === 401 && askForKey && (await askForKey())) response = await send();

@@ -20,29 +20,94 @@ function card(image, score) {
   );
 }
 
-function show(items, text) {
-  results.replaceChildren(...items.map(({ image, score }) => card(image, score)));
-  summary.textContent = text;
-  if (items.length === 0) results.append(h('div', { class: 'empty' }, 'Nothing here yet.'));
-}
+/** Results per page: 60, or the page's `limit` parameter (1 to 200). */
+const PAGE = Math.min(200, Math.max(1, Number(new URLSearchParams(location.search).get('limit')) || 60));
 
-async function showRecent() {
+/**
+ * What is on screen: how to fetch a page of it (from a cursor, or the first), where the next page
+ * starts, and what to call it. Scrolling to the end fetches the next page.
+ */
+let listing;
+
+/** Shows the first page of `fetchPage`'s listing; says whether it answered. */
+async function run(fetchPage, what) {
+  const started = performance.now();
+  const mine = { fetchPage, what, next: null, count: 0, loading: true };
+  listing = mine;
   try {
-    const { items } = await call('GET', '/v1/images?status=ready&limit=60');
-    show(items.map((image) => ({ image })), items.length ? 'Newest images. Search above, or drop images to upload.' : 'No images yet: drop some here to upload them.');
+    const page = await fetchPage(undefined);
+    if (listing !== mine) return false;
+    results.replaceChildren(...page.items.map(({ image, score }) => card(image, score)));
+    if (page.items.length === 0) results.append(h('div', { class: 'empty' }, 'Nothing here yet.'));
+    Object.assign(mine, { next: page.next, count: page.items.length, ms: Math.round(performance.now() - started) });
+    describe(mine);
+    return true;
   } catch (error) {
     summary.textContent = error.message;
+    return false;
+  } finally {
+    mine.loading = false;
+    fillScreen();
   }
+}
+
+function describe({ count, what, ms, next }) {
+  summary.textContent = typeof what === 'function' ? what(count) : `${count} results ${what} in ${ms} ms${next ? '; scroll for more' : ''}`;
+}
+
+/** Appends the next page of what is on screen, if there is one. */
+async function more() {
+  const mine = listing;
+  if (!mine?.next || mine.loading) return;
+  mine.loading = true;
+  try {
+    const page = await mine.fetchPage(mine.next);
+    if (listing !== mine) return;
+    results.append(...page.items.map(({ image, score }) => card(image, score)));
+    Object.assign(mine, { next: page.next, count: mine.count + page.items.length });
+    describe(mine);
+  } catch (error) {
+    summary.textContent = error.message;
+  } finally {
+    mine.loading = false;
+    fillScreen();
+  }
+}
+
+const end = document.querySelector('#end');
+// The end of the list coming into view (or near it) asks for the next page.
+new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && more(), { rootMargin: '400px' }).observe(end);
+/** A page that leaves the end in view draws no new intersection: ask for the next one directly. */
+function fillScreen() {
+  if (listing?.next && end.getBoundingClientRect().top < innerHeight + 400) void more();
+}
+
+/** A search's pages: each response's results, and its cursor for the next. */
+const searchPages = (request) => async (cursor) => {
+  const response = await request(cursor);
+  return { items: response.results, next: response.nextCursor };
+};
+
+async function showRecent() {
+  current = undefined;
+  await run(
+    async (cursor) => {
+      const { items, nextCursor } = await call('GET', `/v1/images?status=ready&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      return { items: items.map((image) => ({ image })), next: nextCursor };
+    },
+    (count) => (count ? 'Newest images. Search above, drop a photo to search with it, or drop images to upload.' : 'No images yet: drop some here to upload them.'),
+  );
 }
 
 /** The query on screen: its words and mode, and the images it was refined with (more or less like them). */
 let current;
 /** The API's limit on a combined query's terms. */
 const MAX_TERMS = 8;
+const withCursor = (cursor) => (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
 
 async function search(q, mode = 'semantic') {
   current = { q, mode, refinements: [] };
-  await run(() => call('GET', `/v1/search?q=${encodeURIComponent(q)}&mode=${mode}&limit=60`), `for “${q}”${mode === 'semantic' ? '' : ` (${mode})`}`);
+  await run(searchPages((cursor) => call('GET', `/v1/search?q=${encodeURIComponent(q)}&mode=${mode}&limit=${PAGE}${withCursor(cursor)}`)), `for “${q}”${mode === 'semantic' ? '' : ` (${mode})`}`);
 }
 
 /** Refines the query on screen with an image: toward it (weight above 0) or away from it. */
@@ -53,27 +118,27 @@ async function refine(id, weight) {
   const disliked = refinements.length - liked;
   const query = [{ text: current.q }, ...refinements];
   // Kept only once it answered: a term the API refused must not spoil the next refinement.
-  if (await run(() => call('POST', '/v1/search', { query, limit: 60 }), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) current.refinements = refinements;
+  if (await run(searchPages((cursor) => call('POST', '/v1/search', { query, limit: PAGE, ...(cursor ? { cursor } : {}) })), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) current.refinements = refinements;
 }
 
-/** Runs a search and shows its results; says whether it answered. */
-async function run(request, what) {
-  const started = performance.now();
-  try {
-    const response = await request();
-    show(response.results, `${response.results.length} results ${what} in ${Math.round(performance.now() - started)} ms`);
-    return true;
-  } catch (error) {
-    summary.textContent = error.message;
-    return false;
-  }
+/** Searches with a photo from this computer; it is sent to be embedded, not stored. */
+async function searchPhoto(file) {
+  current = undefined;
+  document.querySelector('input[name=q]').value = '';
+  history.replaceState(null, '', '/');
+  const photo = (cursor) => {
+    const form = new FormData();
+    form.append('image', file, file.name);
+    form.append('search', JSON.stringify({ limit: PAGE, ...(cursor ? { cursor } : {}) }));
+    return call('POST', '/v1/search', form);
+  };
+  await run(searchPages(photo), `like ${file.name}`);
 }
 
 async function similar(id) {
   detail.close();
   current = undefined;
-  const response = await call('GET', `/v1/images/${id}/similar?limit=60`);
-  show(response.results, 'More like this');
+  await run(searchPages((cursor) => call('POST', '/v1/search', { imageId: id, limit: PAGE, ...(cursor ? { cursor } : {}) })), () => 'More like this');
 }
 
 /**
@@ -178,6 +243,10 @@ document.querySelector('#key').addEventListener('click', async () => (await askF
 document.querySelector('#pick').addEventListener('click', () => document.querySelector('#files').click());
 document.querySelector('#files').addEventListener('change', (event) => uploadAll(event.target.files));
 
+document.querySelector('#photo-pick').addEventListener('click', () => document.querySelector('#photo').click());
+document.querySelector('#photo').addEventListener('change', (event) => event.target.files[0] && searchPhoto(event.target.files[0]));
+
+// Dropped on the left half, files are uploaded; on the right half, the first one is searched with.
 const drop = document.querySelector('#drop');
 let depth = 0;
 window.addEventListener('dragenter', (e) => { e.preventDefault(); depth++; drop.classList.add('active'); });
@@ -187,7 +256,9 @@ window.addEventListener('drop', (e) => {
   e.preventDefault();
   depth = 0;
   drop.classList.remove('active');
-  uploadAll(e.dataTransfer.files);
+  const photo = [...e.dataTransfer.files].find((f) => f.type.startsWith('image/') || !f.type);
+  if (e.target.closest?.('[data-drop="search"]') && photo) searchPhoto(photo);
+  else uploadAll(e.dataTransfer.files);
 });
 
 const params = new URLSearchParams(location.search);

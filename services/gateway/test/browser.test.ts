@@ -129,6 +129,46 @@ describe('search page', () => {
     await context.close();
   });
 
+  it('searches with a photo dropped on its half of the page or picked, and scrolls on for more pages', async () => {
+    const { context, page } = await pageWithKey(await gw.key('read'));
+    await page.goto(`${gw.base}/`);
+    await page.locator('#summary', { hasText: 'Newest images' }).waitFor();
+    const green = (await colourImage('green', { width: 320, height: 240 })).toString('base64');
+    await page.evaluate(`(() => {
+      const file = new File([Uint8Array.from(atob(${JSON.stringify(green)}), (c) => c.charCodeAt(0))], 'holiday.jpg', { type: 'image/jpeg' });
+      const data = new DataTransfer();
+      data.items.add(file);
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+      document.querySelector('[data-drop="search"]').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    })()`);
+    await page.locator('#summary', { hasText: 'like holiday.jpg' }).waitFor();
+    expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.green);
+    // Nothing was uploaded.
+    expect(await page.locator('.upload').count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'search-photo.png') });
+    // Picked instead of dropped.
+    await page.setInputFiles('#photo', { name: 'sunset.png', mimeType: 'image/png', buffer: await colourImage('orange', { format: 'png' }) });
+    await page.locator('#summary', { hasText: 'like sunset.png' }).waitFor();
+    expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.orange);
+
+    // Four at a time: scrolling to the end fetches the next page until there is none.
+    await page.goto(`${gw.base}/?q=${encodeURIComponent('a red picture')}&limit=4`);
+    await page.locator('#summary', { hasText: 'scroll for more' }).waitFor();
+    const cards = page.locator('#results .card');
+    const ready: number = (await gw.api('GET', '/v1/images?status=ready&limit=200')).body.items.length;
+    for (let i = 0; i < 10 && (await page.textContent('#summary'))!.includes('scroll for more'); i++) {
+      await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+      await page.waitForTimeout(200);
+    }
+    await expect.poll(() => page.textContent('#summary')).toMatch(/^\d+ results for “a red picture” in \d+ ms$/);
+    const shown = await cards.evaluateAll((all) => all.map((card) => card.getAttribute('data-id')));
+    expect(shown[0]).toBe(ids.red);
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(shown.length).toBeGreaterThanOrEqual(Object.keys(ids).length);
+    expect(shown.length).toBeLessThanOrEqual(ready);
+    await context.close();
+  });
+
   it('asks for a key when the server wants one', async () => {
     const { context, page } = await pageWithKey(undefined);
     await page.goto(`${gw.base}/`);
