@@ -1,9 +1,13 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClipModel } from '@sis/clip';
 import { settingsSchema } from '@sis/config';
 import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, vectorTableName, type SearchFilterOptions } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { percentile, recallAtK, round, timed } from './stats.js';
+import { makePhotos } from './ingest.bench.js';
 import { GaussianMixture } from './synthetic.js';
 import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
 
@@ -38,13 +42,44 @@ export interface SearchSizeResult {
    * `text` (word search). Query texts repeat, so their encoding is cached in every kind alike:
    * this is the search path, not the text tower.
    */
-  modes: Record<'semantic' | 'combined' | 'hybrid' | 'text', { p50Ms: number; p99Ms: number }>;
+  modes: Record<'semantic' | 'combined' | 'hybrid' | 'text' | 'photo' | 'page5', { p50Ms: number; p99Ms: number }>;
+  /**
+   * The image tower alone on the photos `modes.photo` sends (1024×768 JPEGs: decode, preprocess,
+   * embed), in this process: what a photo search adds to a plain one.
+   */
+  photoTowerP50Ms: number;
 }
+
+/** Different photos the photo query cycles through: each is embedded afresh (nothing caches photos). */
+const PHOTOS = 20;
 
 /** Queries in the words vit-b-32-random's tokenizer knows. */
 const PHRASES = ['a photo of a dog', 'a red sofa', 'a cat at sunset', 'a dog at the beach', 'a photo of a red cat', 'sunset at the beach', 'a dog on a sofa', 'a photo of a beach'];
 
 export const SIZE_LABELS: Readonly<Record<string, number>> = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 };
+
+/** Photo-like JPEGs to search with, each different. */
+async function photoQueries(): Promise<Buffer[]> {
+  const dir = await makePhotos(PHOTOS);
+  try {
+    return await Promise.all(Array.from({ length: PHOTOS }, (_, i) => readFile(join(dir, `photo-${i}.jpg`))));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The image tower's p50 on these photos, decode and preprocessing included, loaded as the search service loads it. */
+async function towerTime(model: string, photos: readonly Buffer[]): Promise<number> {
+  const clip = await ClipModel.load({ model, allowRemoteModels: false, towers: ['vision'] });
+  try {
+    for (const photo of photos.slice(0, 5)) await clip.embedImages([photo]);
+    const ms: number[] = [];
+    for (const photo of photos) ms.push((await timed(() => clip.embedImages([photo])))[1]);
+    return round(percentile(ms, 50));
+  } finally {
+    await clip.dispose();
+  }
+}
 
 async function latencies(queries: Float32Array[], run: (q: Float32Array) => Promise<string[]>): Promise<{ ids: string[][]; ms: number[] }> {
   const ids: string[][] = [];
@@ -101,6 +136,8 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     const imageSql: number[] = [];
     for (const id of sample) imageSql.push((await timed(() => byImage(id)))[1]);
 
+    const photos = await photoQueries();
+    const photoTowerP50Ms = await towerTime(settings.model, photos);
     const services = await system.services(url, { CLIP_MODEL: settings.model, ALLOW_REMOTE_MODELS: 'false' });
     let e2e: number[];
     let requestsPerSec: number;
@@ -120,24 +157,47 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
         if (statusCode !== 200) throw new Error(`search answered ${statusCode}: ${await body.text()}`);
         return body.json();
       };
+      const phrase = (i: number) => PHRASES[i % PHRASES.length]!;
       const search = (imageId: string) => post({ imageId, limit: LIMIT });
+      const postPhoto = async (photo: Buffer) => {
+        const form = new FormData();
+        form.append('image', new Blob([photo]), 'query.jpg');
+        form.append('search', JSON.stringify({ limit: LIMIT }));
+        const { statusCode, body } = await client.request({ path: '/v1/search', method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, body: form });
+        if (statusCode !== 200) throw new Error(`photo search answered ${statusCode}: ${await body.text()}`);
+        return body.json();
+      };
+      /** Page 5 of a word query: pages 1 to 4 are fetched first, untimed, for their cursors. */
+      const pageFive = async (i: number) => {
+        let cursor: string | undefined;
+        for (let page = 1; page < 5; page++) cursor = ((await post({ q: phrase(i), limit: LIMIT, ...(cursor ? { cursor } : {}) })) as { nextCursor: string }).nextCursor;
+        return timed(() => post({ q: phrase(i), limit: LIMIT, cursor }));
+      };
       for (const id of sample.slice(0, 20)) await search(id);
       e2e = [];
       for (const id of sample) e2e.push((await timed(() => search(id)))[1]);
-      const phrase = (i: number) => PHRASES[i % PHRASES.length]!;
-      const kinds: Record<keyof SearchSizeResult['modes'], (i: number) => object> = {
+      const kinds: Record<'semantic' | 'combined' | 'hybrid' | 'text', (i: number) => object> = {
         semantic: (i) => ({ q: phrase(i), limit: LIMIT }),
         combined: (i) => ({ query: [{ text: phrase(i) }, { imageId: sample[i]!, weight: 0.5 }, { text: 'red', weight: -0.5 }], limit: LIMIT }),
         hybrid: (i) => ({ q: phrase(i), mode: 'hybrid', limit: LIMIT }),
         text: (i) => ({ q: phrase(i), mode: 'text', limit: LIMIT }),
       };
       modes = {} as SearchSizeResult['modes'];
-      for (const [kind, request] of Object.entries(kinds) as [keyof SearchSizeResult['modes'], (i: number) => object][]) {
+      for (const [kind, request] of Object.entries(kinds) as [keyof typeof kinds, (i: number) => object][]) {
         for (let i = 0; i < 20; i++) await post(request(i));
         const ms: number[] = [];
         for (let i = 0; i < sample.length; i++) ms.push((await timed(() => post(request(i))))[1]);
         modes[kind] = { p50Ms: round(percentile(ms, 50)), p99Ms: round(percentile(ms, 99)) };
       }
+      // The first photo search loads the image tower: warmed up, as the others are.
+      for (const photo of photos.slice(0, 5)) await postPhoto(photo);
+      const photoMs: number[] = [];
+      for (let i = 0; i < sample.length; i++) photoMs.push((await timed(() => postPhoto(photos[i % photos.length]!)))[1]);
+      modes.photo = { p50Ms: round(percentile(photoMs, 50)), p99Ms: round(percentile(photoMs, 99)) };
+      for (let i = 0; i < 5; i++) await pageFive(i);
+      const pageMs: number[] = [];
+      for (let i = 0; i < sample.length; i++) pageMs.push((await pageFive(i))[1]);
+      modes.page5 = { p50Ms: round(percentile(pageMs, 50)), p99Ms: round(percentile(pageMs, 99)) };
       await client.close();
       let next = 0;
       const result = await autocannon({
@@ -175,6 +235,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       filteredRecallAt10: round(recallAtK(filteredExact.ids, filtered.ids, LIMIT), 4),
       searchPeakRssMb,
       modes,
+      photoTowerP50Ms,
     };
   } finally {
     await db.destroy();
