@@ -8,6 +8,7 @@ import { settingsSchema } from '@sis/config';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
+import { benchRelevance } from './relevance.bench.js';
 import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
 import { benchSwitch } from './switch.bench.js';
 import { benchModelShapes } from './models.bench.js';
@@ -41,7 +42,7 @@ const program = new Command('bench')
   .description('Measures ingestion, query encoding and search side by side on this machine, and checks them against their targets.')
   .option('--sizes <list>', `collection sizes for search (${Object.keys(SIZE_LABELS).join(',')})`, list(Object.keys(SIZE_LABELS)), ['10k'])
   .option('--images <n>', 'photos for the end-to-end ingest run', (v) => Number(v), 500)
-  .option('--sections <list>', 'what to measure', list(['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'search', 'uploads']), ['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'search', 'uploads'])
+  .option('--sections <list>', 'what to measure', list(['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'relevance', 'search', 'uploads']), ['preprocess', 'models', 'ingest', 'workers', 'switch', 'query', 'relevance', 'search', 'uploads'])
   .option('--threads <n>', 'onnxruntime threads, the same for every measurement', (v) => Number(v), Math.max(1, cpus().length))
   .option('--out <prefix>', 'where to write <prefix>.json and <prefix>.svg', 'bench-results')
   .option('--json-only', 'print the results as JSON instead of a table');
@@ -130,6 +131,11 @@ try {
     results.switch = [];
     for (const batch of [8, 32]) results.switch.push(await benchSwitch(system, photos, { model: modelDir, threads: options.threads, batch, images }));
     results.memory.workerPeakRssMb = Math.max(results.memory.workerPeakRssMb ?? 0, ...results.switch.map((run) => run.workerPeakRssTwoModelsMb));
+  }
+
+  if (options.sections.includes('relevance')) {
+    say('relevance: one threshold for every query, raw and calibrated, on the judged fixture set…');
+    results.relevance = await benchRelevance();
   }
 
   if (options.sections.includes('search')) {

@@ -3,6 +3,7 @@ import type { ModelShapeRun } from './models.bench.js';
 import type { PreprocessRun } from './preprocess.bench.js';
 import type { QueryEncodeResult } from './query.bench.js';
 import type { SearchSizeResult } from './search.bench.js';
+import type { RelevanceRun } from './relevance.bench.js';
 import type { SwitchRun } from './switch.bench.js';
 import { round } from './stats.js';
 import type { DirectUploadRun } from './uploads.bench.js';
@@ -38,6 +39,8 @@ export interface BenchResults {
   workers?: WorkersRun[];
   /** Re-embedding a library with a second model, and the worker's memory with both (`--sections switch`). */
   switch?: SwitchRun[];
+  /** One threshold for every query, raw and calibrated, on the judged fixture set (`--sections relevance`). */
+  relevance?: RelevanceRun[];
   queryEncode?: QueryEncodeResult;
   search: Record<string, SearchSizeResult>;
   memory: { workerPeakRssMb?: number; gatewayPeakRssMb?: number; searchPeakRssMb?: number };
@@ -100,6 +103,14 @@ export function formatTable(results: BenchResults): string {
   if (results.workers) {
     lines.push('', 'workers (end to end, haproxy in front)');
     for (const w of results.workers) row(`  ${w.workers} worker${w.workers > 1 ? 's' : ''}`, `${w.imagesPerSec}/s`, `× ${w.vsOneWorker}`);
+  }
+  if (results.relevance) {
+    lines.push('', 'relevance: the best F1 of one threshold for every query (words, two colours, photos)');
+    row('  model', 'raw score', 'relevance', 'words raw/rel', 'two colours raw/rel', 'photo raw/rel');
+    for (const r of results.relevance) {
+      const kind = (k: keyof RelevanceRun['byKind']) => `${r.byKind[k].rawF1} / ${r.byKind[k].relevanceF1}`;
+      row(`  ${r.model}`, `${r.raw.f1} at ${r.raw.threshold}`, `${r.relevance.f1} at ${r.relevance.threshold}`, kind('words'), kind('two colours'), kind('photo'));
+    }
   }
   if (results.switch) {
     lines.push('', `switching models (${results.switch[0]?.images} images, a second ViT-B/32 beside the first)`);

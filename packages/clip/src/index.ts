@@ -8,3 +8,4 @@ export * from './errors/index.js';
 export { DTYPES, MODEL_FAMILIES, type Dtype } from './model-family.js';
 export { DEFAULT_QUERY_CACHE_SIZE, QueryEncoder, type QueryEncoderOptions, type TextEmbedder } from './query-encoder.js';
 export { runtimeVersions } from './versions.js';
+export { relevance, RelevanceBackground, SURPRISE_DIGITS, type BackgroundScores } from './relevance.js';

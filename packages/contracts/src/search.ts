@@ -85,6 +85,10 @@ const QueryTermsSchema = z
   .min(1, { message: 'must have at least one term' })
   .max(MAX_QUERY_TERMS, { message: `must have at most ${MAX_QUERY_TERMS} terms` });
 
+const MinRelevanceSchema = z.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).max(1, { message: 'must be at most 1' });
+const MIN_RELEVANCE_DESCRIPTION =
+  'Leave out results less relevant than this (see `relevance` in the results): the same cut means the same for every query, where a raw score threshold does not. 0.5 keeps what a typical image of the library scores with odds under one in a thousand. Applies to the semantic ranking, as minScore does; no effect while the library has fewer than 20 images.';
+
 /** What every search takes besides its query: page size and place, filters, model, cut-offs, folding. */
 const searchOptions = {
   limit: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(MAX_SEARCH_LIMIT, { message: `must be at most ${MAX_SEARCH_LIMIT}` }).default(20),
@@ -102,6 +106,7 @@ const searchOptions = {
     .max(1, { message: 'must be at most 1' })
     .optional()
     .meta({ description: 'Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through.' }),
+  minRelevance: MinRelevanceSchema.optional().meta({ description: MIN_RELEVANCE_DESCRIPTION }),
   collapseDuplicates: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out.' }),
   duplicateThreshold: ThresholdSchema.optional().meta({ description: `With collapseDuplicates: the similarity at and above which results fold together; ${DEFAULT_DUPLICATE_THRESHOLD} when left out.` }),
   cursor: CursorSchema,
@@ -151,19 +156,35 @@ export const PhotoSearchSchema = z
 export type PhotoSearch = z.infer<typeof PhotoSearchSchema>;
 export type PhotoSearchInput = z.input<typeof PhotoSearchSchema>;
 
-export const SearchQuerySchema = z.object({ q: QueryTextSchema, limit: queryInt(1, MAX_SEARCH_LIMIT, 20), mode: ModeSchema, model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }), cursor: CursorSchema });
+export const SearchQuerySchema = z.object({
+  q: QueryTextSchema,
+  limit: queryInt(1, MAX_SEARCH_LIMIT, 20),
+  mode: ModeSchema,
+  model: optionalQueryInt(1, MAX_MODEL_ID).meta({ description: MODEL_DESCRIPTION }),
+  minRelevance: z.coerce.number({ message: 'must be a number' }).pipe(MinRelevanceSchema).optional().meta({ description: MIN_RELEVANCE_DESCRIPTION }),
+  cursor: CursorSchema,
+});
 export const SimilarQuerySchema = z.object({ limit: queryInt(1, MAX_SEARCH_LIMIT, 20) });
 export const DuplicatesQuerySchema = z.object({
   threshold: z.coerce.number({ message: 'must be a number' }).pipe(ThresholdSchema).default(DEFAULT_DUPLICATE_THRESHOLD),
   limit: queryInt(1, MAX_SEARCH_LIMIT, 50),
 });
 
+const RelevanceSchema = z
+  .number()
+  .nullable()
+  .meta({
+    description:
+      "How far this result stands out of what the query scores on the library at large, from 0 to 1, comparable between queries: k/6 when a typical image scores this high with odds of one in 10^k. Null for results found by their words alone, and while the library has fewer than 20 images.",
+  });
+
 export const SearchResultSchema = z
   .object({
     image: ImageSummarySchema,
     score: z.number().meta({ description: 'Higher is closer. Semantic: cosine similarity, 1 for the same direction. Text: PostgreSQL\'s ts_rank_cd. Hybrid: the reciprocal-rank-fusion score.' }),
+    relevance: RelevanceSchema,
     duplicates: z
-      .array(z.object({ image: ImageSummarySchema, score: z.number() }))
+      .array(z.object({ image: ImageSummarySchema, score: z.number(), relevance: RelevanceSchema }))
       .optional()
       .meta({ description: 'With collapseDuplicates: the near-duplicates of this result folded into it, each with its own score for the query.' }),
   })

@@ -89,6 +89,8 @@ describe('POST /search', () => {
       expect(parsed.results[0]!.image.filename).toBe(`${colour}.jpg`);
       expect(parsed.results[0]!.score).toBeGreaterThan(parsed.results[1]!.score);
       expect(parsed).toMatchObject({ model: TINY_CLIP_DIR, modelId });
+      // Six images are no background to judge relevance against.
+      expect(parsed.results.every((r) => r.relevance === null)).toBe(true);
     }
   });
 

@@ -1094,6 +1094,8 @@ export interface paths {
                     mode?: "semantic" | "text" | "hybrid";
                     /** @description Search with this model (an id from GET /v1/models) instead of the active one, to compare models on your own photos; it must have embedded every ready image. */
                     model?: number;
+                    /** @description Leave out results less relevant than this (see `relevance` in the results): the same cut means the same for every query, where a raw score threshold does not. 0.5 keeps what a typical image of the library scores with odds under one in a thousand. Applies to the semantic ranking, as minScore does; no effect while the library has fewer than 20 images. */
+                    minRelevance?: number | null;
                     /** @description The previous page's `nextCursor`, for the page after it. Send it with the same search (query, mode, filters); `limit` may change. Opaque and signed: a changed cursor is refused. */
                     cursor?: string;
                 };
@@ -1219,6 +1221,8 @@ export interface paths {
                             model?: number;
                             /** @description Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through. */
                             minScore?: number;
+                            /** @description Leave out results less relevant than this (see `relevance` in the results): the same cut means the same for every query, where a raw score threshold does not. 0.5 keeps what a typical image of the library scores with odds under one in a thousand. Applies to the semantic ranking, as minScore does; no effect while the library has fewer than 20 images. */
+                            minRelevance?: number;
                             /** @description Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out. */
                             collapseDuplicates?: boolean;
                             /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */
@@ -3182,10 +3186,14 @@ export interface components {
             image: components["schemas"]["ImageSummary"];
             /** @description Higher is closer. Semantic: cosine similarity, 1 for the same direction. Text: PostgreSQL's ts_rank_cd. Hybrid: the reciprocal-rank-fusion score. */
             score: number;
+            /** @description How far this result stands out of what the query scores on the library at large, from 0 to 1, comparable between queries: k/6 when a typical image scores this high with odds of one in 10^k. Null for results found by their words alone, and while the library has fewer than 20 images. */
+            relevance: number | null;
             /** @description With collapseDuplicates: the near-duplicates of this result folded into it, each with its own score for the query. */
             duplicates?: {
                 image: components["schemas"]["ImageSummary"];
                 score: number;
+                /** @description How far this result stands out of what the query scores on the library at large, from 0 to 1, comparable between queries: k/6 when a typical image scores this high with odds of one in 10^k. Null for results found by their words alone, and while the library has fewer than 20 images. */
+                relevance: number | null;
             }[];
         };
         SearchRequest: {
@@ -3211,6 +3219,8 @@ export interface components {
             model?: number;
             /** @description Leave out results less similar than this (cosine similarity). Applies to the semantic ranking: no effect in text mode; in hybrid mode, images found by their words alone still come through. */
             minScore?: number;
+            /** @description Leave out results less relevant than this (see `relevance` in the results): the same cut means the same for every query, where a raw score threshold does not. 0.5 keeps what a typical image of the library scores with odds under one in a thousand. Applies to the semantic ranking, as minScore does; no effect while the library has fewer than 20 images. */
+            minRelevance?: number;
             /** @description Fold near-duplicates of a better result into its `duplicates` list; the search looks three times as far, so the page usually still holds `limit` results. Off when left out. */
             collapseDuplicates?: boolean;
             /** @description With collapseDuplicates: the similarity at and above which results fold together; 0.95 when left out. */

@@ -94,6 +94,23 @@ export class EmbeddingRepository {
   }
 
   /**
+   * About `size` ready images' vectors in one model, picked by Bernoulli sampling with a fixed
+   * seed: the same rows while they exist, new ones joining as the library grows. Search judges
+   * relevance against them.
+   */
+  async sample(modelId: number, size: number): Promise<Float32Array[]> {
+    const { db } = this.#options;
+    const vectors = vectorTable(modelId);
+    const { rows: counted } = await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db);
+    // Half again as many as wanted, so the ones not ready yet and chance leave enough.
+    const percent = Math.min(100, (150 * size) / Math.max(Number(counted[0]!.count), 1));
+    const { rows } = await sql<{ embedding: string }>`
+      select v.embedding::text as embedding from ${vectors} v tablesample bernoulli (${sql.lit(percent)}) repeatable (1)
+      join images i on i.id = v.image_id where i.status = 'ready' limit ${size}`.execute(db);
+    return rows.map((row) => fromVectorLiteral(row.embedding));
+  }
+
+  /**
    * Nearest ready images by cosine distance, through the HNSW index. With filters, pgvector's
    * iterative scan keeps reading the index until `limit` rows pass them (or it has visited
    * {@link MAX_SCAN_TUPLES}), so a selective filter still fills the page.

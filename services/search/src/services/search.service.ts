@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type PhotoSearch, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
-import { combineEmbeddings } from '@sis/clip';
+import { combineEmbeddings, relevance, type BackgroundScores } from '@sis/clip';
 import { InvalidImageError } from '@sis/image';
 import { inSpan } from '@sis/telemetry';
 import { foldDuplicates, type Folded } from '../fold-duplicates.js';
 import { fuseRankings } from '../fuse-rankings.js';
+import type { RelevanceBackgrounds } from '../relevance-backgrounds.js';
 import { SearchCursors, type PagePosition } from '../search-cursor.js';
 import type { SearchModel } from '../search-models.js';
 
@@ -14,6 +15,8 @@ interface Ranked {
   image: ImageRecord;
   score: number;
   key: number;
+  /** Calibrated against the model's background; null for a word match, or without a background. */
+  relevance: number | null;
 }
 
 /** A photo searched with: its bytes, its weight among the terms, and its digest (a cursor is tied to it). */
@@ -41,6 +44,8 @@ export interface SearchServiceOptions {
   words: TextSearchRepository;
   /** Signs and checks the cursors of later pages. */
   cursors: SearchCursors;
+  /** Each model's background sample, which relevance is judged against. */
+  backgrounds: RelevanceBackgrounds;
 }
 
 /**
@@ -107,9 +112,13 @@ export class SearchService {
     if (model && mode !== 'text') {
       const { query, exclude } = await this.#query(request, model, photo);
       const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied } : undefined;
-      const neighbours = await embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) });
-      ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance }));
+      const [neighbours, background] = await Promise.all([
+        embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) }),
+        this.#background(model.id, query),
+      ]);
+      ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance, relevance: background ? relevance(1 - distance, background) : null }));
       if (request.minScore !== undefined) ranked = ranked.filter(({ score }) => score >= request.minScore!);
+      if (request.minRelevance !== undefined && background) ranked = ranked.filter(({ relevance }) => relevance! >= request.minRelevance!);
     }
     // Only an empty answer needs a second look: was the image missing, or not embedded yet?
     if (ranked.length === 0 && request.imageId !== undefined && !after) {
@@ -120,13 +129,13 @@ export class SearchService {
     if (mode !== 'semantic') {
       const keyset = mode === 'text' && after ? { rank: after.key, id: after.id } : undefined;
       const matches = await this.#options.words.matching({ words: request.q!, limit: depth, after: keyset, filters: toFilterOptions(request.filters) });
-      const byWords = matches.map(({ image, rank }) => ({ image, score: rank, key: rank }));
+      const byWords = matches.map(({ image, rank }) => ({ image, score: rank, key: rank, relevance: null }));
       ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]).map((item) => ({ ...item, key: item.score }));
       // Fused scores change as the rankings deepen, so the pages so far are skipped by their last score.
       if (mode === 'hybrid' && after) ranked = ranked.filter(({ key, image }) => key < after.key || (key === after.key && image.id > after.id));
     }
     const page = model && request.collapseDuplicates ? await this.#fold(ranked, model.id, request) : { results: ranked.slice(0, limit).map((item) => ({ item, duplicates: [] })), last: ranked[limit - 1] };
-    const result = ({ image, score }: Ranked) => ({ image: toImageSummary(image), score });
+    const result = ({ image, score, relevance }: Ranked) => ({ image: toImageSummary(image), score, relevance });
     const results = page.results.map(({ item, duplicates }) => ({ ...result(item), ...(request.collapseDuplicates ? { duplicates: duplicates.map(result) } : {}) }));
     const { last } = page;
     // Served counts every ranked item taken in, folded ones too: how deep hybrid ranks next time.
@@ -139,6 +148,15 @@ export class SearchService {
       nextCursor,
       tookMs: Math.round((performance.now() - started) * 100) / 100,
     };
+  }
+
+  /** What the query scores over the model's background sample; undefined while the library is too small to have one. */
+  async #background(modelId: number, query: { embedding: ArrayLike<number> } | { imageId: string }): Promise<BackgroundScores | undefined> {
+    // Without a sample (its draw failed), results go out without relevance rather than not at all.
+    const background = await this.#options.backgrounds.get(modelId).catch(() => undefined);
+    if (!background) return undefined;
+    const vector = 'embedding' in query ? query.embedding : (await this.#options.embeddings.vectorsOf(modelId, [query.imageId])).get(query.imageId);
+    return vector && background.scores(vector);
   }
 
   /** The model asked for, else the one the first page used, else the active one. */
