@@ -7,16 +7,16 @@ const detail = document.querySelector('#detail');
 const askForKey = keyPrompt('API key', 'Searching needs the read scope, uploading the write scope.');
 const call = (method, path, body) => api(method, path, body, { askForKey });
 
-function card(image, score) {
+function card(image, score, relevance) {
   // Images embedded before thumbnails existed have none: show the grey tile instead of a broken icon.
   const thumbnail = image.thumbnailUrl
     ? h('img', { src: image.thumbnailUrl, alt: image.filename ?? 'image', loading: 'lazy', onerror: (event) => event.target.removeAttribute('src') })
     : h('img', { alt: image.status });
   return h(
     'div',
-    { class: 'card', 'data-id': image.id, 'data-status': image.status, onclick: () => showDetail(image.id) },
+    { class: 'card', 'data-id': image.id, 'data-status': image.status, 'data-relevance': relevance ?? undefined, onclick: () => showDetail(image.id) },
     thumbnail,
-    h('div', { class: 'meta' }, h('span', { title: image.filename ?? '' }, image.filename ?? image.id.slice(0, 8)), score === undefined ? h('span', { class: `status-${image.status}` }, image.status) : h('span', { class: 'score' }, score.toFixed(3))),
+    h('div', { class: 'meta' }, h('span', { title: image.filename ?? '' }, image.filename ?? image.id.slice(0, 8)), score === undefined ? h('span', { class: `status-${image.status}` }, image.status) : h('span', { class: 'score', title: relevance == null ? 'score' : `score; relevance ${relevance.toFixed(2)}` }, score.toFixed(3))),
   );
 }
 
@@ -37,7 +37,7 @@ async function run(fetchPage, what) {
   try {
     const page = await fetchPage(undefined);
     if (listing !== mine) return false;
-    results.replaceChildren(...page.items.map(({ image, score }) => card(image, score)));
+    results.replaceChildren(...page.items.map(({ image, score, relevance }) => card(image, score, relevance)));
     if (page.items.length === 0) results.append(h('div', { class: 'empty' }, 'Nothing here yet.'));
     Object.assign(mine, { next: page.next, count: page.items.length, ms: Math.round(performance.now() - started) });
     describe(mine);
@@ -63,7 +63,7 @@ async function more() {
   try {
     const page = await mine.fetchPage(mine.next);
     if (listing !== mine) return;
-    results.append(...page.items.map(({ image, score }) => card(image, score)));
+    results.append(...page.items.map(({ image, score, relevance }) => card(image, score, relevance)));
     Object.assign(mine, { next: page.next, count: mine.count + page.items.length });
     describe(mine);
   } catch (error) {
@@ -90,6 +90,7 @@ const searchPages = (request) => async (cursor) => {
 
 async function showRecent() {
   current = undefined;
+  again = undefined;
   await run(
     async (cursor) => {
       const { items, nextCursor } = await call('GET', `/v1/images?status=ready&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
@@ -105,20 +106,30 @@ let current;
 const MAX_TERMS = 8;
 const withCursor = (cursor) => (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
 
+const slider = document.querySelector('input[name=minRelevance]');
+/** The relevance slider's cut, for the API (left out at 0), and the search to run again when it moves. */
+const cut = () => (Number(slider.value) > 0 ? { minRelevance: Number(slider.value) } : {});
+let again;
+
 async function search(q, mode = 'semantic') {
   current = { q, mode, refinements: [] };
-  await run(searchPages((cursor) => call('GET', `/v1/search?q=${encodeURIComponent(q)}&mode=${mode}&limit=${PAGE}${withCursor(cursor)}`)), `for “${q}”${mode === 'semantic' ? '' : ` (${mode})`}`);
+  again = () => search(q, mode);
+  const relevance = cut().minRelevance ? `&minRelevance=${cut().minRelevance}` : '';
+  await run(searchPages((cursor) => call('GET', `/v1/search?q=${encodeURIComponent(q)}&mode=${mode}&limit=${PAGE}${relevance}${withCursor(cursor)}`)), `for “${q}”${mode === 'semantic' ? '' : ` (${mode})`}`);
 }
 
-/** Refines the query on screen with an image: toward it (weight above 0) or away from it. */
-async function refine(id, weight) {
+/** Refines the query on screen with an image: toward it (weight above 0) or away from it; `replay` runs the last refinement again. */
+async function refine(id, weight, { replay = false } = {}) {
   detail.close();
-  const refinements = [...current.refinements, { imageId: id, weight }];
+  const refinements = replay ? current.refinements : [...current.refinements, { imageId: id, weight }];
   const liked = refinements.filter((r) => r.weight > 0).length;
   const disliked = refinements.length - liked;
   const query = [{ text: current.q }, ...refinements];
   // Kept only once it answered: a term the API refused must not spoil the next refinement.
-  if (await run(searchPages((cursor) => call('POST', '/v1/search', { query, limit: PAGE, ...(cursor ? { cursor } : {}) })), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) current.refinements = refinements;
+  if (await run(searchPages((cursor) => call('POST', '/v1/search', { query, limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) })), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) {
+    current.refinements = refinements;
+    again = () => refine(id, weight, { replay: true });
+  }
 }
 
 /** Searches with a photo from this computer; it is sent to be embedded, not stored. */
@@ -129,16 +140,18 @@ async function searchPhoto(file) {
   const photo = (cursor) => {
     const form = new FormData();
     form.append('image', file, file.name);
-    form.append('search', JSON.stringify({ limit: PAGE, ...(cursor ? { cursor } : {}) }));
+    form.append('search', JSON.stringify({ limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) }));
     return call('POST', '/v1/search', form);
   };
+  again = () => searchPhoto(file);
   await run(searchPages(photo), `like ${file.name}`);
 }
 
 async function similar(id) {
   detail.close();
   current = undefined;
-  await run(searchPages((cursor) => call('POST', '/v1/search', { imageId: id, limit: PAGE, ...(cursor ? { cursor } : {}) })), () => 'More like this');
+  again = () => similar(id);
+  await run(searchPages((cursor) => call('POST', '/v1/search', { imageId: id, limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) })), () => 'More like this');
 }
 
 /**
@@ -239,6 +252,10 @@ document.querySelector('#search').addEventListener('submit', (event) => {
     showRecent();
   }
 });
+const shown = document.querySelector('#relevance-value');
+slider.addEventListener('input', () => (shown.textContent = Number(slider.value).toFixed(2)));
+// Moving the slider runs the search on screen again with the new cut (the newest images have none).
+slider.addEventListener('change', () => again?.());
 document.querySelector('#key').addEventListener('click', async () => (await askForKey()) && location.reload());
 document.querySelector('#pick').addEventListener('click', () => document.querySelector('#files').click());
 document.querySelector('#files').addEventListener('change', (event) => uploadAll(event.target.files));

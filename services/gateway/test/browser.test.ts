@@ -296,3 +296,37 @@ describe('dashboard', () => {
     await admin.context.close();
   });
 });
+
+// Last: it grows the library past the 20 images relevance needs, which the counts above assume it is not.
+describe('relevance slider', () => {
+  it('leaves out results under the cut, the same way for words, and runs the search again as it moves', async () => {
+    const more = [];
+    for (const [i, colour] of ['red', 'green', 'blue', 'yellow', 'black', 'orange', 'purple', 'pink', 'brown', 'gray', 'green', 'blue'].entries()) {
+      more.push(await gw.upload(await colourImage(colour, { band: i % 2 ? 'gray' : 'white', width: 200 + i, height: 150 }), 'image/jpeg', `more-${colour}-${i}.jpg`));
+    }
+    for (const id of more) await gw.settled(id);
+    // The search service draws its background again within seconds of seeing the library too small.
+    await expect.poll(async () => (await gw.api('GET', '/v1/search?q=red&limit=1')).body.results[0].relevance, { timeout: 20_000, interval: 500 }).not.toBeNull();
+    const { context, page } = await pageWithKey(await gw.key('read'));
+    await page.goto(`${gw.base}/?q=${encodeURIComponent('a red picture')}`);
+    await page.locator('#summary', { hasText: 'results for' }).waitFor();
+    const relevances = async () => (await page.locator('#results .card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-relevance')))).map(Number);
+    const all = await relevances();
+    expect(all.length).toBeGreaterThanOrEqual(20);
+    expect(all.every((r) => r >= 0 && r <= 1)).toBe(true);
+    await page.locator('input[name=minRelevance]').evaluate((slider: HTMLInputElement) => {
+      slider.value = '0.3';
+      slider.dispatchEvent(new Event('input'));
+      slider.dispatchEvent(new Event('change'));
+    });
+    expect(await page.textContent('#relevance-value')).toBe('0.30');
+    await expect.poll(async () => (await relevances()).length).toBeLessThan(all.length);
+    const kept = await relevances();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((r) => r >= 0.3)).toBe(true);
+    expect(kept.length).toBe(all.filter((r) => r >= 0.3).length);
+    expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.red);
+    await page.screenshot({ path: join(shots, 'search-relevance.png') });
+    await context.close();
+  });
+});
