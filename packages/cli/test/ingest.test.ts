@@ -118,6 +118,12 @@ describe('sis ingest', () => {
     expect(idsOf(second.stdout)).toHaveLength(3);
     expect(idsOf(second.stdout).filter((x) => idsOf(first.stdout).includes(x))).toEqual([]);
     expect((await sis(['search', 'red', '--like', photo, '--like', photo], { env: env() })).code).toBe(2);
+    // One relevance cut: only what stands out of the library for this query.
+    const cut = JSON.parse((await sis(['search', 'a purple picture', '--min-relevance', '0.3', '--limit', '200', '--json'], { env: env() })).stdout);
+    expect(cut.results.length).toBeGreaterThan(0);
+    expect(cut.results.length).toBeLessThan(UNIQUE / 2);
+    expect(cut.results.every((r: { relevance: number; image: { filename: string } }) => r.relevance >= 0.3 && colourOf(r.image.filename) === 'purple')).toBe(true);
+    expect((await sis(['search', 'red', '--min-relevance', '2'], { env: env() })).code).toBe(2);
     const badLike = await sis(['search', 'red', '--like', 'not-an-id'], { env: env() });
     expect(badLike.code).toBe(1);
     expect(badLike.stderr).toMatch(/query\.1\.imageId: /);

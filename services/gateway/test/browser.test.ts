@@ -314,7 +314,7 @@ describe('relevance slider', () => {
     const all = await relevances();
     expect(all.length).toBeGreaterThanOrEqual(20);
     expect(all.every((r) => r >= 0 && r <= 1)).toBe(true);
-    await page.locator('input[name=minRelevance]').evaluate((slider: HTMLInputElement) => {
+    await page.locator('input[name=minRelevance]').evaluate((slider: { value: string; dispatchEvent(event: Event): boolean }) => {
       slider.value = '0.3';
       slider.dispatchEvent(new Event('input'));
       slider.dispatchEvent(new Event('change'));

@@ -19,8 +19,9 @@ function limit(value: string): number {
 function print(response: SearchResponse, json: boolean): void {
   if (json) return console.log(JSON.stringify(response, null, 2));
   if (response.results.length === 0) return console.log('no results');
-  for (const { image, score } of response.results) {
-    console.log(`${score.toFixed(3)}  ${image.id}  ${image.filename ?? ''}${image.width ? `  ${image.width}×${image.height}` : ''}`);
+  for (const { image, score, relevance } of response.results) {
+    const relevant = relevance == null ? '' : `  relevance ${relevance.toFixed(2)}`;
+    console.log(`${score.toFixed(3)}  ${image.id}  ${image.filename ?? ''}${image.width ? `  ${image.width}×${image.height}` : ''}${relevant}`);
   }
   // On stderr, so the results stay one per line for scripts.
   if (response.nextCursor) console.error(`more: add --cursor ${response.nextCursor}`);
@@ -39,8 +40,15 @@ interface SearchOptions {
   like: string[];
   not: string[];
   limit: number;
+  minRelevance?: number;
   cursor?: string;
   json?: boolean;
+}
+
+function relevance(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
 }
 
 export function searchCommand(client: () => ApiClient): Command {
@@ -50,10 +58,11 @@ export function searchCommand(client: () => ApiClient): Command {
     .option('--like <id|file>', 'also like this stored image, or this photo file, which is not stored (repeatable; one file at most)', collect, [])
     .option('--not <text>', `away from these words (repeatable; weight ${NOT_WEIGHT})`, collect, [])
     .option('--limit <n>', 'results to show (1–200)', limit, 10)
+    .option('--min-relevance <r>', 'leave out results less relevant than this (0–1; the same cut for every query)', relevance)
     .option('--cursor <cursor>', 'the next page: what the previous page printed after "more:"')
     .option('--json', 'print the API response as JSON')
     .action(async (text: string, options: SearchOptions) => {
-      const page = { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}) };
+      const page = { limit: options.limit, ...(options.minRelevance === undefined ? {} : { minRelevance: options.minRelevance }), ...(options.cursor ? { cursor: options.cursor } : {}) };
       const files: string[] = [];
       const ids: string[] = [];
       for (const like of options.like) (await isFile(like) ? files : ids).push(like);
