@@ -15,6 +15,7 @@ import {
   IngestBatchRepository,
   migrateToLatest,
   ModelRepository,
+  SecretRepository,
   TextSearchRepository,
   toVectorLiteral,
   type Database,
@@ -48,8 +49,14 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success'], ['0010-text-search', 'Success'], ['0011-metadata-words', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success'], ['0010-text-search', 'Success'], ['0011-metadata-words', 'Success'], ['0012-secrets', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
+    // The cursor key every search replica shares: 32 random bytes, made once.
+    const secrets = new SecretRepository({ db });
+    const key = await secrets.get('search_cursor');
+    expect(key).toHaveLength(32);
+    expect(new Set(key).size).toBeGreaterThan(16);
+    await expect(secrets.get('no_such_key')).rejects.toThrow(/no secret "no_such_key" in the database; run the migrations/);
     const server = await describeServer(db);
     expect(server.pgvector).toMatch(/^0\.8\./);
     expect(server.postgres).toMatch(/^15\./);
