@@ -126,7 +126,8 @@ async function refine(id, weight, { replay = false } = {}) {
   const disliked = refinements.length - liked;
   const query = [{ text: current.q }, ...refinements];
   // Kept only once it answered: a term the API refused must not spoil the next refinement.
-  if (await run(searchPages((cursor) => call('POST', '/v1/search', { query, limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) })), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) {
+  const relevance = cut();
+  if (await run(searchPages((cursor) => call('POST', '/v1/search', { query, limit: PAGE, ...relevance, ...(cursor ? { cursor } : {}) })), `for “${current.q}”, refined: ${liked} more like, ${disliked} less like`)) {
     current.refinements = refinements;
     again = () => refine(id, weight, { replay: true });
   }
@@ -137,10 +138,12 @@ async function searchPhoto(file) {
   current = undefined;
   document.querySelector('input[name=q]').value = '';
   history.replaceState(null, '', '/');
+  // Read once: every page of a search must send the same cut, or its cursor is refused.
+  const relevance = cut();
   const photo = (cursor) => {
     const form = new FormData();
     form.append('image', file, file.name);
-    form.append('search', JSON.stringify({ limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) }));
+    form.append('search', JSON.stringify({ limit: PAGE, ...relevance, ...(cursor ? { cursor } : {}) }));
     return call('POST', '/v1/search', form);
   };
   again = () => searchPhoto(file);
@@ -151,7 +154,8 @@ async function similar(id) {
   detail.close();
   current = undefined;
   again = () => similar(id);
-  await run(searchPages((cursor) => call('POST', '/v1/search', { imageId: id, limit: PAGE, ...cut(), ...(cursor ? { cursor } : {}) })), () => 'More like this');
+  const relevance = cut();
+  await run(searchPages((cursor) => call('POST', '/v1/search', { imageId: id, limit: PAGE, ...relevance, ...(cursor ? { cursor } : {}) })), () => 'More like this');
 }
 
 /**
@@ -261,7 +265,12 @@ document.querySelector('#pick').addEventListener('click', () => document.querySe
 document.querySelector('#files').addEventListener('change', (event) => uploadAll(event.target.files));
 
 document.querySelector('#photo-pick').addEventListener('click', () => document.querySelector('#photo').click());
-document.querySelector('#photo').addEventListener('change', (event) => event.target.files[0] && searchPhoto(event.target.files[0]));
+document.querySelector('#photo').addEventListener('change', (event) => {
+  const [file] = event.target.files;
+  // Emptied, so picking the same photo again is a change too.
+  event.target.value = '';
+  if (file) searchPhoto(file);
+});
 
 // Dropped on the left half, files are uploaded; on the right half, the first one is searched with.
 const drop = document.querySelector('#drop');

@@ -1,5 +1,5 @@
-/** One ranked result, with the vector it was found by. */
-export interface Ranked<T> {
+/** One candidate for the page, with the vector it was found by. */
+export interface Candidate<T> {
   item: T;
   vector: ArrayLike<number> | undefined;
 }
@@ -17,7 +17,7 @@ export interface Folded<T> {
  * The walk stops at the first item the page has no room for, so the next page starts there and no
  * image is shown twice across pages.
  */
-export function foldDuplicates<T>(ranked: readonly Ranked<T>[], threshold: number, limit: number): Folded<T> {
+export function foldDuplicates<T>(ranked: readonly Candidate<T>[], threshold: number, limit: number): Folded<T> {
   const kept: { item: T; vector: ArrayLike<number> | undefined; duplicates: T[] }[] = [];
   let last: T | undefined;
   for (const { item, vector } of ranked) {

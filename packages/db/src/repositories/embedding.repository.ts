@@ -25,9 +25,10 @@ export interface NearestOptions {
   exclude?: readonly string[];
   /**
    * Where the previous page ended: only images farther than `distance`, or at it and not named
-   * in `served` (the index orders by distance alone, so ties cannot be split by id).
+   * in `served` (the index orders by distance alone, so ties cannot be split by id); `depth` is
+   * how many results the pages before held.
    */
-  after?: { distance: number; served: readonly string[] };
+  after?: { distance: number; served: readonly string[]; depth: number };
 }
 
 export interface Neighbour {
@@ -125,8 +126,12 @@ export class EmbeddingRepository {
     return this.#options.db.transaction().execute(async (trx) => {
       await sql`set local hnsw.ef_search = ${sql.lit(efSearch)}`.execute(trx);
       if (filtered) {
-        await sql`set local hnsw.iterative_scan = relaxed_order`.execute(trx);
-        await sql`set local hnsw.max_scan_tuples = ${sql.lit(MAX_SCAN_TUPLES)}`.execute(trx);
+        // A later page must come in exact distance order: with relaxed order, an image nearer
+        // than the page's last but read later would fall behind the LIMIT here and behind the
+        // cursor on the next page, never shown. Each page walks past the pages before it, so the
+        // walk may go that much further.
+        await sql`set local hnsw.iterative_scan = ${sql.lit(options.after ? 'strict_order' : 'relaxed_order')}`.execute(trx);
+        await sql`set local hnsw.max_scan_tuples = ${sql.lit(MAX_SCAN_TUPLES + 2 * (options.after?.depth ?? 0))}`.execute(trx);
       }
       return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options).execute());
     });

@@ -109,13 +109,16 @@ export class SearchService {
     // Hybrid ranks afresh on every page, each ranking as deep as the pages so far and this one.
     const depth = mode === 'hybrid' ? Math.min((after?.served ?? 0) + wanted, MAX_PAGE_SIZE) : wanted;
     let ranked: Ranked[] = [];
+    // Whether a ranking came back as deep as asked: then it may go on past this page.
+    let full = false;
     if (model && mode !== 'text') {
       const { query, exclude } = await this.#query(request, model, photo);
-      const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied } : undefined;
+      const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied, depth: after.served } : undefined;
       const [neighbours, background] = await Promise.all([
         embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) }),
         this.#background(model.id, query),
       ]);
+      full = neighbours.length === depth;
       ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance, relevance: background ? relevance(1 - distance, background) : null }));
       if (request.minScore !== undefined) ranked = ranked.filter(({ score }) => score >= request.minScore!);
       if (request.minRelevance !== undefined && background) ranked = ranked.filter(({ relevance }) => relevance! >= request.minRelevance!);
@@ -129,6 +132,7 @@ export class SearchService {
     if (mode !== 'semantic') {
       const keyset = mode === 'text' && after ? { rank: after.key, id: after.id } : undefined;
       const matches = await this.#options.words.matching({ words: request.q!, limit: depth, after: keyset, filters: toFilterOptions(request.filters) });
+      full ||= matches.length === depth;
       const byWords = matches.map(({ image, rank }) => ({ image, score: rank, key: rank, relevance: null }));
       ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]).map((item) => ({ ...item, key: item.score }));
       // Fused scores change as the rankings deepen, so the pages so far are skipped by their last score.
@@ -140,7 +144,9 @@ export class SearchService {
     const { last } = page;
     // Served counts every ranked item taken in, folded ones too: how deep hybrid ranks next time.
     const served = (after?.served ?? 0) + results.reduce((sum, { duplicates }) => sum + 1 + (duplicates?.length ?? 0), 0);
-    const nextCursor = last && results.length === limit ? await cursors.write(search, { modelId: model?.id ?? null, served, key: last.key, id: last.image.id, tied: mode === 'semantic' ? tiedWith(last, ranked, after) : [] }) : null;
+    // Another page when this one left something of the ranking behind (a short folded page can),
+    // or the ranking may go on past what was fetched.
+    const nextCursor = last && (last !== ranked.at(-1) || full) ? await cursors.write(search, { modelId: model?.id ?? null, served, key: last.key, id: last.image.id, tied: mode === 'semantic' ? tiedWith(last, ranked, after) : [] }) : null;
     return {
       results,
       model: model?.source ?? null,
@@ -165,8 +171,9 @@ export class SearchService {
     try {
       return await this.#options.models.resolve(after.modelId);
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw fieldError('cursor', `its pages came from model ${after.modelId}, which has been retired since; search again from the first page`);
+      if (error instanceof NotFoundError) throw fieldError('cursor', `its pages came from model ${after.modelId}, which has been retired since; search again from the first page`);
+      if (error instanceof ConflictError) throw fieldError('cursor', `its pages came from model ${after.modelId}, which no longer covers every image; search again from the first page`);
+      throw error;
     }
   }
 
