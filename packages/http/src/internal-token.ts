@@ -19,9 +19,3 @@ export function requireInternalToken(token: string): RequestHandler {
     next(new UnauthenticatedError('internal_token_required', `this service answers only sis's gateway (send ${INTERNAL_TOKEN_HEADER})`));
   };
 }
-
-/**
- * A search with a photo, from the gateway to the search service: the photo is the body, and the
- * rest of the search (PhotoSearch) rides in this header as base64url JSON.
- */
-export const PHOTO_SEARCH_HEADER = 'x-sis-photo-search';

@@ -59,28 +59,44 @@ export function receiveFile(options: ReceiveFileOptions): RequestHandler {
   // Browsers and fetch send file names as UTF-8; busboy's default would read them as latin1.
   const receive = multer({ storage: multer.memoryStorage(), limits, defParamCharset: 'utf8' }).single(options.field);
   const most = limits.fileSize + limits.fields * limits.fieldSize + MULTIPART_OVERHEAD_BYTES;
+  const hold = reserveMemory(
+    options.memory,
+    most,
+    () =>
+      new ServiceUnavailableError(
+        'upload_capacity',
+        'the gateway is receiving as many files as it holds in memory at once; try again shortly, or upload large files through POST /v1/uploads, which goes straight to storage',
+        { retryAfterSeconds: UPLOAD_MEMORY_RETRY_AFTER_SECONDS },
+      ),
+  );
+  return (req, res, next) =>
+    hold(req, res, (refused?: unknown) => {
+      if (refused) return next(refused);
+      receive(req, res, (error?: unknown) => {
+        // Limits are multer's own errors (413 or 400 in the error handler); anything else is a body
+        // busboy could not parse, which is the client's mistake, not a 500.
+        if (!error || error instanceof multer.MulterError) return next(error);
+        next(new ValidationError('invalid_multipart', `the multipart body cannot be read: ${(error as Error).message}`));
+      });
+    });
+}
+
+/**
+ * Reserves a request's body from `memory` before it is read (its declared length, or `most`
+ * when it declares none) until its response ends; when that much is not free, reads the body
+ * away unstored, so the client hears the answer rather than a reset, and fails with `refuse()`.
+ */
+export function reserveMemory(memory: MemoryBudget, most: number, refuse: () => Error): RequestHandler {
   return (req, res, next) => {
     const declared = Number(req.headers['content-length']);
-    // A longer body fails multer's limits before it is all read; a chunked one may be the most.
+    // A longer body fails the reader's limits before it is all read; a chunked one may be the most.
     const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, most) : most;
-    if (!options.memory.tryTake(bytes)) {
-      // Read the body away unstored, so the client hears the answer rather than a reset.
+    if (!memory.tryTake(bytes)) {
       req.resume();
-      return next(
-        new ServiceUnavailableError(
-          'upload_capacity',
-          'the gateway is receiving as many files as it holds in memory at once; try again shortly, or upload large files through POST /v1/uploads, which goes straight to storage',
-          { retryAfterSeconds: UPLOAD_MEMORY_RETRY_AFTER_SECONDS },
-        ),
-      );
+      return next(refuse());
     }
-    res.once('close', () => options.memory.give(bytes));
-    receive(req, res, (error?: unknown) => {
-      // Limits are multer's own errors (413 or 400 in the error handler); anything else is a body
-      // busboy could not parse, which is the client's mistake, not a 500.
-      if (!error || error instanceof multer.MulterError) return next(error);
-      next(new ValidationError('invalid_multipart', `the multipart body cannot be read: ${(error as Error).message}`));
-    });
+    res.once('close', () => memory.give(bytes));
+    next();
   };
 }
 

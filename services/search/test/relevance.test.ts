@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ClipModel, ModelPool } from '@sis/clip';
 import { CLIP_LIKE_GAP, generateTinyClip, writeModelFiles } from '@sis/clip/fixtures';
 import { createLogger } from '@sis/config';
-import { PHOTO_SEARCH_HEADER } from '@sis/http';
+import { encodePhotoSearch, PHOTO_SEARCH_TYPE } from '@sis/http';
 import { SearchResponseSchema, type SearchResponse } from '@sis/contracts';
 import { createDatabase, ImageRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { colourImage } from '@sis/image/testing';
@@ -92,7 +92,7 @@ describe('calibrated relevance', () => {
     const queries = [{ q: 'red' }, { q: 'a photo of something red' }, { q: 'mostly red' }];
     const photo = await colourImage('red', { band: 'gray', width: 200, height: 150 });
     const searchPhoto = async (search: object) => {
-      const response = await fetch(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', [PHOTO_SEARCH_HEADER]: Buffer.from(JSON.stringify(search)).toString('base64url') }, body: photo });
+      const response = await fetch(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': PHOTO_SEARCH_TYPE }, body: encodePhotoSearch(search, photo) });
       return SearchResponseSchema.parse(await response.json()).results;
     };
     const all = [...(await Promise.all(queries.map(async (query) => SearchResponseSchema.parse((await post({ ...query, limit: 40 })).body).results))), await searchPhoto({ limit: 40 })];

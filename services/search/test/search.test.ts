@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixt
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
 import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
-import { PHOTO_SEARCH_HEADER } from '@sis/http';
+import { encodePhotoSearch, PHOTO_SEARCH_TYPE } from '@sis/http';
 import { createDatabase, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -47,9 +47,7 @@ async function post(body: unknown, raw = false): Promise<{ status: number; body:
 }
 
 async function postPhoto(photo: Uint8Array, search?: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-  if (search) headers[PHOTO_SEARCH_HEADER] = Buffer.from(JSON.stringify(search)).toString('base64url');
-  const response = await fetch(`${base}/search/photo`, { method: 'POST', headers, body: photo });
+  const response = await fetch(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': PHOTO_SEARCH_TYPE }, body: encodePhotoSearch(search ?? {}, photo) });
   return { status: response.status, body: await response.json() };
 }
 
@@ -245,12 +243,35 @@ describe('POST /search', () => {
   it.each([
     ['bytes that are no image', () => Buffer.from('just some text, no image at all'), 400, /^image: /],
     ['a truncated JPEG', async () => (await colourImage('red')).subarray(0, 200), 400, /^image: /],
-    ['a photo over the size limit', () => Buffer.alloc(MAX_PHOTO_BYTES + 1, 0xff), 413, /too large/],
+    ['a photo over the size limit', () => Buffer.alloc(MAX_PHOTO_BYTES + 1, 0xff), 413, /^image: the file is larger than the upload limit/],
     ['a photo over the pixel limit', () => pngClaimingSize(4000, 4000), 400, /^image: .*pixel limit/],
   ])('refuses a search with %s', async (_kind, bytes, status, message) => {
     const { status: actual, body } = await postPhoto(await bytes(), { limit: 3 });
     expect(actual).toBe(status);
     expect(body.error.message).toMatch(message);
+  });
+
+  it('answers 503 photo_capacity with Retry-After while it holds as many photos as it may', async () => {
+    // Four bodies declared at the full size, trickling in: their memory is taken until they end.
+    const most = MAX_PHOTO_BYTES + 64 * 1024;
+    const held = Array.from({ length: 4 }, () => {
+      const req = request(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': PHOTO_SEARCH_TYPE, 'content-length': String(most) } });
+      req.on('error', () => undefined);
+      req.write(Buffer.alloc(10));
+      return req;
+    });
+    try {
+      await expect
+        .poll(async () => {
+          const response = await fetch(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': PHOTO_SEARCH_TYPE }, body: encodePhotoSearch({}, await colourImage('red')) });
+          return [response.status, response.headers.get('retry-after'), ((await response.json()) as { error?: { code: string } }).error?.code];
+        })
+        .toEqual([503, '2', 'photo_capacity']);
+    } finally {
+      for (const req of held) req.destroy();
+    }
+    // Given back when they end: photos are searched again.
+    await expect.poll(async () => (await postPhoto(await colourImage('red'), { limit: 1 })).status).toBe(200);
   });
 
   it('answers 400 naming the field for a bad photo search', async () => {
@@ -268,6 +289,16 @@ describe('POST /search', () => {
     const empty = await postPhoto(new Uint8Array(0));
     expect(empty.status).toBe(400);
     expect(empty.body.error.message).toBe('image: is required');
+    // A body not framed as the gateway frames it.
+    for (const [body, message] of [
+      [Buffer.from([0, 0, 1, 0, 123]), 'search: is cut off: the body is shorter than the length it declares'],
+      [Buffer.from([0, 0, 0, 3, 110, 111, 33, 1]), 'search: is not JSON'],
+      [Buffer.from([0, 0]), 'search: is cut off: the body is shorter than the length it declares'],
+    ] as const) {
+      const response = await fetch(`${base}/search/photo`, { method: 'POST', headers: { 'content-type': PHOTO_SEARCH_TYPE }, body });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe(message);
+    }
   });
 
   it('treats SQL-looking text as text', async () => {

@@ -9,7 +9,7 @@ import {
   type SearchRequestInput,
   type SearchResponse,
 } from '@sis/contracts';
-import { INTERNAL_TOKEN_HEADER, PHOTO_SEARCH_HEADER } from '@sis/http';
+import { encodePhotoSearch, INTERNAL_TOKEN_HEADER, PHOTO_SEARCH_TYPE } from '@sis/http';
 import { inSpan, SpanKind, traceHeaders } from '@sis/telemetry';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -67,10 +67,9 @@ export class SearchClient {
     return this.#call('/search', JSON.stringify(request), { 'content-type': 'application/json' }, requestId);
   }
 
-  /** One search with a photo: the photo as the body, the rest of the search in a header. */
+  /** One search with a photo: the search and the photo in one body (encodePhotoSearch). */
   searchPhoto(photo: Buffer, search: PhotoSearchInput, requestId: string): Promise<SearchResponse> {
-    const headers = { 'content-type': 'application/octet-stream', [PHOTO_SEARCH_HEADER]: Buffer.from(JSON.stringify(search)).toString('base64url') };
-    return this.#call('/search/photo', photo, headers, requestId);
+    return this.#call('/search/photo', encodePhotoSearch(search, photo), { 'content-type': PHOTO_SEARCH_TYPE }, requestId);
   }
 
   /** Resolves when the search service says it is up. */

@@ -1,7 +1,12 @@
-import { fieldError, PhotoSearchSchema, SearchRequestSchema, type SearchResponse } from '@sis/contracts';
-import { parse, PHOTO_SEARCH_HEADER } from '@sis/http';
+import { PayloadTooLargeError, PhotoSearchSchema, SearchRequestSchema, ServiceUnavailableError, type SearchResponse } from '@sis/contracts';
+import { decodePhotoSearch, MemoryBudget, parse, PHOTO_SEARCH_TYPE, reserveMemory, UPLOAD_MEMORY_RETRY_AFTER_SECONDS } from '@sis/http';
 import express, { Router } from 'express';
 import type { SearchService } from '../services/search.service.js';
+
+/** Photos a replica holds at once, each up to the upload limit: beyond, a photo search is told to come back. */
+const PHOTOS_AT_ONCE = 4;
+/** Room for the search's JSON beside the photo. */
+const SEARCH_JSON_BYTES = 64 * 1024;
 
 /** The search service's routes; only the gateway calls them. */
 export function searchRoutes(search: SearchService, options: { maxPhotoBytes: number }): Router {
@@ -9,19 +14,13 @@ export function searchRoutes(search: SearchService, options: { maxPhotoBytes: nu
   router.post('/search', async (req, res) => {
     res.json((await search.search(parse(SearchRequestSchema, req.body))) satisfies SearchResponse);
   });
-  // The photo as the body, the rest of the search in a header (the gateway has checked both).
-  router.post('/search/photo', express.raw({ type: 'application/octet-stream', limit: options.maxPhotoBytes }), async (req, res) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw fieldError('image', 'is required');
-    res.json((await search.searchPhoto(req.body, parse(PhotoSearchSchema, photoSearch(req.get(PHOTO_SEARCH_HEADER))))) satisfies SearchResponse);
+  // The gateway has checked the photo and the search; every gateway replica may send some at once.
+  const limit = options.maxPhotoBytes + SEARCH_JSON_BYTES;
+  const refuse = () => new ServiceUnavailableError('photo_capacity', 'the search service is embedding as many photos as it holds at once; try again shortly', { retryAfterSeconds: UPLOAD_MEMORY_RETRY_AFTER_SECONDS });
+  router.post('/search/photo', reserveMemory(new MemoryBudget(PHOTOS_AT_ONCE * limit), limit, refuse), express.raw({ type: PHOTO_SEARCH_TYPE, limit }), async (req, res) => {
+    const { search: fields, photo } = decodePhotoSearch(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    if (photo.length > options.maxPhotoBytes) throw new PayloadTooLargeError('file_too_large', `image: the file is larger than the upload limit of ${options.maxPhotoBytes} bytes`);
+    res.json((await search.searchPhoto(photo, parse(PhotoSearchSchema, fields))) satisfies SearchResponse);
   });
   return router;
-}
-
-function photoSearch(header: string | undefined): unknown {
-  if (header === undefined) return {};
-  try {
-    return JSON.parse(Buffer.from(header, 'base64url').toString());
-  } catch {
-    throw fieldError('search', 'is not base64url JSON');
-  }
 }
