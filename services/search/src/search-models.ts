@@ -2,6 +2,10 @@ import { QueryEncoder, type ModelPool } from '@sis/clip';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '@sis/contracts';
 import type { ModelRecord, ModelRepository } from '@sis/db';
 import { inSpan } from '@sis/telemetry';
+import { LRUCache } from 'lru-cache';
+
+/** Photos whose vectors a replica remembers for their later pages. */
+const PHOTOS_REMEMBERED = 1_000;
 
 /** How long, in ms, a model found complete is trusted before it is checked again. */
 const COMPLETE_TRUST_MS = 30_000;
@@ -40,6 +44,9 @@ export class SearchModels {
   /** Per model found incomplete: until when, and the answer, so a repeated request costs no count. */
   readonly #incomplete = new Map<number, { until: number; error: ConflictError }>();
   #records: { list: ModelRecord[]; at: number } | undefined;
+  /** Photos' vectors by model and digest, for their later pages: 2 KB each at 512-d. */
+  readonly #photoVectors = new LRUCache<string, Float32Array>({ max: PHOTOS_REMEMBERED });
+  #photoQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: SearchModelsOptions) {
     this.#options = Object.freeze({ ...options });
@@ -58,16 +65,29 @@ export class SearchModels {
 
   /**
    * Embeds a photo with `model`'s image tower. A replica that never gets a photo search never
-   * holds one (ViT-B/32's is about 350 MB), and it holds only the tower last asked for.
+   * holds one (ViT-B/32's is about 350 MB), and it holds only the tower last asked for. A photo's
+   * later pages find its vector remembered (by model and the photo's digest): no second model
+   * call, and exactly the same vector, so the pages agree with their cursor.
    * @throws ServiceUnavailableError `model_unavailable` when the tower cannot load; InvalidImageError for bytes that do not decode.
    */
-  async embedPhoto(model: SearchModel, photo: Uint8Array): Promise<Float32Array> {
-    const { photos } = this.#options;
-    if (!photos.get(model.id)) await photos.sync([{ id: model.id, source: model.source, dtype: model.dtype }]);
-    const tower = photos.get(model.id);
-    if (!tower) throw new ServiceUnavailableError('model_unavailable', `the image tower of model ${model.id} (${model.source}) could not be loaded; see the search service's log`);
-    const [embedding] = await inSpan('encode photo', {}, () => tower.embedImages([photo]));
-    return embedding!;
+  async embedPhoto(model: SearchModel, photo: Uint8Array, digest: string): Promise<Float32Array> {
+    const key = `${model.id}:${digest}`;
+    const remembered = this.#photoVectors.get(key);
+    if (remembered) return remembered;
+    // One photo at a time: the tower runs on every core anyway, and loading another model's
+    // tower (which disposes this one) never happens under a photo being embedded.
+    const run = this.#photoQueue.then(async () => {
+      const { photos } = this.#options;
+      if (!photos.get(model.id)) await photos.sync([{ id: model.id, source: model.source, dtype: model.dtype }]);
+      const tower = photos.get(model.id);
+      if (!tower) throw new ServiceUnavailableError('model_unavailable', `the image tower of model ${model.id} (${model.source}) could not be loaded; see the search service's log`);
+      const [embedding] = await inSpan('encode photo', {}, () => tower.embedImages([photo]));
+      return embedding!;
+    });
+    this.#photoQueue = run.catch(() => undefined);
+    const embedding = await run;
+    this.#photoVectors.set(key, embedding);
+    return embedding;
   }
 
   /** Forgets the list of models: the next search reads it again (after a model's table was found gone). */

@@ -229,7 +229,11 @@ describe('POST /search', () => {
     expect((await postPhoto(photo, { query: [{ text: 'blue', weight: -0.5 }], limit: 1 })).body.results[0].image.id).toBe(ids.yellow);
     // Pages, tied to this photo: another photo's search refuses the cursor.
     const first = await postPhoto(photo, { limit: 4 });
+    // The next page finds the photo's vector remembered: no second run of the tower.
+    const tower = vi.spyOn(photos.get(modelId)!, 'embedImages');
     const second = await postPhoto(photo, { limit: 4, cursor: first.body.nextCursor });
+    expect(tower).not.toHaveBeenCalled();
+    tower.mockRestore();
     expect(second.status).toBe(200);
     const paged = [...first.body.results, ...second.body.results].map((r: { image: { id: string } }) => r.image.id);
     expect(new Set(paged).size).toBe(paged.length);

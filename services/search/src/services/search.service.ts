@@ -39,7 +39,7 @@ export interface SearchServiceOptions {
    * The model a search runs on (its table and its cached query encoder): the one asked for, else
    * the active one; undefined before any model is active (nothing to find).
    */
-  models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void; embedPhoto(model: SearchModel, photo: Uint8Array): Promise<Float32Array> };
+  models: { resolve(requested?: number): Promise<SearchModel | undefined>; forget(): void; embedPhoto(model: SearchModel, photo: Uint8Array, digest: string): Promise<Float32Array> };
   /** Matches the words images carry, for text and hybrid search. */
   words: TextSearchRepository;
   /** Signs and checks the cursors of later pages. */
@@ -206,7 +206,7 @@ export class SearchService {
 
   async #embedPhoto(model: SearchModel, photo: Photo): Promise<{ embedding: Float32Array; weight: number }> {
     try {
-      return { embedding: await this.#options.models.embedPhoto(model, photo.bytes), weight: photo.weight };
+      return { embedding: await this.#options.models.embedPhoto(model, photo.bytes, photo.digest), weight: photo.weight };
     } catch (error) {
       if (error instanceof InvalidImageError) throw fieldError('image', error.message);
       throw error;
