@@ -16,6 +16,8 @@ export interface PagePosition {
    * so images at one distance (identical copies) cannot be split by id; they are left out by name.
    */
   tied: string[];
+  /** Hybrid pages: how deep the first page fused the rankings, and how many it took in. */
+  first?: { depth: number; served: number };
 }
 
 /** Most tied images a cursor names: identical copies of one photo beyond this may show twice. */
@@ -46,7 +48,8 @@ export class SearchCursors {
 
   async write(search: string, position: PagePosition): Promise<string> {
     const tied = position.tied.slice(-MAX_TIED).map(compactId);
-    const payload = Buffer.from(JSON.stringify({ s: search, m: position.modelId, n: position.served, k: position.key, i: position.id, t: tied })).toString('base64url');
+    const first = position.first && [position.first.depth, position.first.served];
+    const payload = Buffer.from(JSON.stringify({ s: search, m: position.modelId, n: position.served, k: position.key, i: position.id, t: tied, f: first })).toString('base64url');
     return `${payload}.${await this.#tag(payload)}`;
   }
 
@@ -58,9 +61,9 @@ export class SearchCursors {
     if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw fieldError('cursor', 'is not a cursor this service issued, or was changed; send nextCursor exactly as it came');
     }
-    const { s, m, n, k, i, t } = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { s: string; m: number | null; n: number; k: number; i: string; t: string[] };
+    const { s, m, n, k, i, t, f } = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { s: string; m: number | null; n: number; k: number; i: string; t: string[]; f?: [number, number] };
     if (s !== search) throw fieldError('cursor', 'belongs to another search; send it with the same query, mode and filters as the page it came with');
-    return { modelId: m, served: n, key: k, id: i, tied: t.map(fullId) };
+    return { modelId: m, served: n, key: k, id: i, tied: t.map(fullId), ...(f ? { first: { depth: f[0], served: f[1] } } : {}) };
   }
 
   async #tag(payload: string): Promise<string> {

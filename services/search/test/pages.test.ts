@@ -103,6 +103,13 @@ describe('deep pages', () => {
     expect(new Set(results.map((r) => r.image.id)).size).toBe(results.length);
   });
 
+  it('pages hybrid results 1,000 deep, each image once', async () => {
+    const pages = await allPages({ q: 'a red picture', mode: 'hybrid', limit: 150 });
+    const ids = pages.flatMap((page) => page.results.map((r) => r.image.id));
+    expect(ids.length).toBeGreaterThanOrEqual(1_000);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('goes on past a folded page that came out short', async () => {
     // At threshold 0 every vector less than 90° from a result folds into it: pages come out short.
     const pages = await allPages({ q: 'a red picture', limit: 3, collapseDuplicates: true, duplicateThreshold: 0, filters: { contentType: 'image/png' } });

@@ -106,8 +106,8 @@ export class SearchService {
     const model = mode === 'text' && !request.collapseDuplicates ? undefined : await this.#model(request.model, after);
     // Folding duplicates, or fusing two rankings, needs more than a page from each.
     const wanted = request.collapseDuplicates || mode === 'hybrid' ? Math.min(limit * LOOKAHEAD, MAX_CANDIDATES) : limit;
-    // Hybrid ranks afresh on every page, each ranking as deep as the pages so far and this one.
-    const depth = mode === 'hybrid' ? Math.min((after?.served ?? 0) + wanted, MAX_PAGE_SIZE) : wanted;
+    // Later hybrid pages rank both as deep as they go, so every such page fuses the same lists.
+    const depth = mode === 'hybrid' && after ? MAX_PAGE_SIZE : wanted;
     let ranked: Ranked[] = [];
     // Whether a ranking came back as deep as asked: then it may go on past this page.
     let full = false;
@@ -134,9 +134,7 @@ export class SearchService {
       const matches = await this.#options.words.matching({ words: request.q!, limit: depth, after: keyset, filters: toFilterOptions(request.filters) });
       full ||= matches.length === depth;
       const byWords = matches.map(({ image, rank }) => ({ image, score: rank, key: rank, relevance: null }));
-      ranked = mode === 'text' ? byWords : fuseRankings([ranked, byWords]).map((item) => ({ ...item, key: item.score }));
-      // Fused scores change as the rankings deepen, so the pages so far are skipped by their last score.
-      if (mode === 'hybrid' && after) ranked = ranked.filter(({ key, image }) => key < after.key || (key === after.key && image.id > after.id));
+      ranked = mode === 'text' ? byWords : laterHybridPage(ranked, byWords, after);
     }
     const page = model && request.collapseDuplicates ? await this.#fold(ranked, model.id, request) : { results: ranked.slice(0, limit).map((item) => ({ item, duplicates: [] })), last: ranked[limit - 1] };
     const result = ({ image, score, relevance }: Ranked) => ({ image: toImageSummary(image), score, relevance });
@@ -146,7 +144,17 @@ export class SearchService {
     const served = (after?.served ?? 0) + results.reduce((sum, { duplicates }) => sum + 1 + (duplicates?.length ?? 0), 0);
     // Another page when this one left something of the ranking behind (a short folded page can),
     // or the ranking may go on past what was fetched.
-    const nextCursor = last && (last !== ranked.at(-1) || full) ? await cursors.write(search, { modelId: model?.id ?? null, served, key: last.key, id: last.image.id, tied: mode === 'semantic' ? tiedWith(last, ranked, after) : [] }) : null;
+    const more = last && (last !== ranked.at(-1) || full);
+    const nextCursor = more
+      ? await cursors.write(search, {
+          modelId: model?.id ?? null,
+          served,
+          key: last.key,
+          id: last.image.id,
+          tied: mode === 'semantic' ? tiedWith(last, ranked, after) : [],
+          ...(mode === 'hybrid' ? { first: after?.first ?? { depth, served } } : {}),
+        })
+      : null;
     return {
       results,
       model: model?.source ?? null,
@@ -212,6 +220,24 @@ export class SearchService {
       throw error;
     }
   }
+}
+
+/**
+ * A hybrid page's ranking: both rankings fused. The first page fuses them as deep as it needs;
+ * later pages fuse them {@link MAX_PAGE_SIZE} deep, so all of them walk one list: they leave out
+ * what the first page showed (fused again from the same prefixes of the deeper rankings) and
+ * continue after the last fused score. Fused scores only grow as rankings deepen, so a later
+ * page could not continue after the first page's last score without skipping images.
+ */
+function laterHybridPage(semantic: readonly Ranked[], words: readonly Ranked[], after: PagePosition | undefined): Ranked[] {
+  const fused = fuseRankings([semantic, words]).map((item) => ({ ...item, key: item.score }));
+  if (!after?.first) return fused;
+  const { depth, served } = after.first;
+  const shown = new Set(fuseRankings([semantic.slice(0, depth), words.slice(0, depth)]).slice(0, served).map(({ image }) => image.id));
+  const rest = fused.filter(({ image }) => !shown.has(image.id));
+  // A cursor from the first page has no place in the deeper list yet.
+  if (after.served === served) return rest;
+  return rest.filter(({ key, image }) => key < after.key || (key === after.key && image.id > after.id));
 }
 
 /** The images served so far at exactly the last one's distance: this page's up to it, and the previous pages' when they ended there too. */
