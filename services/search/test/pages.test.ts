@@ -1,26 +1,18 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { ModelPool } from '@sis/clip';
 import { TINY_CLIP_DIR } from '@sis/clip/fixtures';
-import { createLogger } from '@sis/config';
 import { SearchResponseSchema, type SearchResponse } from '@sis/contracts';
-import { createDatabase, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, ModelRepository, type Database, type Kysely } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds } from '@sis/db/benchmark';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import { createSearchService } from '../src/create-search-service.js';
-import { SearchModels } from '../src/search-models.js';
+import { serveSearch, type ServedSearch } from './serve.js';
 
 /** Past the 1,000 results deep pages must reach; every second image is a PNG. */
 const IMAGES = 1_100;
 const DIMENSION = 512;
 
 let db: Kysely<Database>;
-let server: Server;
+let served: ServedSearch;
 let base: string;
-let pool: ModelPool;
-let photos: ModelPool;
 /** Photos searched with may have at most this many pixels. */
 const MAX_PIXELS = 4_000_000;
 const MAX_PHOTO_BYTES = 2 * 1024 * 1024;
@@ -61,20 +53,12 @@ beforeAll(async () => {
   db = createDatabase({ url });
   ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: TINY_CLIP_DIR, dtype: null, dimension: DIMENSION, preprocessingHash: 'pages-test' }));
   await copyImages(url, modelId, Array.from({ length: IMAGES }, (_, i) => ({ embedding: vector(i), contentType: i % 2 ? 'image/png' : 'image/jpeg' })));
-  pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
-  photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
-  const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
-  const search = createSearchService(db, { models, efSearch: 40 });
-
-  server = createApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search'), search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveSearch(db, TINY_CLIP_DIR, { maxPixels: MAX_PIXELS, maxPhotoBytes: MAX_PHOTO_BYTES });
+  base = served.base;
 });
 afterAll(async () => {
-  server?.close();
+  await served?.close();
   await db?.destroy();
-  await pool?.dispose();
-  await photos?.dispose();
 });
 
 describe('deep pages', () => {

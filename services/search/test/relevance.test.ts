@@ -1,22 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClipModel, ModelPool } from '@sis/clip';
+import { ClipModel } from '@sis/clip';
 import { CLIP_LIKE_GAP, generateTinyClip, writeModelFiles } from '@sis/clip/fixtures';
-import { createLogger } from '@sis/config';
 import { encodePhotoSearch, PHOTO_SEARCH_TYPE } from '@sis/http';
 import { SearchResponseSchema, type SearchResponse } from '@sis/contracts';
-import { createDatabase, ImageRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, ImageRepository, ModelRepository, type Database, type Kysely } from '@sis/db';
 import { colourImage } from '@sis/image/testing';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import { createSearchService } from '../src/create-search-service.js';
 import { MIN_BACKGROUND } from '../src/relevance-backgrounds.js';
-import { SearchModels } from '../src/search-models.js';
+import { serveSearch, type ServedSearch } from './serve.js';
 
 /**
  * Relevance on a model with CLIP's score geometry (tiny-clip with a modality gap): words score a
@@ -29,9 +24,7 @@ const EACH = 4;
 let dir: string;
 let db: Kysely<Database>;
 let clip: ClipModel;
-let pool: ModelPool;
-let photos: ModelPool;
-let server: Server;
+let served: ServedSearch;
 let base: string;
 const colourOf = new Map<string, string>();
 
@@ -57,17 +50,13 @@ beforeAll(async () => {
       colourOf.set(image.id, colour);
     }
   }
-  pool = new ModelPool({ base: { model: dir, allowRemoteModels: false, towers: ['text'] } });
-  photos = new ModelPool({ base: { model: dir, allowRemoteModels: false, towers: ['vision'], maxPixels: 4_000_000 } });
-  const search = createSearchService(db, { models: new SearchModels({ models, pool, photos, cacheSize: 100, trustMs: 0 }), efSearch: 40 });
-  server = createApp({ logger: createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search'), search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: 2 * 1024 * 1024 }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveSearch(db, dir, { maxPixels: 4_000_000, maxPhotoBytes: 2 * 1024 * 1024 });
+  base = served.base;
 });
 afterAll(async () => {
-  server?.close();
+  await served?.close();
   await db?.destroy();
-  await Promise.all([clip?.dispose(), pool?.dispose(), photos?.dispose()]);
+  await clip?.dispose();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import { request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,21 +6,20 @@ import { join } from 'node:path';
 import { ClipModel, ModelPool } from '@sis/clip';
 import { generateTinyClip, TINY_CLIP_DIR, writeModelFiles } from '@sis/clip/fixtures';
 import { colourImage, pngClaimingSize } from '@sis/image/testing';
-import { createLogger } from '@sis/config';
 import { SearchRequestSchema, SearchResponseSchema } from '@sis/contracts';
 import { encodePhotoSearch, PHOTO_SEARCH_TYPE } from '@sis/http';
-import { createDatabase, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, pingDatabase, type Database, type Kysely } from '@sis/db';
+import { createDatabase, ImageRepository, ImageStatsRepository, IngestBatchRepository, ModelRepository, type Database, type Kysely } from '@sis/db';
 import { freshDatabase } from '@sis/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createApp } from '../src/app.js';
 import { createSearchService } from '../src/create-search-service.js';
 import { SearchModels } from '../src/search-models.js';
+import { serveSearch, type ServedSearch } from './serve.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'] as const;
 let db: Kysely<Database>;
 let images: ImageRepository;
 let clip: ClipModel;
-let server: Server;
+let served: ServedSearch;
 let base: string;
 let pool: ModelPool;
 let photos: ModelPool;
@@ -59,22 +57,13 @@ beforeAll(async () => {
   ({ id: modelId } = await new ModelRepository({ db }).ensure({ source: clip.modelId, dtype: null, dimension: clip.dimension, preprocessingHash: clip.preprocessor.fingerprint }));
   batchId = (await new IngestBatchRepository({ db }).create('search-test')).id;
   for (const colour of COLOURS) ids[colour] = await seed(colour, { exif: { Make: colour === 'red' ? 'Canon' : 'Nikon' }, batchId: colour === 'blue' ? batchId : undefined });
-  // As the search service's main wires it, minus the few seconds it trusts the list of models.
-  pool = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['text'] } });
-  photos = new ModelPool({ base: { model: TINY_CLIP_DIR, allowRemoteModels: false, towers: ['vision'], maxPixels: MAX_PIXELS } });
-  const models = new SearchModels({ models: new ModelRepository({ db }), pool, photos, cacheSize: 100, trustMs: 0 });
-  const search = createSearchService(db, { models, efSearch: 40 });
-  const logger = createLogger({ logLevel: 'silent', logFormat: 'json' }, 'search');
-  server = createApp({ logger, search, readiness: { postgres: () => pingDatabase(db) }, maxPhotoBytes: MAX_PHOTO_BYTES }).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveSearch(db, TINY_CLIP_DIR, { maxPixels: MAX_PIXELS, maxPhotoBytes: MAX_PHOTO_BYTES });
+  ({ base, pool, photos } = served);
 });
 afterAll(async () => {
-  server?.close();
+  await served?.close();
   await db?.destroy();
   await clip?.dispose();
-  await pool?.dispose();
-  await photos?.dispose();
 });
 
 describe('POST /search', () => {
