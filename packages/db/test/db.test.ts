@@ -191,6 +191,17 @@ describe('ImageRepository', () => {
     expect(nearest!.distance).toBeCloseTo(0, 5);
   });
 
+  it('samples the same ready vectors each time, as many as asked at most', async () => {
+    const ready = Number((await sql<{ count: string }>`select count(*) as count from images i join ${sql.table(`image_vectors_${modelId}`)} v on v.image_id = i.id where i.status = 'ready'`.execute(db)).rows[0]!.count);
+    expect(ready).toBeGreaterThan(3);
+    const all = await embeddings().sample(modelId, 1_000);
+    expect(all).toHaveLength(ready);
+    expect(all.every((vector) => vector.length === 512)).toBe(true);
+    const some = await embeddings().sample(modelId, 3);
+    expect(some).toHaveLength(3);
+    expect(await embeddings().sample(modelId, 3)).toEqual(some);
+  });
+
   it('records failures once and lists stale work for the sweeper', async () => {
     const image = await images().create(newImage(1, { status: 'queued' }));
     expect((await images().markFailed(image.id, 'not an image'))?.error).toBe('not an image');

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, ImageVectorsTable } from '../schema.js';
-import { vectorTable } from '../vector-tables.js';
+import { vectorTable, vectorTableName } from '../vector-tables.js';
 import { fromVectorLiteral, toVectorLiteral } from '../vector.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 import { filterConditions, type SearchFilterOptions } from './search-filters.js';
@@ -102,13 +102,17 @@ export class EmbeddingRepository {
   async sample(modelId: number, size: number): Promise<Float32Array[]> {
     const { db } = this.#options;
     const vectors = vectorTable(modelId);
-    const { rows: counted } = await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db);
+    // The planner's estimate of the rows, counted exactly only when it is small (or none yet):
+    // a count reads the whole index, the estimate nothing.
+    const { rows: estimated } = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${vectorTableName(modelId)}::regclass`.execute(db);
+    let rows = Number(estimated[0]?.rows ?? -1);
+    if (rows < 10 * size) rows = Number((await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db)).rows[0]!.count);
     // Half again as many as wanted, so the ones not ready yet and chance leave enough.
-    const percent = Math.min(100, (150 * size) / Math.max(Number(counted[0]!.count), 1));
-    const { rows } = await sql<{ embedding: string }>`
+    const percent = Math.min(100, (150 * size) / Math.max(rows, 1));
+    const { rows: sampled } = await sql<{ embedding: string }>`
       select v.embedding::text as embedding from ${vectors} v tablesample bernoulli (${sql.lit(percent)}) repeatable (1)
       join images i on i.id = v.image_id where i.status = 'ready' limit ${size}`.execute(db);
-    return rows.map((row) => fromVectorLiteral(row.embedding));
+    return sampled.map((row) => fromVectorLiteral(row.embedding));
   }
 
   /**
