@@ -129,7 +129,7 @@ export function formatTable(results: BenchResults): string {
     row('  size', ...sizes.map(([label]) => label));
     const fields: Exclude<keyof typeof sizes[number][1], 'modes' | 'photoTowerP50Ms'>[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
     for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field]));
-    for (const kind of ['semantic', 'combined', 'hybrid', 'text', 'photo', 'page5'] as const) row(`  ${kind} e2e p50 / p99 ms`, ...sizes.map(([, r]) => (r.modes?.[kind] ? `${r.modes[kind].p50Ms} / ${r.modes[kind].p99Ms}` : '-')));
+    for (const kind of ['semantic', 'combined', 'hybrid', 'text', 'photo', 'photoRemembered', 'page5', 'hybridPage2'] as const) row(`  ${kind} e2e p50 / p99 ms`, ...sizes.map(([, r]) => (r.modes?.[kind] ? `${r.modes[kind].p50Ms} / ${r.modes[kind].p99Ms}` : '-')));
     row('  image tower alone p50 ms', ...sizes.map(([, r]) => r.photoTowerP50Ms ?? '-'));
   }
   lines.push('', 'memory (peak RSS, MB)');
