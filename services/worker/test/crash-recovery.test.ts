@@ -68,13 +68,14 @@ async function statuses(ids: string[]) {
 
 describe('worker process', () => {
   it('after kill -9 mid-batch, a new worker finishes every image, writing each exactly once', async () => {
-    const ids = await submitMany(40);
+    const ids = await submitMany(60);
     const first = await startWorker();
-    // Kill while the worker holds images: some finished, several claimed and in flight.
+    // Kill while the worker holds images: some finished, several claimed and in flight, and at
+    // least half still to do, so it is still claiming more when the signal lands.
     await expect
       .poll(async () => {
         const { rows, ready } = await statuses(ids);
-        return ready.length > 0 && rows.filter((r) => r.status === 'processing').length >= 2;
+        return ready.length > 0 && ready.length <= ids.length / 2 && rows.filter((r) => r.status === 'processing').length >= 2;
       }, { timeout: 30_000, interval: 10 })
       .toBe(true);
     await first.stop('SIGKILL');
