@@ -5,6 +5,7 @@ import { colourImage } from '@sis/image/testing';
 import { imageKey } from '@sis/storage';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropFile } from './drop-file.js';
 import { startGateway, type Gateway } from './harness.js';
 
 /**
@@ -116,14 +117,7 @@ describe('search page', () => {
   it('uploads dropped files straight to storage and shows them when ready', async () => {
     const { context, page } = await pageWithKey(await gw.key('read', 'write'));
     await page.goto(`${gw.base}/`);
-    const bytes = (await colourImage('gray', { width: 300, height: 200 })).toString('base64');
-    await page.evaluate(`(() => {
-      const file = new File([Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0))], 'dropped.jpg', { type: 'image/jpeg' });
-      const data = new DataTransfer();
-      data.items.add(file);
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
-      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    })()`);
+    await dropFile(page, await colourImage('gray', { width: 300, height: 200 }), 'dropped.jpg');
     await page.waitForSelector('.upload[data-file="dropped.jpg"][data-status="ready"]', { timeout: 30_000 });
     expect(await page.locator('#results .card').first().textContent()).toContain('dropped.jpg');
     await context.close();
@@ -133,14 +127,7 @@ describe('search page', () => {
     const { context, page } = await pageWithKey(await gw.key('read'));
     await page.goto(`${gw.base}/`);
     await page.locator('#summary', { hasText: 'Newest images' }).waitFor();
-    const green = (await colourImage('green', { width: 320, height: 240 })).toString('base64');
-    await page.evaluate(`(() => {
-      const file = new File([Uint8Array.from(atob(${JSON.stringify(green)}), (c) => c.charCodeAt(0))], 'holiday.jpg', { type: 'image/jpeg' });
-      const data = new DataTransfer();
-      data.items.add(file);
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
-      document.querySelector('[data-drop="search"]').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    })()`);
+    await dropFile(page, await colourImage('green', { width: 320, height: 240 }), 'holiday.jpg', '[data-drop="search"]');
     await page.locator('#summary', { hasText: 'like holiday.jpg' }).waitFor();
     expect(await page.locator('#results .card').first().getAttribute('data-id')).toBe(ids.green);
     // Nothing was uploaded.

@@ -5,6 +5,7 @@ import { freePort } from '@sis/local-stack';
 import { stagingKey } from '@sis/storage';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropFile } from './drop-file.js';
 import { startGateway, type Gateway } from './harness.js';
 
 /**
@@ -129,14 +130,7 @@ describe('the search page, loaded from the public address', () => {
     expect(await page.evaluate(`${thumbnails}.every((img) => img.src.startsWith(${JSON.stringify(`${publicUrl}/s3/`)}))`)).toBe(true);
     await expect.poll(() => page.evaluate(`${thumbnails}.every((img) => img.complete && img.naturalWidth > 0)`)).toBe(true);
 
-    const bytes = (await colourImage('gray', { width: 300, height: 200 })).toString('base64');
-    await page.evaluate(`(() => {
-      const file = new File([Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0))], 'from-the-lan.jpg', { type: 'image/jpeg' });
-      const data = new DataTransfer();
-      data.items.add(file);
-      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
-      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    })()`);
+    await dropFile(page, await colourImage('gray', { width: 300, height: 200 }), 'from-the-lan.jpg');
     await page.waitForSelector('.upload[data-file="from-the-lan.jpg"][data-status="ready"]', { timeout: 30_000 });
     expect(await page.locator('#results .card').first().textContent()).toContain('from-the-lan.jpg');
     await expect.poll(() => page.evaluate(`(() => { const img = document.querySelector('#results .card img'); return img.complete && img.naturalWidth > 0; })()`)).toBe(true);
