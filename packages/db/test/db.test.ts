@@ -175,6 +175,21 @@ describe('ImageRepository', () => {
     expect((await new ImageStatsRepository({ db }).countByStatus()).ready).toBeGreaterThanOrEqual(4);
   });
 
+  it('writes a batch of ready images at once, skipping those no longer processing and their vectors', async () => {
+    const [a, b, c] = await Promise.all([1, 2, 3].map((n) => images().create(newImage(n, { status: n === 2 ? 'failed' : 'processing' }))));
+    const facts = (id: string, axis: number, exif: Record<string, unknown> | null) => ({
+      id, model: 'batch-model', sha256: String(axis).padStart(64, 'e'), width: axis, height: axis + 1, actualSize: 100 * axis, exif, vectors: [{ modelId, embedding: unit(axis) }],
+    });
+    const written = await images().markReadyMany([facts(a!.id, 101, { Make: 'BatchCam', ISO: 200 }), facts(b!.id, 102, null), facts(c!.id, 103, null)]);
+    expect(written.map((row) => row?.id)).toEqual([a!.id, undefined, c!.id]);
+    expect(written[0]).toMatchObject({ status: 'ready', model: 'batch-model', width: 101, height: 102, actual_size: 10100, exif: { Make: 'BatchCam', ISO: 200 }, duplicate_of: null });
+    expect(written[2]).toMatchObject({ status: 'ready', exif: null, sha256: '103'.padStart(64, 'e') });
+    expect(await images().findById(b!.id)).toMatchObject({ status: 'failed', width: null });
+    const vectors = await sql<{ image_id: string }>`select image_id from ${sql.table(`image_vectors_${modelId}`)} where image_id in (${sql.join([a!.id, b!.id, c!.id])})`.execute(db);
+    expect(vectors.rows.map((row) => row.image_id).sort()).toEqual([a!.id, c!.id].sort());
+    expect(await images().markReadyMany([])).toEqual([]);
+  });
+
   it('reuses the vector of an earlier image with the same bytes', async () => {
     const original = await images().create(newImage(1, { status: 'processing' }));
     await images().markReady(original.id, { model: 'm1', sha256: 'c'.repeat(64), width: 2, height: 2, actualSize: 5, exif: null, vectors: [{ modelId, embedding: unit(42) }] });

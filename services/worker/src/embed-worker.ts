@@ -7,6 +7,7 @@ import { jobProcessor, LeaderLock, OUTAGE_DELAY_MS, QUEUE_NAMES, WorkerRegistry,
 import type { ObjectStorage } from '@sis/storage';
 import { EmbedImageHandler, type JobOutcome } from './handlers/embed-image.handler.js';
 import { ReembedImageHandler } from './handlers/reembed-image.handler.js';
+import { ReadyWriter } from './ready-writer.js';
 import { Reembedder } from './reembedder.js';
 import { Sweeper } from './sweeper.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -45,7 +46,7 @@ export function createEmbedWorker(options: EmbedWorkerOptions): EmbedWorker {
   const { config, logger, models, metrics, redis } = options;
   const images = new ImageRepository({ db: options.db });
   const handlers = [
-    new EmbedImageHandler({ images, storage: options.storage, models: () => models.held(), activeMissing: () => models.activeMissing(), maxPixels: config.limits.maxPixels, metrics, logger }),
+    new EmbedImageHandler({ images, ready: new ReadyWriter(images, config.worker.concurrency), storage: options.storage, models: () => models.held(), activeMissing: () => models.activeMissing(), maxPixels: config.limits.maxPixels, metrics, logger }),
     new ReembedImageHandler({ images, storage: options.storage, model: (id) => models.require(id), maxPixels: config.limits.maxPixels, logger }),
   ];
   // Checks that every job name has exactly one handler before a job is taken.

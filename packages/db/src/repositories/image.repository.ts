@@ -32,6 +32,20 @@ export interface ReadyImage {
   exif: Record<string, unknown> | null;
 }
 
+/** One image for {@link ImageRepository.markReadyMany}: what the worker learned, and its vectors. */
+export type ReadyImageWrite = ReadyImage & { id: string; vectors: readonly ModelVector[] };
+
+/** {@link ReadyImage} as one row of the batch `markReadyMany` writes. */
+interface ReadyFacts {
+  id: string;
+  model: string;
+  sha256: string;
+  width: number;
+  height: number;
+  actual_size: number;
+  exif: string | null;
+}
+
 /** One model's vector of an image. */
 export interface ModelVector {
   modelId: number;
@@ -169,25 +183,62 @@ export class ImageRepository {
   }
 
   /**
-   * Stores the vectors in their models' tables (one per model the worker holds) and what the worker learned, and marks the image
-   * ready, in one transaction. Only an image still `processing` is written, so a stale
-   * redelivery cannot write it twice; the write shares the lock a model switch takes, so no
-   * image turns ready between a switch's coverage check and the switch.
+   * Stores the vectors in their models' tables (one per model the worker holds) and what the
+   * worker learned, and marks the image ready, in one transaction. Only an image still
+   * `processing` is written, so a stale redelivery cannot write it twice; the write shares the
+   * lock a model switch takes, so no image turns ready between a switch's coverage check and the
+   * switch.
    */
   async markReady(id: string, result: ReadyImage & { vectors: readonly ModelVector[] }): Promise<ImageRecord | undefined> {
+    const [image] = await this.markReadyMany([{ id, ...result }]);
+    return image;
+  }
+
+  /**
+   * {@link markReady} for many images in one transaction of a fixed number of statements
+   * (the lock, one update, the model list, one insert per model), whatever their number: the
+   * worker writes a whole model batch at once.
+   * @returns for each image in order, its row, or undefined when it was not processing.
+   */
+  async markReadyMany(items: readonly ReadyImageWrite[]): Promise<(ImageRecord | undefined)[]> {
+    if (items.length === 0) return [];
+    const facts = JSON.stringify(items.map(({ id, model, sha256, width, height, actualSize, exif }) => ({ id, model, sha256, width, height, actual_size: actualSize, exif })));
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock_shared(${MODELS_LOCK})`.execute(trx);
-      const image = await ready(trx, id, result, { duplicate_of: null });
-      if (image) {
-        // A model retired since the worker embedded with it has no table left to write to.
-        const live = new Set((await new ModelRepository({ db: trx }).listLoaded()).map((model) => model.id));
-        for (const { modelId, embedding } of result.vectors) {
-          if (!live.has(modelId)) continue;
-          await sql`insert into ${vectorTable(modelId)} (image_id, embedding) values (${id}, ${toVectorLiteral(embedding)})
-            on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
-        }
+      const rows = await trx
+        .updateTable('images')
+        .from(
+          sql<ReadyFacts>`(select * from jsonb_to_recordset(${facts}::jsonb)
+            as f(id uuid, model text, sha256 text, width integer, height integer, actual_size bigint, exif jsonb))`.as('facts'),
+        )
+        .set((eb) => ({
+          model: eb.ref('facts.model'),
+          sha256: eb.ref('facts.sha256'),
+          width: eb.ref('facts.width'),
+          height: eb.ref('facts.height'),
+          actual_size: eb.ref('facts.actual_size'),
+          exif: eb.ref('facts.exif'),
+          duplicate_of: null,
+          status: 'ready',
+          error: null,
+          ready_at: sql`now()`,
+          updated_at: sql`now()`,
+        }))
+        .whereRef('images.id', '=', 'facts.id')
+        .where('images.status', '=', 'processing')
+        .returning(RECORD_COLUMNS.map((column) => `images.${column}` as const))
+        .execute();
+      const written = new Map(rows.map((row) => [row.id, row]));
+      // A model retired since the worker embedded with it has no table left to write to.
+      const live = new Set((await new ModelRepository({ db: trx }).listLoaded()).map((model) => model.id));
+      for (const modelId of live) {
+        const vectors = items.flatMap(({ id, vectors }) => (written.has(id) ? vectors.filter((v) => v.modelId === modelId).map((v) => ({ id, literal: toVectorLiteral(v.embedding) })) : []));
+        if (vectors.length === 0) continue;
+        await sql`insert into ${vectorTable(modelId)} (image_id, embedding)
+          select * from unnest(${vectors.map((v) => v.id)}::uuid[], ${vectors.map((v) => v.literal)}::vector[])
+          on conflict (image_id) do update set embedding = excluded.embedding`.execute(trx);
       }
-      return image;
+      return items.map(({ id }) => written.get(id));
     });
   }
 

@@ -8,6 +8,7 @@ import type { Size } from '@sis/clip';
 import { JOB_NAMES, type EmbedJob, type JobHandler } from '@sis/queue';
 import { thumbnailKey, type ObjectStorage } from '@sis/storage';
 import { inSpan } from '@sis/telemetry';
+import type { ReadyWriter } from '../ready-writer.js';
 import type { HeldModel } from '../worker-models.js';
 import { readObject } from './read-object.js';
 import type { Stage, WorkerMetrics } from '../worker-metrics.js';
@@ -17,6 +18,8 @@ export type JobOutcome = 'success' | 'duplicate' | 'skipped';
 
 export interface EmbedImageHandlerOptions {
   images: ImageRepository;
+  /** Marks images ready, gathering the writes of jobs that finish together. */
+  ready: ReadyWriter;
   storage: ObjectStorage;
   /** The models the worker holds, the active one first: each new image gets a vector from every one. */
   models: () => HeldModel[];
@@ -124,7 +127,7 @@ export class EmbedImageHandler implements JobHandler<JobOutcome> {
     }
     const embeddings = await this.#stage('infer', () => Promise.all(models.map(({ batcher }, i) => batcher.embed(pixels[i]!))));
     const vectors = models.map(({ id }, i) => ({ modelId: id, embedding: embeddings[i]! }));
-    const written = await this.#stage('write', () => images.markReady(image.id, { ...facts, model: models[0]!.source, vectors }));
+    const written = await this.#stage('write', () => this.#options.ready.markReady({ id: image.id, ...facts, model: models[0]!.source, vectors }));
     return written ? 'success' : 'skipped';
   }
 
