@@ -21,6 +21,12 @@ export interface ClipModelOptions {
   allowRemoteModels?: boolean;
   /** Threads onnxruntime uses within one inference call. @defaultValue onnxruntime's choice (all cores) */
   threads?: number;
+  /**
+   * Whether onnxruntime's threads spin while they wait for their share of a call. Spinning
+   * answers one call a little sooner when nothing else needs the cores; beside other work (the
+   * worker decodes while the model runs) it burns the CPU that work needs. @defaultValue true
+   */
+  spin?: boolean;
   /** Which towers to load; a search replica needs only `text`, a worker only `vision`. @defaultValue both */
   towers?: readonly ClipTower[];
   /** Images with more pixels than this are refused before decoding. @defaultValue 50,000,000 */
@@ -87,7 +93,10 @@ export class ClipModel {
       ...loadOptions,
       ...(options.dtype ? { dtype: options.dtype } : {}),
       device: 'cpu' as const,
-      session_options: options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
+      session_options: {
+        ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+        ...(options.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+      },
     };
     // config.json first: its absence is the one clear sign that the model is not there, where
     // the other loaders fail later and less legibly.

@@ -64,6 +64,15 @@ describe('tiny-clip through ClipModel', () => {
     expect(await clip.embedPixels([])).toEqual([]);
   });
 
+  it('embeds the same with onnxruntime threads that sleep instead of spinning (the worker’s setting)', async () => {
+    const calm = await ClipModel.load({ model: TINY_CLIP_DIR, allowRemoteModels: false, threads: 2, towers: ['vision'], spin: false });
+    const pixels = await clip.preprocessor.toPixels(await mostly('red', 'png'));
+    const [spun] = await clip.embedPixels([pixels]);
+    const [slept] = await calm.embedPixels([pixels]);
+    expect(Array.from(slept!)).toEqual(Array.from(spun!).map((v) => expect.closeTo(v, 5)));
+    await calm.dispose();
+  });
+
   it('reads greyscale, transparent and EXIF-rotated images as RGB', async () => {
     const grey = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 250, g: 250, b: 250 } } }).greyscale().png().toBuffer();
     const transparent = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();

@@ -27,7 +27,7 @@ let embedWorker: EmbedWorker | undefined;
 const models = new ModelRepository({ db });
 const workerModels = new WorkerModels({
   models,
-  base: { ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels },
+  base: { ...config.clip, towers: ['vision'], maxPixels: config.limits.maxPixels, spin: false },
   maxBatch: config.worker.embedBatch,
   maxWaitMs: config.worker.embedBatchWaitMs,
   metrics,
