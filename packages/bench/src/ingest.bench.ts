@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClipModel } from '@sis/clip';
 import { createApiClient, ingest, linesView } from '@sis/cli';
+import { decodeRgb, encodeThumbnail, inspectImage, readExif, type RgbImage } from '@sis/image';
 import sharp from 'sharp';
 import { machineCpu, processCpuMs } from './cpu.js';
 import { round } from './stats.js';
@@ -50,6 +51,42 @@ export async function bareModelRun(model: ClipModel, batch: number, seconds = 8)
   }
   const elapsed = performance.now() - started;
   return { imagesPerSec: round(images / (elapsed / 1000)), cpuMsPerImage: round((processCpuMs() - cpuBefore) / images) };
+}
+
+/** The steps the worker takes around the model for each image, in its order. */
+export const CPU_STAGES = ['hash', 'inspect', 'exif', 'decode', 'thumbnail', 'preprocess'] as const;
+export type CpuStage = (typeof CPU_STAGES)[number];
+
+/**
+ * CPU ms per image of each step the worker takes around the model, with the worker's own
+ * functions, one image at a time in this process and nothing else running (libvips' threads
+ * included): what each step costs, where `stagesMsPerImage` is wall time under contention. The
+ * best of a few rounds, so that a busy moment of the machine does not count.
+ */
+export async function workerStageCpu(photos: string, model: ClipModel, settings: { images: number; maxPixels: number; rounds?: number }): Promise<Record<CpuStage, number>> {
+  const files = (await readdir(photos)).slice(0, settings.images);
+  const all = await Promise.all(files.map((file) => readFile(join(photos, file))));
+  const spent = Object.fromEntries(CPU_STAGES.map((stage) => [stage, 0])) as Record<CpuStage, number>;
+  const best = Object.fromEntries(CPU_STAGES.map((stage) => [stage, Infinity])) as Record<CpuStage, number>;
+  const timed = async <T>(stage: CpuStage, work: () => Promise<T> | T): Promise<T> => {
+    const before = processCpuMs();
+    const result = await work();
+    spent[stage] += processCpuMs() - before;
+    return result;
+  };
+  for (let r = 0; r < (settings.rounds ?? 3); r++) {
+    for (const stage of CPU_STAGES) spent[stage] = 0;
+    for (const bytes of all) {
+      await timed('hash', () => createHash('sha256').update(bytes).digest('hex'));
+      await timed('inspect', () => inspectImage(bytes, { maxPixels: settings.maxPixels }));
+      await timed('exif', () => readExif(bytes));
+      const decoded: RgbImage = await timed('decode', () => decodeRgb(bytes, { maxPixels: settings.maxPixels, needs: model.preprocessor.decodeNeeds }));
+      await timed('thumbnail', () => encodeThumbnail(decoded));
+      await timed('preprocess', () => model.preprocessor.fromRgb(decoded));
+    }
+    for (const stage of CPU_STAGES) best[stage] = Math.min(best[stage], spent[stage] / all.length);
+  }
+  return Object.fromEntries(CPU_STAGES.map((stage) => [stage, round(best[stage], 2)])) as Record<CpuStage, number>;
 }
 
 /**

@@ -2,14 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ClipModel, runtimeVersions } from '@sis/clip';
+import { ClipModel, DEFAULT_MAX_PIXELS, runtimeVersions } from '@sis/clip';
 import { ensureVitB32Random } from '@sis/clip/fixtures';
 import { settingsSchema } from '@sis/config';
 import { createDatabase, describeServer } from '@sis/db';
 import { Command, InvalidArgumentError } from 'commander';
 import { latencyChart } from './chart.js';
 import { benchRelevance } from './relevance.bench.js';
-import { bareModelRun, endToEnd, makePhotos, workerScaling, type BareRun, type EndToEndRun } from './ingest.bench.js';
+import { bareModelRun, endToEnd, makePhotos, workerScaling, workerStageCpu, type BareRun, type EndToEndRun } from './ingest.bench.js';
 import { benchSwitch } from './switch.bench.js';
 import { benchModelShapes } from './models.bench.js';
 import { benchPreprocessing } from './preprocess.bench.js';
@@ -92,9 +92,11 @@ try {
     const vision = await ClipModel.load({ model: modelDir, allowRemoteModels: false, threads: options.threads, towers: ['vision'] });
     const bare: Record<number, BareRun> = {};
     for (const batch of BATCHES) bare[batch] = await bareModelRun(vision, batch);
+    const photos = await makePhotos(options.images);
+    say('ingest: CPU of each step around the model…');
+    const stageCpu = await workerStageCpu(photos, vision, { images: 100, maxPixels: DEFAULT_MAX_PIXELS });
     await vision.dispose();
     say(`ingest: ${options.images} photos end to end…`);
-    const photos = await makePhotos(options.images);
     const runs: EndToEndRun[] = [];
     for (const batch of [8, ...BATCHES.filter((b) => b !== 8)]) {
       say(`  EMBED_BATCH ${batch}`);
@@ -111,6 +113,9 @@ try {
       modelCpuMsPerImage: ceiling.cpuMsPerImage,
       cpuMsPerImage: main.cpuMsPerImage,
       ratioCpuBound: round(ceiling.cpuMsPerImage / main.cpuMsPerImage.total),
+      workerOverheadCpuMsPerImage: round(main.cpuMsPerImage.worker - ceiling.cpuMsPerImage, 1),
+      stageCpuMsPerImage: stageCpu,
+      workerServiceCpuMsPerImage: round(main.cpuMsPerImage.worker - ceiling.cpuMsPerImage - Object.values(stageCpu).reduce((sum, ms) => sum + ms, 0), 1),
       byBatch: BATCHES.map((batch) => ({ batch, bareImagesPerSec: bare[batch]!.imagesPerSec, e2eImagesPerSec: runs.find((r) => r.batch === batch)!.imagesPerSec })),
       runs,
     };
