@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -16,10 +17,25 @@ export function createMetricsRegistry(service: string): Registry {
     help: 'Peak resident set size since the process started, in bytes.',
     registers: [registry],
     collect() {
-      this.set(process.resourceUsage().maxRSS * 1024);
+      this.set(peakRssBytes());
     },
   });
   return registry;
+}
+
+/**
+ * The process's own peak RSS. On Linux that is VmHWM: getrusage's maxrss survives exec, so a
+ * service started by a large process (a benchmark holding a model) would report its parent's
+ * peak until it outgrew it.
+ */
+export function peakRssBytes(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** Times every request into `sis_http_request_seconds`, by method, route pattern and status. */

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConflictError, ServiceUnavailableError } from '@sis/contracts';
 import express, { type Express } from 'express';
 import { pino } from 'pino';
@@ -67,6 +69,18 @@ describe('health routes', () => {
     expect(text).toMatch(/^sis_test_process_max_rss_bytes \d+/m);
     expect(text).toMatch(/^sis_test_process_cpu_seconds_total /m);
     expect(text).toMatch(/^sis_http_request_seconds_count\{method="GET",route="\/things\/:id",status="200"\} 1$/m);
+  });
+
+  it('reports its own peak memory, not the peak of the larger process that started it', () => {
+    // getrusage's maxrss survives exec: a child of this 400 MB process would start at 400 MB.
+    const ballast = Buffer.alloc(400 * 2 ** 20, 1);
+    const metrics = pathToFileURL(fileURLToPath(new URL('../dist/metrics.js', import.meta.url))).href;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `import { peakRssBytes } from ${JSON.stringify(metrics)}; console.log(JSON.stringify({ own: peakRssBytes(), inherited: process.resourceUsage().maxRSS * 1024 }))`], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const { own, inherited } = JSON.parse(child.stdout) as { own: number; inherited: number };
+    expect(inherited).toBeGreaterThan(ballast.length);
+    expect(own).toBeLessThan(200 * 2 ** 20);
+    expect(own).toBeGreaterThan(10 * 2 ** 20);
   });
 
   it('reports each readiness check as sis_ready at scrape time, so alerts see a service that runs but cannot serve', async () => {
