@@ -89,6 +89,11 @@ export async function workerStageCpu(photos: string, model: ClipModel, settings:
   return Object.fromEntries(CPU_STAGES.map((stage) => [stage, round(best[stage], 2)])) as Record<CpuStage, number>;
 }
 
+/** Two timings of the bare tower, averaged. */
+export function meanRun(a: BareRun, b: BareRun): BareRun {
+  return { imagesPerSec: round((a.imagesPerSec + b.imagesPerSec) / 2), cpuMsPerImage: round((a.cpuMsPerImage + b.cpuMsPerImage) / 2) };
+}
+
 /**
  * Photo-like JPEGs (smooth random colour fields, 1024×768, about the size of a phone photo
  * scaled down), each different, so no upload is skipped as a duplicate.

@@ -41,6 +41,8 @@ export interface BenchResults {
      * the queue, garbage collection, and what contention adds to every step.
      */
     workerServiceCpuMsPerImage: number;
+    /** The bare tower's images/s before the end-to-end runs, and the mean of before and right after the run at that batch size. */
+    bareDrift: { batch: number; before: number; mean: number }[];
     byBatch: { batch: number; bareImagesPerSec: number; e2eImagesPerSec: number }[];
     runs: EndToEndRun[];
   };
@@ -103,7 +105,7 @@ export function formatTable(results: BenchResults): string {
   if (results.ingest) {
     const i = results.ingest;
     lines.push('', 'ingest');
-    row('  bare image tower', `${i.bareImagesPerSec}/s`);
+    row('  bare image tower', `${i.bareImagesPerSec}/s`, 'mean of before and after the run');
     row('  end to end', `${i.e2eImagesPerSec}/s`, `ratio ${i.ratio}`);
     row('  ms/image by stage', Object.entries(i.stagesMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
     row('  model ms/image', i.modelMsPerImage);

@@ -122,7 +122,7 @@ describe('targets and report', () => {
     const ingest = { bareImagesPerSec: 20, e2eImagesPerSec: 12.5, ratio: 0.63, stagesMsPerImage: run.stagesMsPerImage, modelMsPerImage: 80, modelCpuMsPerImage: 100,
       cpuMsPerImage: run.cpuMsPerImage, ratioCpuBound: 0.63, workerOverheadCpuMsPerImage: 30, workerServiceCpuMsPerImage: 9,
       stageCpuMsPerImage: { hash: 0.1, inspect: 0.4, exif: 0.1, decode: 6, thumbnail: 9.4, preprocess: 5 },
-      byBatch: [{ batch: 8, bareImagesPerSec: 20, e2eImagesPerSec: 12.5 }], runs: [run] };
+      bareDrift: [{ batch: 8, before: 21, mean: 20 }], byBatch: [{ batch: 8, bareImagesPerSec: 20, e2eImagesPerSec: 12.5 }], runs: [run] };
     const withIngest = formatTable({ ...base, ingest, targets: evaluateTargets({ ...base, ingest }) });
     expect(withIngest).toMatch(/CPU ms\/image\s+worker 130, gateway 6, clientAndS3 12, rest 12, total 160/);
     expect(withIngest).toMatch(/ingest ratio \(e2e \/ bare\)\s+≥ 0\.70\s+0\.63\s+NOT MET/);
