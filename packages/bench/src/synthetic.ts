@@ -9,6 +9,33 @@ function normalise(v: Float32Array): Float32Array {
   return v;
 }
 
+/** The share of the synthetic library a filter keeps, by name. */
+export const SELECTIVITIES = { '0.1%': 0.001, '1%': 0.01, '10%': 0.1, '50%': 0.5 } as const;
+export type Selectivity = keyof typeof SELECTIVITIES;
+
+/**
+ * For each selectivity, the value that keeps that share: content types and EXIF makes are drawn
+ * with these shares (the rest get `avif` and `Nikon`), and `created_at` is spread evenly over
+ * {@link SYNTHETIC_DAYS} days before `SYNTHETIC_CREATED_BEFORE`, so the newest share of them keeps that share.
+ */
+export const SELECTIVE_VALUES: Readonly<Record<Selectivity, { contentType: string; make: string }>> = {
+  '0.1%': { contentType: 'image/gif', make: 'Leica' },
+  '1%': { contentType: 'image/webp', make: 'Fujifilm' },
+  '10%': { contentType: 'image/png', make: 'Sony' },
+  '50%': { contentType: 'image/jpeg', make: 'Canon' },
+};
+export const SYNTHETIC_DAYS = 1000;
+
+/** The value whose share of the library `u` (uniform in [0, 1)) falls in, else `rest`. */
+function byShare(u: number, field: 'contentType' | 'make', rest: string): string {
+  let below = 0;
+  for (const [name, share] of Object.entries(SELECTIVITIES) as [Selectivity, number][]) {
+    below += share;
+    if (u < below) return SELECTIVE_VALUES[name][field];
+  }
+  return rest;
+}
+
 export interface MixtureOptions {
   dimension: number;
   /** Gaussian centres the points cluster around. */
@@ -25,6 +52,8 @@ export interface MixtureOptions {
 export class GaussianMixture {
   readonly #options: MixtureOptions;
   readonly #random: () => number;
+  /** A stream of its own for the images' attributes, so the vectors are those of earlier runs. */
+  readonly #attributes: () => number;
   readonly #centres: Float32Array[];
   #spare: number | undefined;
 
@@ -32,6 +61,7 @@ export class GaussianMixture {
     this.#options = options;
     // Seeded, so benchmark data is the same on every run.
     this.#random = seededRandom(options.seed);
+    this.#attributes = seededRandom(options.seed + 1);
     this.#centres = Array.from({ length: options.centres }, () => normalise(Float32Array.from({ length: options.dimension }, () => this.#gaussian())));
   }
 
@@ -56,8 +86,19 @@ export class GaussianMixture {
     return normalise(point);
   }
 
-  /** `count` synthetic images; one in ten is a PNG so a contentType filter keeps ~10 %. */
+  /**
+   * `count` synthetic images whose content type, EXIF make and age each keep the shares of
+   * {@link SELECTIVITIES}: one in ten is a PNG, as before, so a contentType filter keeps ~10 %.
+   */
   *images(count: number): Generator<SyntheticImage> {
-    for (let i = 0; i < count; i++) yield { embedding: this.next(), contentType: this.#random() < 0.1 ? 'image/png' : 'image/jpeg' };
+    for (let i = 0; i < count; i++) {
+      const embedding = this.next();
+      yield {
+        embedding,
+        contentType: byShare(this.#random(), 'contentType', 'image/avif'),
+        make: byShare(this.#attributes(), 'make', 'Nikon'),
+        ageSeconds: Math.floor(this.#attributes() * SYNTHETIC_DAYS * 86_400),
+      };
+    }
   }
 }

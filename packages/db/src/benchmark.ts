@@ -15,33 +15,49 @@ import { vectorTable, vectorTableName } from './vector-tables.js';
  * because all of sis's SQL lives in this package.
  */
 
-/** One synthetic ready image: only what search reads. */
+/** One synthetic ready image: only what search reads and filters on. */
 export interface SyntheticImage {
   embedding: Float32Array;
   contentType: string;
+  /** EXIF `Make`; none when absent. */
+  make?: string;
+  /** How long before {@link SYNTHETIC_CREATED_BEFORE} it was created; now when absent. */
+  ageSeconds?: number;
 }
+
+/** Synthetic images are created `ageSeconds` before this instant. */
+export const SYNTHETIC_CREATED_BEFORE = '2026-01-01T00:00:00Z';
 
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
-/** One row in PostgreSQL's binary COPY format: field count, then length-prefixed fields. */
+/** One row in PostgreSQL's binary COPY format: field count, then length-prefixed fields (-1: NULL). */
 function encodeRow(id: string, image: SyntheticImage): Buffer {
-  const uuid = Buffer.alloc(4 + 16);
-  uuid.writeInt32BE(16, 0);
-  Buffer.from(id.replaceAll('-', ''), 'hex').copy(uuid, 4);
-  const type = Buffer.from(image.contentType, 'utf8');
-  const text = Buffer.alloc(4 + type.length);
-  text.writeInt32BE(type.length, 0);
-  type.copy(text, 4);
+  const field = (bytes: Buffer | null) => {
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(bytes ? bytes.length : -1, 0);
+    return bytes ? [length, bytes] : [length];
+  };
+  const int8 = (value: number) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeBigInt64BE(BigInt(value), 0);
+    return bytes;
+  };
   // pgvector's binary form: dimension (int16), an unused int16, then big-endian float4s.
   const dim = image.embedding.length;
-  const vector = Buffer.alloc(4 + 4 + 4 * dim);
-  vector.writeInt32BE(4 + 4 * dim, 0);
-  vector.writeInt16BE(dim, 4);
-  vector.writeInt16BE(0, 6);
-  for (let i = 0; i < dim; i++) vector.writeFloatBE(image.embedding[i]!, 8 + 4 * i);
+  const vector = Buffer.alloc(4 + 4 * dim);
+  vector.writeInt16BE(dim, 0);
+  vector.writeInt16BE(0, 2);
+  for (let i = 0; i < dim; i++) vector.writeFloatBE(image.embedding[i]!, 4 + 4 * i);
   const count = Buffer.alloc(2);
-  count.writeInt16BE(3, 0);
-  return Buffer.concat([count, uuid, text, vector]);
+  count.writeInt16BE(5, 0);
+  return Buffer.concat([
+    count,
+    ...field(Buffer.from(id.replaceAll('-', ''), 'hex')),
+    ...field(Buffer.from(image.contentType, 'utf8')),
+    ...field(image.make === undefined ? null : Buffer.from(image.make, 'utf8')),
+    ...field(image.ageSeconds === undefined ? null : int8(image.ageSeconds)),
+    ...field(vector),
+  ]);
 }
 
 /**
@@ -54,8 +70,8 @@ export async function copyImages(url: string, modelId: number, images: Iterable<
   await client.connect();
   let count = 0;
   try {
-    await client.query('create temporary table bench_load (id uuid not null, content_type text not null, embedding vector not null)');
-    const stream = client.query(copyFrom('COPY bench_load (id, content_type, embedding) FROM STDIN (FORMAT binary)'));
+    await client.query('create temporary table bench_load (id uuid not null, content_type text not null, make text, age_seconds int8, embedding vector not null)');
+    const stream = client.query(copyFrom('COPY bench_load (id, content_type, make, age_seconds, embedding) FROM STDIN (FORMAT binary)'));
     const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
     COPY_SIGNATURE.copy(header);
     const trailer = Buffer.alloc(2);
@@ -70,7 +86,10 @@ export async function copyImages(url: string, modelId: number, images: Iterable<
     }
     // pipeline handles back-pressure and errors on both sides, and ends the COPY.
     await pipeline(Readable.from(chunks()), stream);
-    await client.query(`insert into images (id, object_key, content_type, declared_size, status) select id, 'bench/' || id, content_type, 1000, 'ready' from bench_load`);
+    await client.query(`insert into images (id, object_key, content_type, declared_size, status, exif, created_at)
+      select id, 'bench/' || id, content_type, 1000, 'ready', case when make is null then null else jsonb_build_object('Make', make) end,
+        case when age_seconds is null then now() else $1::timestamptz - make_interval(secs => age_seconds) end
+      from bench_load`, [SYNTHETIC_CREATED_BEFORE]);
     await client.query(`insert into ${vectorTableName(modelId)} (image_id, embedding) select id, embedding from bench_load`);
     await client.query('drop table bench_load');
   } finally {
