@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ApiKeyRepository,
   EmbeddingRepository,
+  EXACT_SCAN_MAX_ROWS,
   createDatabase,
   describeServer,
   ensureDatabaseExists,
@@ -21,6 +22,7 @@ import {
   type Database,
   type Kysely,
 } from '../src/index.js';
+import { copyImages, exactNearest } from '../src/benchmark.js';
 
 /** A database of its own for this file, so migrations really start from empty. */
 const url = (() => {
@@ -49,7 +51,7 @@ function unit(axis: number, other = (axis + 1) % 512, mix = 0): number[] {
 describe('migrations', () => {
   it('run from an empty database, then find nothing left to do', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success'], ['0010-text-search', 'Success'], ['0011-metadata-words', 'Success'], ['0012-secrets', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success'], ['0002-exif-index', 'Success'], ['0003-ready-at-index', 'Success'], ['0004-denser-hnsw-graph', 'Success'], ['0005-filename-index', 'Success'], ['0006-image-traceparent', 'Success'], ['0007-models', 'Success'], ['0008-vectors-per-model', 'Success'], ['0009-vector-created-at-index', 'Success'], ['0010-text-search', 'Success'], ['0011-metadata-words', 'Success'], ['0012-secrets', 'Success'], ['0013-filtered-search', 'Success']]);
     expect(await migrateToLatest(db)).toEqual([]);
     // The cursor key every search replica shares: 32 random bytes, made once.
     const secrets = new SecretRepository({ db });
@@ -236,6 +238,44 @@ describe('ImageRepository', () => {
       const plan = await new EmbeddingRepository({ db: trx }).nearestQuery({ modelId, query: { embedding: unit(3) }, limit: 10 }).explain();
       const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
       expect(text).toMatch(new RegExp(`Index Scan using image_vectors_${modelId}_hnsw_idx`));
+    });
+  });
+
+  it('ranks the few images a filter matches exactly, and walks the graph for the many', async () => {
+    const models = new ModelRepository({ db });
+    const model = await models.register({ source: 'strategy-model', dtype: null, activateWhenComplete: false });
+    await models.completeRegistration(model.id, { dimension: 8, preprocessingHash: null });
+    const table = `image_vectors_${model.id}`;
+    // Vectors inline in their rows, not in TOAST, so an exact ranking reads each in place.
+    const storage = await sql<{ attstorage: string }>`select attstorage from pg_attribute where attrelid = ${table}::regclass and attname = 'embedding'`.execute(db);
+    expect(storage.rows[0]!.attstorage).toBe('p');
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const vector = () => Float32Array.from({ length: 8 }, random);
+    const many = EXACT_SCAN_MAX_ROWS + 100;
+    await copyImages(url, model.id, Array.from({ length: many }, (_, i) => ({ embedding: vector(), contentType: i < 40 ? 'image/x-strategy-few' : 'image/x-strategy-many' })));
+    await sql`analyze images`.execute(db);
+    const repository = new EmbeddingRepository({ db });
+    expect(await repository.chooseStrategy({ contentType: 'image/x-strategy-few' })).toEqual({ strategy: 'exact', matching: 40 });
+    expect(await repository.chooseStrategy({ contentType: 'image/x-strategy-many' })).toEqual({ strategy: 'graph', matching: EXACT_SCAN_MAX_ROWS + 1 });
+    expect(await repository.chooseStrategy({})).toEqual({ strategy: 'graph' });
+
+    // The exact ranking cannot use the graph; the graph walk does, even where the planner would sort.
+    const query = { modelId: model.id, query: { embedding: vector() }, limit: 10 };
+    const plan = async (build: () => { explain(): Promise<Record<string, unknown>[]> }) => (await build().explain()).map((row) => Object.values(row).join(' ')).join('\n');
+    expect(await plan(() => repository.nearestQuery({ ...query, filters: { contentType: 'image/x-strategy-few' } }, 'exact'))).not.toMatch(/hnsw_idx/);
+    for (const [contentType, count] of [['image/x-strategy-few', 10], ['image/x-strategy-many', 10]] as const) {
+      const found = await repository.nearest({ ...query, filters: { contentType } });
+      const truth = await exactNearest(db, { ...query, filters: { contentType } });
+      expect(found).toHaveLength(count);
+      expect(found.every(({ image }) => image.content_type === contentType)).toBe(true);
+      // The graph may miss a neighbour; the exact ranking never does.
+      const shared = found.filter(({ image }) => truth.some((t) => t.image.id === image.id)).length;
+      expect(shared, contentType).toBeGreaterThanOrEqual(contentType === 'image/x-strategy-few' ? 10 : 8);
+    }
+    await db.transaction().execute(async (trx) => {
+      await sql`set local enable_sort = off`.execute(trx);
+      expect(await plan(() => new EmbeddingRepository({ db: trx }).nearestQuery({ ...query, filters: { contentType: 'image/x-strategy-many' } }))).toMatch(new RegExp(`Index Scan using ${table}_hnsw_idx`));
     });
   });
 

@@ -11,6 +11,7 @@ import * as m0009 from './0009-vector-created-at-index.js';
 import * as m0010 from './0010-text-search.js';
 import * as m0011 from './0011-metadata-words.js';
 import * as m0012 from './0012-secrets.js';
+import * as m0013 from './0013-filtered-search.js';
 
 /**
  * Every migration, in order. Listed statically rather than read from a folder so they run the
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-text-search': m0010,
   '0011-metadata-words': m0011,
   '0012-secrets': m0012,
+  '0013-filtered-search': m0013,
 };

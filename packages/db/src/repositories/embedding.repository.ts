@@ -7,8 +7,17 @@ import { filterConditions, type SearchFilterOptions } from './search-filters.js'
 
 /** ef_search used when the caller gives none: pgvector's default. */
 export const DEFAULT_EF_SEARCH = 40;
-/** Rows an iterative (filtered) HNSW scan may visit before giving up; pgvector's default. */
+/** Rows an iterative (filtered) HNSW scan may visit before giving up, at least; pgvector's default. */
 export const MAX_SCAN_TUPLES = 20_000;
+/**
+ * A filtered search whose filters match at most this many images reads them all and ranks them
+ * exactly (through the filters' own indexes); one matching more walks the HNSW graph until
+ * enough pass. The crossover measured at 100k: docs/benchmarks.md, "Filtered search".
+ */
+export const EXACT_SCAN_MAX_ROWS = 3_000;
+
+/** How a search finds its neighbours: the HNSW graph, or an exact ranking of the matching rows. */
+export type NearestStrategy = 'graph' | 'exact';
 
 
 export interface NearestOptions {
@@ -29,6 +38,8 @@ export interface NearestOptions {
    * how many results the pages before held.
    */
   after?: { distance: number; served: readonly string[]; depth: number };
+  /** Force a strategy instead of choosing one from the filters (benchmarks, tests). */
+  strategy?: NearestStrategy;
 }
 
 export interface Neighbour {
@@ -52,7 +63,7 @@ export class EmbeddingRepository {
   }
 
   /** The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. */
-  nearestQuery(options: Omit<NearestOptions, 'efSearch'>) {
+  nearestQuery(options: Omit<NearestOptions, 'efSearch' | 'strategy'>, strategy: NearestStrategy = 'graph') {
     assertLimit(options.limit);
     const { db } = this.#options;
     const { query, filters = {} } = options;
@@ -78,7 +89,8 @@ export class EmbeddingRepository {
         }
         return eb.and([...conditions, ...filterConditions(filters)]);
       })
-      .orderBy(distance)
+      // `+ 0` is not the indexed expression, so an exact ranking cannot turn into a graph walk.
+      .orderBy(strategy === 'exact' ? sql`(${distance}) + 0` : distance)
       .limit(options.limit);
     // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
     // equal distances in a stable order is applied outside, to the few rows the index returned.
@@ -116,17 +128,36 @@ export class EmbeddingRepository {
   }
 
   /**
-   * Nearest ready images by cosine distance, through the HNSW index. With filters, pgvector's
-   * iterative scan keeps reading the index until `limit` rows pass them (or it has visited
-   * {@link MAX_SCAN_TUPLES}), so a selective filter still fills the page.
+   * How a search with these filters is best answered: how many ready images they match, counted
+   * up to one over {@link EXACT_SCAN_MAX_ROWS} through the filters' indexes, so the count costs
+   * little whatever the filter keeps. No filter walks the graph.
+   */
+  async chooseStrategy(filters: SearchFilterOptions = {}): Promise<{ strategy: NearestStrategy; matching?: number }> {
+    const conditions = filterConditions(filters);
+    if (conditions.length === 0) return { strategy: 'graph' };
+    const { rows } = await sql<{ matching: string }>`
+      select count(*) as matching from (select 1 from images i where i.status = 'ready' and ${sql.join(conditions, sql` and `)} limit ${EXACT_SCAN_MAX_ROWS + 1}) m`.execute(this.#options.db);
+    const matching = Number(rows[0]!.matching);
+    return { strategy: matching <= EXACT_SCAN_MAX_ROWS ? 'exact' : 'graph', matching };
+  }
+
+  /**
+   * Nearest ready images by cosine distance. Unfiltered, through the HNSW index. Filtered, by the
+   * strategy {@link chooseStrategy} picks: few matches are ranked exactly; many are found by
+   * pgvector's iterative scan, which keeps reading the graph until `limit` rows pass the filters
+   * (or it has read as many rows as the filter's share makes likely to hold them, three times
+   * over), so a selective filter still fills the page.
    */
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
+    const hasFilters = Object.values(options.filters ?? {}).some((value) => value !== undefined);
     // A later page is a filter too: the scan must read past the pages before it.
-    const filtered = options.after !== undefined || Object.values(options.filters ?? {}).some((value) => value !== undefined);
+    const filtered = options.after !== undefined || hasFilters;
     // The common case runs as one statement on the session's settings; anything else needs a
     // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
-    if (!filtered && efSearch === this.#options.sessionEfSearch) return toNeighbours(await this.nearestQuery(options).execute());
+    if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) return toNeighbours(await this.nearestQuery(options).execute());
+    const chosen = options.strategy ? { strategy: options.strategy } : await this.chooseStrategy(options.filters);
+    if (chosen.strategy === 'exact') return toNeighbours(await this.nearestQuery(options, 'exact').execute());
     return this.#options.db.transaction().execute(async (trx) => {
       await sql`set local hnsw.ef_search = ${sql.lit(efSearch)}`.execute(trx);
       if (filtered) {
@@ -135,10 +166,21 @@ export class EmbeddingRepository {
         // cursor on the next page, never shown. Each page walks past the pages before it, so the
         // walk may go that much further.
         await sql`set local hnsw.iterative_scan = ${sql.lit(options.after ? 'strict_order' : 'relaxed_order')}`.execute(trx);
-        await sql`set local hnsw.max_scan_tuples = ${sql.lit(MAX_SCAN_TUPLES + 2 * (options.after?.depth ?? 0))}`.execute(trx);
+        await sql`set local hnsw.max_scan_tuples = ${sql.lit(await this.#scanBudget(options, chosen.matching) + 2 * (options.after?.depth ?? 0))}`.execute(trx);
+        // The planner prices pgvector's iterative scan poorly and would rather read every match
+        // and sort them; the count has just shown that there are too many for that.
+        if (hasFilters) await sql`set local enable_sort = off`.execute(trx);
       }
       return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options).execute());
     });
+  }
+
+  /** Rows the graph walk may read: three times what the filter's share needs to yield `limit`, and never under pgvector's default. */
+  async #scanBudget(options: NearestOptions, matching: number | undefined): Promise<number> {
+    if (matching === undefined) return MAX_SCAN_TUPLES;
+    const { rows } = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${vectorTableName(options.modelId)}::regclass`.execute(this.#options.db);
+    const total = Math.max(Number(rows[0]?.rows ?? 0), matching);
+    return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * options.limit * total) / matching)), 1_000_000);
   }
 }
 
