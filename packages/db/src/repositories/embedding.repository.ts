@@ -107,9 +107,10 @@ export class EmbeddingRepository {
   }
 
   /**
-   * About `size` ready images' vectors in one model, picked by Bernoulli sampling with a fixed
-   * seed: the same rows while they exist, new ones joining as the library grows. Search judges
-   * relevance against them.
+   * About `size` ready images' vectors in one model, picked by page sampling (`SYSTEM`) with a
+   * fixed seed: the same rows while they exist, new ones joining as the library grows. Search
+   * judges relevance against them. Pages, not rows: vectors live inline, three or so to a page,
+   * and Bernoulli sampling would read every page of a table that is 2.6 GB at 1M.
    */
   async sample(modelId: number, size: number): Promise<Float32Array[]> {
     const { db } = this.#options;
@@ -122,7 +123,7 @@ export class EmbeddingRepository {
     // Half again as many as wanted, so the ones not ready yet and chance leave enough.
     const percent = Math.min(100, (150 * size) / Math.max(rows, 1));
     const { rows: sampled } = await sql<{ embedding: string }>`
-      select v.embedding::text as embedding from ${vectors} v tablesample bernoulli (${sql.lit(percent)}) repeatable (1)
+      select v.embedding::text as embedding from ${vectors} v tablesample system (${sql.lit(percent)}) repeatable (1)
       join images i on i.id = v.image_id where i.status = 'ready' limit ${size}`.execute(db);
     return sampled.map((row) => fromVectorLiteral(row.embedding));
   }
