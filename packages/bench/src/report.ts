@@ -79,6 +79,15 @@ export function evaluateTargets(results: Omit<BenchResults, 'targets'>): Target[
   add('1M e2eP50Ms − sqlP50Ms', '≤ 5 ms', big ? Math.round((big.e2eP50Ms - big.sqlP50Ms) * 100) / 100 : undefined, (v) => v <= 5, ' ms');
   add('1M recallAt10', '≥ 0.95', big?.recallAt10, (v) => v >= 0.95);
   add('1M exactP50Ms / e2eP50Ms', '≥ 100', big ? Math.round(big.exactP50Ms / big.e2eP50Ms) : undefined, (v) => v >= 100);
+  const mid = results.search['100k'];
+  const filteredRuns = mid?.filtered ? Object.values(mid.filtered) : [];
+  add('100k filtered p50 / e2e p50 (worst)', '≤ 2', filteredRuns.length ? round(Math.max(...filteredRuns.map((f) => f.e2eP50Ms)) / mid!.e2eP50Ms) : undefined, (v) => v <= 2);
+  add('100k filtered recallAt10 (worst)', '≥ 0.95', filteredRuns.length ? Math.min(...filteredRuns.map((f) => f.recallAt10)) : undefined, (v) => v >= 0.95);
+  add('100k requestsPerSec / sqlRequestsPerSec', '≥ 0.6', mid?.sqlRequestsPerSec ? round(mid.requestsPerSec / mid.sqlRequestsPerSec) : undefined, (v) => v >= 0.6);
+  for (const label of ['10k', '100k']) {
+    const r = results.search[label];
+    add(`${label} e2eP99Ms / e2eP50Ms`, '≤ 2', r ? round(r.e2eP99Ms / r.e2eP50Ms) : undefined, (v) => v <= 2);
+  }
   add('cachedP50Ms', '≤ 1 ms', results.queryEncode?.cachedP50Ms, (v) => v <= 1, ' ms');
   add('worker peak RSS', '≤ 1536 MB', results.memory.workerPeakRssMb, (v) => v <= 1536, ' MB');
   add('gateway RSS, 10×49 MB forms', '< 300 MB', results.directUploads?.capped.peakRssMb, (v) => v < 300, ' MB');
@@ -142,8 +151,14 @@ export function formatTable(results: BenchResults): string {
   if (sizes.length) {
     lines.push('', 'search');
     row('  size', ...sizes.map(([label]) => label));
-    const fields: Exclude<keyof typeof sizes[number][1], 'modes' | 'photoTowerP50Ms'>[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
-    for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field]));
+    const fields: Exclude<keyof typeof sizes[number][1], 'modes' | 'photoTowerP50Ms' | 'filtered'>[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'sqlRequestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
+    for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field] ?? '-'));
+    for (const selectivity of ['0.1%', '1%', '10%', '50%'] as const) {
+      row(`  filtered ${selectivity} p50/p99 recall`, ...sizes.map(([, r]) => {
+        const f = r.filtered?.[selectivity];
+        return f ? `${f.e2eP50Ms}/${f.e2eP99Ms} ${f.recallAt10} ${f.kind} ${f.strategy}` : '-';
+      }));
+    }
     for (const kind of ['semantic', 'combined', 'hybrid', 'text', 'photo', 'photoRemembered', 'page5', 'hybridPage2'] as const) row(`  ${kind} e2e p50 / p99 ms`, ...sizes.map(([, r]) => (r.modes?.[kind] ? `${r.modes[kind].p50Ms} / ${r.modes[kind].p99Ms}` : '-')));
     row('  image tower alone p50 ms', ...sizes.map(([, r]) => r.photoTowerP50Ms ?? '-'));
   }

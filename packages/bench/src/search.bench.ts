@@ -2,19 +2,38 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipModel } from '@sis/clip';
 import { settingsSchema } from '@sis/config';
-import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, vectorTableName, type SearchFilterOptions } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, vectorTableName, type NearestStrategy, type SearchFilterOptions } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { percentile, recallAtK, round, timed } from './stats.js';
 import { makePhotos } from './ingest.bench.js';
-import { GaussianMixture } from './synthetic.js';
+import { FILTER_KINDS, GaussianMixture, selectiveFilter, SELECTIVITIES, type ApiFilter, type FilterKind, type Selectivity } from './synthetic.js';
 import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
 
 const LIMIT = 10;
 /** What the search service uses for limit 10 when SEARCH_EF_SEARCH is left at its default. */
 export const SERVICE_EF_SEARCH = Math.max(settingsSchema.shape.SEARCH_EF_SEARCH.parse(undefined), 2 * LIMIT);
 const QUERIES = 200;
+/** Queries for each filter at each selectivity (their exact answers scan the table each). */
+const FILTERED_QUERIES = 50;
+
+/** A filtered search end to end, and how the search service answered it. */
+export interface FilteredRun {
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+  /** Against the exact answer with the same filter. */
+  recallAt10: number;
+  strategy: NearestStrategy;
+  /** Images the filter matched, counted up to one past the exact-ranking limit. */
+  matching?: number;
+}
+
+/** One selectivity: the kind of filter with the slowest p50, and every kind. */
+export interface FilteredSelectivity extends FilteredRun {
+  kind: FilterKind;
+  kinds: Record<FilterKind, FilteredRun>;
+}
 
 export interface SearchSizeResult {
   size: number;
@@ -35,6 +54,10 @@ export interface SearchSizeResult {
   filteredP50Ms: number;
   filteredExactP50Ms: number;
   filteredRecallAt10: number;
+  /** Filtered searches through the gateway at 0.1 %, 1 %, 10 % and 50 % of the library, by three kinds of filter. */
+  filtered: Record<Selectivity, FilteredSelectivity>;
+  /** The production kNN SQL (by image) from a pool of 8 at concurrency 8, in this process: what `requestsPerSec` is to be compared with. */
+  sqlRequestsPerSec: number;
   searchPeakRssMb: number;
   /**
    * End to end through the gateway, by kind of query, on the same collection: words (`semantic`,
@@ -130,7 +153,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
 
     const filters: SearchFilterOptions = { contentType: 'image/png' };
     const filteredExact = await latencies(queries, async (q) => ids(await exactNearest(db, { modelId, query: { embedding: q }, limit: LIMIT, filters })));
-    const filtered = await latencies(queries, async (q) => ids(await embeddings.nearest({ modelId, query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
+    const filtered10 = await latencies(queries, async (q) => ids(await embeddings.nearest({ modelId, query: { embedding: q }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH, filters })));
 
     // Like for like with the end-to-end run: the same image queries, straight through pg.
     const sample = await sampleImageIds(db, QUERIES);
@@ -139,6 +162,18 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     const imageSql: number[] = [];
     for (const id of sample) imageSql.push((await timed(() => byImage(id)))[1]);
 
+    // The exact answers for every filter, before the services start: each reads the whole table.
+    const filterCases = (Object.keys(SELECTIVITIES) as Selectivity[]).flatMap((selectivity) => FILTER_KINDS.map((kind) => ({ selectivity, kind, filter: selectiveFilter(kind, selectivity) })));
+    const filteredSample = sample.slice(0, FILTERED_QUERIES);
+    const truths = new Map<string, { ids: string[][]; choice: Awaited<ReturnType<EmbeddingRepository['chooseStrategy']>> }>();
+    for (const { selectivity, kind, filter } of filterCases) {
+      const filters = toFilterOptions(filter);
+      const truth: string[][] = [];
+      for (const imageId of filteredSample) truth.push(ids(await exactNearest(db, { modelId, query: { imageId }, limit: LIMIT, filters })));
+      truths.set(`${selectivity} ${kind}`, { ids: truth, choice: await embeddings.chooseStrategy(filters) });
+    }
+    const sqlRequestsPerSec = await sqlThroughput(url, sample, modelId);
+
     const photos = await photoQueries();
     const photoTowerP50Ms = await towerTime(settings.model, photos);
     const services = await system.services(url, { CLIP_MODEL: settings.model, ALLOW_REMOTE_MODELS: 'false' });
@@ -146,6 +181,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     let requestsPerSec: number;
     let searchPeakRssMb: number;
     let modes: SearchSizeResult['modes'];
+    const filtered = {} as SearchSizeResult['filtered'];
     try {
       // A lean keep-alive client, as the gateway itself uses for search: the figure is the
       // server's path, not the cost of the global fetch (1 to 1.5 ms a call here).
@@ -208,6 +244,22 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
         for (let i = 0; i < sample.length; i++) pageMs.push((await page(request(i), n))[1]);
         modes[kind] = { p50Ms: round(percentile(pageMs, 50)), p99Ms: round(percentile(pageMs, 99)) };
       }
+      for (const { selectivity, kind, filter } of filterCases) {
+        const request = (imageId: string) => post({ imageId, limit: LIMIT, filters: filter }) as Promise<{ results: { image: { id: string } }[] }>;
+        for (const imageId of filteredSample.slice(0, 5)) await request(imageId);
+        const ms: number[] = [];
+        const found: string[][] = [];
+        for (const imageId of filteredSample) {
+          const [answer, elapsed] = await timed(() => request(imageId));
+          ms.push(elapsed);
+          found.push(answer.results.map((result) => result.image.id));
+        }
+        const { ids: truth, choice } = truths.get(`${selectivity} ${kind}`)!;
+        const run: FilteredRun = { e2eP50Ms: round(percentile(ms, 50)), e2eP99Ms: round(percentile(ms, 99)), recallAt10: round(recallAtK(truth, found, LIMIT), 4), ...choice };
+        const worst = filtered[selectivity];
+        const kinds = { ...worst?.kinds, [kind]: run } as Record<FilterKind, FilteredRun>;
+        filtered[selectivity] = !worst || run.e2eP50Ms > worst.e2eP50Ms ? { ...run, kind, kinds } : { ...worst, kinds };
+      }
       await client.close();
       let next = 0;
       const result = await autocannon({
@@ -240,14 +292,46 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       e2eP99Ms: round(percentile(e2e, 99)),
       recallAt10: round(recallAtK(exact.ids, approximate.ids, LIMIT), 4),
       requestsPerSec,
-      filteredP50Ms: round(percentile(filtered.ms, 50)),
+      filteredP50Ms: round(percentile(filtered10.ms, 50)),
       filteredExactP50Ms: round(percentile(filteredExact.ms, 50)),
-      filteredRecallAt10: round(recallAtK(filteredExact.ids, filtered.ids, LIMIT), 4),
+      filteredRecallAt10: round(recallAtK(filteredExact.ids, filtered10.ids, LIMIT), 4),
+      filtered,
+      sqlRequestsPerSec,
       searchPeakRssMb,
       modes,
       photoTowerP50Ms,
     };
   } finally {
     await db.destroy();
+  }
+}
+
+/** A filter as the repository takes it: dates as dates. */
+function toFilterOptions({ createdAfter, createdBefore, ...rest }: ApiFilter): SearchFilterOptions {
+  return { ...rest, ...(createdAfter ? { createdAfter: new Date(createdAfter) } : {}), ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}) };
+}
+
+/**
+ * The production kNN SQL by image, from 8 loops sharing a pool of 8 connections for 10 s, with
+ * the search service's ef_search: the throughput PostgreSQL gives without the two HTTP hops.
+ */
+async function sqlThroughput(url: string, sample: readonly string[], modelId: number, seconds = 10): Promise<number> {
+  const pool = createDatabase({ url, poolSize: 8, efSearch: SERVICE_EF_SEARCH });
+  const embeddings = new EmbeddingRepository({ db: pool, sessionEfSearch: SERVICE_EF_SEARCH });
+  try {
+    let next = 0;
+    let done = 0;
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < until) {
+          await embeddings.nearest({ modelId, query: { imageId: sample[next++ % sample.length]! }, limit: LIMIT, efSearch: SERVICE_EF_SEARCH });
+          done++;
+        }
+      }),
+    );
+    return round(done / seconds);
+  } finally {
+    await pool.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { seededRandom } from '@sis/clip/fixtures';
-import type { SyntheticImage } from '@sis/db/benchmark';
+import { SYNTHETIC_CREATED_BEFORE, type SyntheticImage } from '@sis/db/benchmark';
 
 function normalise(v: Float32Array): Float32Array {
   let norm = 0;
@@ -101,4 +101,25 @@ export class GaussianMixture {
       };
     }
   }
+}
+
+/** The kinds of filter the bench measures at every selectivity. */
+export const FILTER_KINDS = ['contentType', 'createdAt', 'exif'] as const;
+export type FilterKind = (typeof FILTER_KINDS)[number];
+
+/** A search filter as a client sends it (JSON). */
+export interface ApiFilter {
+  contentType?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  exif?: Record<string, string>;
+}
+
+/** The filter of this kind that keeps `selectivity` of the synthetic library. */
+export function selectiveFilter(kind: FilterKind, selectivity: Selectivity): ApiFilter {
+  if (kind === 'contentType') return { contentType: SELECTIVE_VALUES[selectivity].contentType };
+  if (kind === 'exif') return { exif: { Make: SELECTIVE_VALUES[selectivity].make } };
+  const before = new Date(SYNTHETIC_CREATED_BEFORE);
+  const after = new Date(before.getTime() - SELECTIVITIES[selectivity] * SYNTHETIC_DAYS * 86_400_000);
+  return { createdAfter: after.toISOString(), createdBefore: before.toISOString() };
 }

@@ -88,6 +88,11 @@ const size = (n: number, exact: number, sql: number, e2e: number, recall: number
   e2eP50Ms: e2e, e2eP99Ms: e2e * 2, recallAt10: recall, requestsPerSec: 100, filteredP50Ms: 5, filteredExactP50Ms: 50, filteredRecallAt10: 0.9, searchPeakRssMb: 500,
   modes: { semantic: { p50Ms: e2e, p99Ms: e2e * 2 }, combined: { p50Ms: e2e + 1, p99Ms: e2e * 2 }, hybrid: { p50Ms: e2e + 2, p99Ms: e2e * 3 }, text: { p50Ms: 1, p99Ms: 2 }, photo: { p50Ms: e2e + 30, p99Ms: e2e + 40 }, page5: { p50Ms: e2e + 1, p99Ms: e2e * 2 }, hybridPage2: { p50Ms: e2e + 9, p99Ms: e2e * 3 }, photoRemembered: { p50Ms: e2e + 2, p99Ms: e2e * 2 } },
   photoTowerP50Ms: 28,
+  sqlRequestsPerSec: 200,
+  filtered: Object.fromEntries((['0.1%', '1%', '10%', '50%'] as const).map((selectivity, i) => {
+    const run = { e2eP50Ms: e2e + i, e2eP99Ms: 2 * e2e + i, recallAt10: 1 - i / 100, strategy: i < 2 ? ('exact' as const) : ('graph' as const), matching: 100 };
+    return [selectivity, { ...run, kind: 'exif' as const, kinds: { contentType: run, createdAt: run, exif: run } }];
+  })) as SearchSizeResult['filtered'],
 });
 
 describe('targets and report', () => {
@@ -110,6 +115,19 @@ describe('targets and report', () => {
     expect(targets['cachedP50Ms']!.met).toBe(true);
     const missed = evaluateTargets({ ...base, search: { '1m': size(1_000_000, 100, 8, 20, 0.9) } });
     expect(missed.filter((t) => t.met === false).map((t) => t.name)).toEqual(['1M e2eP50Ms − sqlP50Ms', '1M recallAt10', '1M exactP50Ms / e2eP50Ms']);
+  });
+
+  it('judges filtered search, throughput and the tail at 100k', () => {
+    const results = { ...base, search: { '100k': size(100_000, 50, 5, 10, 0.99) } };
+    const targets = Object.fromEntries(evaluateTargets(results).map((t) => [t.name, t]));
+    expect(targets['100k filtered p50 / e2e p50 (worst)']).toMatchObject({ measured: '1.3', met: true });
+    expect(targets['100k filtered recallAt10 (worst)']).toMatchObject({ measured: '0.97', met: true });
+    expect(targets['100k requestsPerSec / sqlRequestsPerSec']).toMatchObject({ measured: '0.5', met: false });
+    expect(targets['100k e2eP99Ms / e2eP50Ms']).toMatchObject({ measured: '2', met: true });
+    expect(targets['10k e2eP99Ms / e2eP50Ms']).toMatchObject({ measured: 'not measured', met: null });
+    const table = formatTable({ ...results, targets: evaluateTargets(results) });
+    expect(table).toMatch(/filtered 1% p50\/p99 recall\s+11\/21 0\.99 exif exact/);
+    expect(table).toMatch(/sqlRequestsPerSec\s+200/);
   });
 
   it('prints a table and draws a chart with every size', () => {

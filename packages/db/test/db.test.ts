@@ -273,6 +273,13 @@ describe('ImageRepository', () => {
       const shared = found.filter(({ image }) => truth.some((t) => t.image.id === image.id)).length;
       expect(shared, contentType).toBeGreaterThanOrEqual(contentType === 'image/x-strategy-few' ? 10 : 8);
     }
+    // By image: the image's own vector, the image itself left out, the filter held.
+    const [{ image_id: imageId }] = (await sql<{ image_id: string }>`select image_id from ${sql.table(table)} limit 1`.execute(db)).rows as [{ image_id: string }];
+    const similar = await repository.nearest({ modelId: model.id, query: { imageId }, limit: 10, filters: { contentType: 'image/x-strategy-many' } });
+    expect(similar).toHaveLength(10);
+    expect(similar.some(({ image }) => image.id === imageId)).toBe(false);
+    expect(similar.every(({ image }) => image.content_type === 'image/x-strategy-many')).toBe(true);
+    expect(await repository.nearest({ modelId: model.id, query: { imageId: randomUUID() }, limit: 10, filters: { contentType: 'image/x-strategy-many' } })).toEqual([]);
     await db.transaction().execute(async (trx) => {
       await sql`set local enable_sort = off`.execute(trx);
       expect(await plan(() => new EmbeddingRepository({ db: trx }).nearestQuery({ ...query, filters: { contentType: 'image/x-strategy-many' } }))).toMatch(new RegExp(`Index Scan using ${table}_hnsw_idx`));

@@ -157,6 +157,13 @@ export class EmbeddingRepository {
     // The common case runs as one statement on the session's settings; anything else needs a
     // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
     if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) return toNeighbours(await this.nearestQuery(options).execute());
+    // Filtered, a query by image reads the image's vector first: ordered by a vector its own SQL
+    // read, the graph walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
+    if ('imageId' in options.query) {
+      const { imageId } = options.query;
+      const stored = (await this.vectorsOf(options.modelId, [imageId])).get(imageId);
+      return stored ? this.nearest({ ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] }) : [];
+    }
     const chosen = options.strategy ? { strategy: options.strategy } : await this.chooseStrategy(options.filters);
     if (chosen.strategy === 'exact') return toNeighbours(await this.nearestQuery(options, 'exact').execute());
     return this.#options.db.transaction().execute(async (trx) => {
