@@ -54,6 +54,9 @@ export async function createVectorTable(db: Kysely<any>, modelId: number, dimens
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function storeVectorsInline(db: Kysely<any>, modelId: number): Promise<void> {
+  // ALTER TABLE takes the strictest lock, behind every running search: only when it changes something.
+  const { rows } = await sql<{ storage: string }>`select attstorage as storage from pg_attribute where attrelid = ${vectorTableName(modelId)}::regclass and attname = 'embedding'`.execute(db);
+  if (rows[0]?.storage === 'p') return;
   await sql`alter table ${vectorTable(modelId)} alter column embedding set storage plain`.execute(db);
 }
 

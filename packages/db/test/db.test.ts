@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   ApiKeyRepository,
   EmbeddingRepository,
@@ -264,8 +264,11 @@ describe('ImageRepository', () => {
     const query = { modelId: model.id, query: { embedding: vector() }, limit: 10 };
     const plan = async (build: () => { explain(): Promise<Record<string, unknown>[]> }) => (await build().explain()).map((row) => Object.values(row).join(' ')).join('\n');
     expect(await plan(() => repository.nearestQuery({ ...query, filters: { contentType: 'image/x-strategy-few' } }, 'exact'))).not.toMatch(/hnsw_idx/);
+    const ways = vi.spyOn(EmbeddingRepository.prototype, 'nearestQuery');
     for (const [contentType, count] of [['image/x-strategy-few', 10], ['image/x-strategy-many', 10]] as const) {
+      ways.mockClear();
       const found = await repository.nearest({ ...query, filters: { contentType } });
+      expect(ways.mock.calls.map(([, strategy]) => strategy), contentType).toEqual([contentType === 'image/x-strategy-few' ? 'exact' : 'graph']);
       const truth = await exactNearest(db, { ...query, filters: { contentType } });
       expect(found).toHaveLength(count);
       expect(found.every(({ image }) => image.content_type === contentType)).toBe(true);
@@ -273,6 +276,7 @@ describe('ImageRepository', () => {
       const shared = found.filter(({ image }) => truth.some((t) => t.image.id === image.id)).length;
       expect(shared, contentType).toBeGreaterThanOrEqual(contentType === 'image/x-strategy-few' ? 10 : 8);
     }
+    ways.mockRestore();
     // By image: the image's own vector, the image itself left out, the filter held.
     const [{ image_id: imageId }] = (await sql<{ image_id: string }>`select image_id from ${sql.table(table)} limit 1`.execute(db)).rows as [{ image_id: string }];
     const similar = await repository.nearest({ modelId: model.id, query: { imageId }, limit: 10, filters: { contentType: 'image/x-strategy-many' } });

@@ -19,5 +19,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index images_content_type_idx`.execute(db);
   const { rows } = await sql<{ id: number }>`select id from models where dimension is not null and state <> 'retired'`.execute(db);
-  for (const { id } of rows) await sql`alter table ${vectorTable(id)} alter column embedding set storage extended`.execute(db);
+  for (const { id } of rows) await sql`alter table ${vectorTable(id)} alter column embedding set storage external`.execute(db);
 }

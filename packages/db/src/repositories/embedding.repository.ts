@@ -18,6 +18,9 @@ export const MAX_SCAN_TUPLES = 20_000;
  */
 export const EXACT_SCAN_MAX_ROWS = 2_000;
 
+/** The most rows a filtered graph walk may read, however deep the page: past it, fewer results. */
+export const MAX_GRAPH_SCAN_TUPLES = 200_000;
+
 /** How a search finds its neighbours: the HNSW graph, or an exact ranking of the matching rows. */
 export type NearestStrategy = 'graph' | 'exact';
 
@@ -111,21 +114,25 @@ export class EmbeddingRepository {
   /**
    * About `size` ready images' vectors in one model, picked by page sampling (`SYSTEM`) with a
    * fixed seed: the same rows while they exist, new ones joining as the library grows. Search
-   * judges relevance against them. Pages, not rows: vectors live inline, three or so to a page,
-   * and Bernoulli sampling would read every page of a table that is 2.6 GB at 1M.
+   * judges relevance against them. Pages, not rows, where vectors live inline (three or so to a
+   * page): Bernoulli sampling would read every page of a table that is 2.6 GB at 1M.
    */
   async sample(modelId: number, size: number): Promise<Float32Array[]> {
     const { db } = this.#options;
     const vectors = vectorTable(modelId);
     // The planner's estimate of the rows, counted exactly only when it is small (or none yet):
     // a count reads the whole index, the estimate nothing.
-    const { rows: estimated } = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${vectorTableName(modelId)}::regclass`.execute(db);
+    const { rows: estimated } = await sql<{ rows: number; heap: string }>`
+      select reltuples::float8 as rows, pg_relation_size(oid) as heap from pg_class where oid = ${vectorTableName(modelId)}::regclass`.execute(db);
     let rows = Number(estimated[0]?.rows ?? -1);
+    // Rows written before vectors were stored inline still sit a hundred to a page (their vectors
+    // in TOAST): there, pages would be too coarse a sample, and reading every page is cheap.
+    const method = Number(estimated[0]?.heap ?? 0) / Math.max(rows, 1) > 1024 ? sql`system` : sql`bernoulli`;
     if (rows < 10 * size) rows = Number((await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db)).rows[0]!.count);
     // Half again as many as wanted, so the ones not ready yet and chance leave enough.
     const percent = Math.min(100, (150 * size) / Math.max(rows, 1));
     const { rows: sampled } = await sql<{ embedding: string }>`
-      select v.embedding::text as embedding from ${vectors} v tablesample system (${sql.lit(percent)}) repeatable (1)
+      select v.embedding::text as embedding from ${vectors} v tablesample ${method} (${sql.lit(percent)}) repeatable (1)
       join images i on i.id = v.image_id where i.status = 'ready' limit ${size}`.execute(db);
     return sampled.map((row) => fromVectorLiteral(row.embedding));
   }
@@ -148,8 +155,7 @@ export class EmbeddingRepository {
    * Nearest ready images by cosine distance. Unfiltered, through the HNSW index. Filtered, by the
    * strategy {@link chooseStrategy} picks: few matches are ranked exactly; many are found by
    * pgvector's iterative scan, which keeps reading the graph until `limit` rows pass the filters
-   * (or it has read as many rows as the filter's share makes likely to hold them, three times
-   * over), so a selective filter still fills the page.
+   * (within a budget, see #scanBudget), so a selective filter still fills the page.
    */
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
@@ -194,12 +200,16 @@ export class EmbeddingRepository {
     });
   }
 
-  /** Rows the graph walk may read: three times what the filter's share needs to yield `limit`, and never under pgvector's default. */
+  /**
+   * Rows the graph walk may read: enough for the sparsest filter that takes the graph (one
+   * matching just over {@link EXACT_SCAN_MAX_ROWS}, the count's cap) to yield `limit` three times
+   * over, never under pgvector's default and never over {@link MAX_GRAPH_SCAN_TUPLES}.
+   */
   async #scanBudget(options: NearestOptions, matching: number | undefined): Promise<number> {
     if (matching === undefined) return MAX_SCAN_TUPLES;
     const { rows } = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${vectorTableName(options.modelId)}::regclass`.execute(this.#options.db);
     const total = Math.max(Number(rows[0]?.rows ?? 0), matching);
-    return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * options.limit * total) / matching)), 1_000_000);
+    return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * options.limit * total) / matching)), MAX_GRAPH_SCAN_TUPLES);
   }
 }
 
