@@ -151,7 +151,7 @@ export function formatTable(results: BenchResults): string {
   if (sizes.length) {
     lines.push('', 'search');
     row('  size', ...sizes.map(([label]) => label));
-    const fields: Exclude<keyof typeof sizes[number][1], 'modes' | 'photoTowerP50Ms' | 'filtered'>[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'recallAt10', 'requestsPerSec', 'sqlRequestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
+    const fields: Exclude<keyof typeof sizes[number][1], 'modes' | 'photoTowerP50Ms' | 'filtered'>[] = ['loadSeconds', 'indexBuildSeconds', 'indexSizeMb', 'tableSizeMb', 'exactP50Ms', 'sqlP50Ms', 'sqlP99Ms', 'vectorSqlP50Ms', 'e2eP50Ms', 'e2eP99Ms', 'e2eColdP99Ms', 'recallAt10', 'requestsPerSec', 'sqlRequestsPerSec', 'filteredP50Ms', 'filteredExactP50Ms', 'filteredRecallAt10'];
     for (const field of fields) row(`  ${field}`, ...sizes.map(([, r]) => r[field] ?? '-'));
     for (const selectivity of ['0.1%', '1%', '10%', '50%'] as const) {
       row(`  filtered ${selectivity} p50/p99 recall`, ...sizes.map(([, r]) => {
