@@ -2,13 +2,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipModel } from '@sis/clip';
 import { settingsSchema } from '@sis/config';
-import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, vectorTableName, type NearestStrategy, type SearchFilterOptions } from '@sis/db';
+import { createDatabase, EmbeddingRepository, ImageStatsRepository, ModelRepository, toFilterOptions, vectorTableName, type NearestStrategy, type SearchFilterOptions } from '@sis/db';
 import { copyImages, exactNearest, sampleImageIds, tableSizeBytes, withIndexRebuilt } from '@sis/db/benchmark';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { percentile, recallAtK, round, timed } from './stats.js';
 import { makePhotos } from './ingest.bench.js';
-import { FILTER_KINDS, GaussianMixture, selectiveFilter, SELECTIVITIES, type ApiFilter, type FilterKind, type Selectivity } from './synthetic.js';
+import { FILTER_KINDS, GaussianMixture, selectiveFilter, SELECTIVITIES, type FilterKind, type Selectivity } from './synthetic.js';
 import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
 
 const LIMIT = 10;
@@ -314,11 +314,6 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
   } finally {
     await db.destroy();
   }
-}
-
-/** A filter as the repository takes it: dates as dates. */
-function toFilterOptions({ createdAfter, createdBefore, ...rest }: ApiFilter): SearchFilterOptions {
-  return { ...rest, ...(createdAfter ? { createdAfter: new Date(createdAfter) } : {}), ...(createdBefore ? { createdBefore: new Date(createdBefore) } : {}) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { seededRandom } from '@sis/clip/fixtures';
+import type { AcceptedContentType, SearchFilters } from '@sis/contracts';
 import { SYNTHETIC_CREATED_BEFORE, type SyntheticImage } from '@sis/db/benchmark';
 
 function normalise(v: Float32Array): Float32Array {
@@ -18,7 +19,7 @@ export type Selectivity = keyof typeof SELECTIVITIES;
  * with these shares (the rest get `avif` and `Nikon`), and `created_at` is spread evenly over
  * {@link SYNTHETIC_DAYS} days before `SYNTHETIC_CREATED_BEFORE`, so the newest share of them keeps that share.
  */
-export const SELECTIVE_VALUES: Readonly<Record<Selectivity, { contentType: string; make: string }>> = {
+export const SELECTIVE_VALUES: Readonly<Record<Selectivity, { contentType: AcceptedContentType; make: string }>> = {
   '0.1%': { contentType: 'image/gif', make: 'Leica' },
   '1%': { contentType: 'image/webp', make: 'Fujifilm' },
   '10%': { contentType: 'image/png', make: 'Sony' },
@@ -107,16 +108,8 @@ export class GaussianMixture {
 export const FILTER_KINDS = ['contentType', 'createdAt', 'exif'] as const;
 export type FilterKind = (typeof FILTER_KINDS)[number];
 
-/** A search filter as a client sends it (JSON). */
-export interface ApiFilter {
-  contentType?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-  exif?: Record<string, string>;
-}
-
 /** The filter of this kind that keeps `selectivity` of the synthetic library. */
-export function selectiveFilter(kind: FilterKind, selectivity: Selectivity): ApiFilter {
+export function selectiveFilter(kind: FilterKind, selectivity: Selectivity): SearchFilters {
   if (kind === 'contentType') return { contentType: SELECTIVE_VALUES[selectivity].contentType };
   if (kind === 'exif') return { exif: { Make: SELECTIVE_VALUES[selectivity].make } };
   const before = new Date(SYNTHETIC_CREATED_BEFORE);

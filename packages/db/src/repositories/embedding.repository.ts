@@ -122,12 +122,11 @@ export class EmbeddingRepository {
     const vectors = vectorTable(modelId);
     // The planner's estimate of the rows, counted exactly only when it is small (or none yet):
     // a count reads the whole index, the estimate nothing.
-    const { rows: estimated } = await sql<{ rows: number; heap: string }>`
-      select reltuples::float8 as rows, pg_relation_size(oid) as heap from pg_class where oid = ${vectorTableName(modelId)}::regclass`.execute(db);
-    let rows = Number(estimated[0]?.rows ?? -1);
+    const estimate = await this.#estimate(modelId);
+    let rows = estimate.rows;
     // Rows written before vectors were stored inline still sit a hundred to a page (their vectors
     // in TOAST): there, pages would be too coarse a sample, and reading every page is cheap.
-    const method = Number(estimated[0]?.heap ?? 0) / Math.max(rows, 1) > 1024 ? sql`system` : sql`bernoulli`;
+    const method = estimate.heapBytes / Math.max(rows, 1) > 1024 ? sql`system` : sql`bernoulli`;
     if (rows < 10 * size) rows = Number((await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db)).rows[0]!.count);
     // Half again as many as wanted, so the ones not ready yet and chance leave enough.
     const percent = Math.min(100, (150 * size) / Math.max(rows, 1));
@@ -207,9 +206,15 @@ export class EmbeddingRepository {
    */
   async #scanBudget(options: NearestOptions, matching: number | undefined): Promise<number> {
     if (matching === undefined) return MAX_SCAN_TUPLES;
-    const { rows } = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${vectorTableName(options.modelId)}::regclass`.execute(this.#options.db);
-    const total = Math.max(Number(rows[0]?.rows ?? 0), matching);
+    const total = Math.max((await this.#estimate(options.modelId)).rows, matching);
     return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * options.limit * total) / matching)), MAX_GRAPH_SCAN_TUPLES);
+  }
+
+  /** The planner's estimate of a model's vectors (-1 before the table was first analysed) and its heap's size: reads no table. */
+  async #estimate(modelId: number): Promise<{ rows: number; heapBytes: number }> {
+    const { rows } = await sql<{ rows: number; heap: string }>`
+      select reltuples::float8 as rows, pg_relation_size(oid) as heap from pg_class where oid = ${vectorTableName(modelId)}::regclass`.execute(this.#options.db);
+    return { rows: Number(rows[0]?.rows ?? -1), heapBytes: Number(rows[0]?.heap ?? 0) };
   }
 }
 

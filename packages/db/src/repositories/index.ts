@@ -1,6 +1,6 @@
 export * from './api-key.repository.js';
 export { DEFAULT_EF_SEARCH, EmbeddingRepository, EXACT_SCAN_MAX_ROWS, MAX_SCAN_TUPLES, type EmbeddingRepositoryOptions, type NearestOptions, type NearestStrategy, type Neighbour } from './embedding.repository.js';
-export type { SearchFilterOptions } from './search-filters.js';
+export { toFilterOptions, type SearchFilterOptions } from './search-filters.js';
 export { MAX_PAGE_SIZE, type ImageRecord } from './image-record.js';
 export * from './image-stats.repository.js';
 export * from './image.repository.js';

@@ -1,3 +1,4 @@
+import type { SearchFilters } from '@sis/contracts';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 
 /** Narrow a search; every field that is set must hold. */
@@ -8,6 +9,18 @@ export interface SearchFilterOptions {
   batchId?: string;
   /** EXIF fields that must equal these values. */
   exif?: Record<string, string | number | boolean>;
+}
+
+/** The filters of a search request (times as ISO text) as the repositories take them. */
+export function toFilterOptions(filters: SearchFilters | undefined): SearchFilterOptions | undefined {
+  if (!filters) return undefined;
+  return {
+    createdAfter: filters.createdAfter ? new Date(filters.createdAfter) : undefined,
+    createdBefore: filters.createdBefore ? new Date(filters.createdBefore) : undefined,
+    contentType: filters.contentType,
+    batchId: filters.batchId,
+    exif: filters.exif,
+  };
 }
 
 /** The conditions the filters put on `images as i`, for every kind of search alike. */

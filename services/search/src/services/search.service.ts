@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type PhotoSearch, type SearchFilters, type SearchRequest, type SearchResponse } from '@sis/contracts';
-import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type SearchFilterOptions, type TextSearchRepository } from '@sis/db';
+import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type PhotoSearch, type SearchRequest, type SearchResponse } from '@sis/contracts';
+import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type TextSearchRepository, toFilterOptions } from '@sis/db';
 import { combineEmbeddings, relevance, type BackgroundScores } from '@sis/clip';
 import { InvalidImageError } from '@sis/image';
 import { inSpan } from '@sis/telemetry';
@@ -245,15 +245,4 @@ function tiedWith(last: Ranked, ranked: readonly Ranked[], after: PagePosition |
   const upTo = ranked.slice(0, ranked.indexOf(last) + 1);
   const here = upTo.filter(({ key }) => key === last.key).map(({ image }) => image.id);
   return after?.key === last.key ? [...after.tied, ...here] : here;
-}
-
-function toFilterOptions(filters: SearchFilters | undefined): SearchFilterOptions | undefined {
-  if (!filters) return undefined;
-  return {
-    createdAfter: filters.createdAfter ? new Date(filters.createdAfter) : undefined,
-    createdBefore: filters.createdBefore ? new Date(filters.createdBefore) : undefined,
-    contentType: filters.contentType,
-    batchId: filters.batchId,
-    exif: filters.exif,
-  };
 }
