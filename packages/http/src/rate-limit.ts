@@ -28,60 +28,87 @@ export interface RateLimitOptions {
   redisTimeoutMs?: number;
 }
 
+/** The limits' window: a minute. */
+const WINDOW_MS = 60_000;
+/** What a limit set to 0 mounts. */
+const pass: RequestHandler = (_req, _res, next) => next();
+
 /** Requests per minute per caller, counted in Redis; over the budget, a 429 with Retry-After. */
 export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
   const { perMinute, principalId } = options;
-  return perMinuteLimit(options, {
-    counter: 'ratelimit',
+  if (perMinute === 0) return pass;
+  return rateLimit({
+    windowMs: WINDOW_MS,
+    limit: perMinute,
     keyGenerator: (req) => {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    refuse: (retryAfterSeconds) => new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }),
+    handler: (_req, res, next) => {
+      const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
+      next(new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
+    },
   });
 }
 
 export type AuthFailureLimitOptions = Omit<RateLimitOptions, 'principalId'>;
 
+/** Addresses refused here at once past which the expired ones are swept out. */
+const REFUSED_SWEEP_AT = 10_000;
+
 /**
  * Failed authentications (answers 401) per minute per client address; past the budget, every
  * request from that address is a 429 until the minute is over, so keys and passwords cannot be
- * guessed at speed. Successful requests cost nothing. Mount it before authentication.
+ * guessed at speed. Mount it before authentication.
+ *
+ * Only a 401 is counted, after it is answered: a request that succeeds, or that its client
+ * gives up on, costs no Redis round trip and counts for nothing. (Counting every request and
+ * taking back the successful ones, as express-rate-limit's skipSuccessfulRequests does, cost two
+ * round trips a request, and a request abandoned midway was never taken back: a client that
+ * cancels searches as the user types locked its own address out.) An address over the budget is
+ * remembered by the replica that counted it; another replica learns at that address's next
+ * failure, so across N replicas at most N - 1 guesses more get through in a minute.
  */
 export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHandler {
   const { perMinute } = options;
-  return perMinuteLimit(options, {
-    counter: 'authfail',
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? '')}`,
-    refuse: (retryAfterSeconds) =>
-      new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
-  });
-}
-
-/**
- * One budget a minute, counted under `counter` in Redis (in-process while Redis is away); past it,
- * the error `refuse` makes for the seconds left, which the error handler answers 429.
- */
-function perMinuteLimit(
-  options: AuthFailureLimitOptions,
-  limit: Pick<Partial<Options>, 'keyGenerator' | 'skipSuccessfulRequests' | 'requestWasSuccessful'> & {
-    counter: string;
-    refuse: (retryAfterSeconds: number) => RateLimitedError;
-  },
-): RequestHandler {
-  if (options.perMinute === 0) return (_req, _res, next) => next();
-  const { counter, refuse, ...counting } = limit;
-  return rateLimit({
-    ...counting,
-    windowMs: 60_000,
-    limit: options.perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    store: new FallbackStore({ ...options, prefix: `${options.prefix}:${counter}:` }),
-    handler: (_req, res, next) => next(refuse(Number(res.getHeader('retry-after') ?? 60))),
-  });
+  if (perMinute === 0) return pass;
+  const store = new FallbackStore({ ...options, prefix: `${options.prefix}:authfail:` });
+  store.init({ windowMs: WINDOW_MS } as Options);
+  /** Addresses over the budget, and when their minute ends. */
+  const refused = new Map<string, number>();
+  /** Failures being counted: a request from the same address waits for the count. */
+  const counting = new Map<string, Promise<void>>();
+  const count = async (key: string) => {
+    const { totalHits, resetTime } = await store.increment(key);
+    if (totalHits < perMinute) return;
+    if (refused.size >= REFUSED_SWEEP_AT) for (const [address, until] of refused) if (until <= Date.now()) refused.delete(address);
+    refused.set(key, resetTime?.getTime() ?? Date.now() + WINDOW_MS);
+  };
+  return (req, res, next) => {
+    const key = `ip:${ipKeyGenerator(req.ip ?? '')}`;
+    const decide = () => {
+      const until = refused.get(key) ?? 0;
+      if (until > Date.now()) {
+        const retryAfterSeconds = Math.ceil((until - Date.now()) / 1000);
+        return next(new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
+      }
+      if (until !== 0) refused.delete(key);
+      res.once('finish', () => {
+        if (res.statusCode !== 401) return;
+        const done = count(key)
+          .catch((error: unknown) => options.logger.warn({ err: error }, 'rate limiter: a failed authentication went uncounted'))
+          .finally(() => counting.get(key) === done && counting.delete(key));
+        counting.set(key, done);
+      });
+      next();
+    };
+    const pending = counting.get(key);
+    if (pending) void pending.then(decide);
+    else decide();
+  };
 }
 
 /** How long, in ms, the limiter counts in-process before it tries Redis again. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { errorHandler, rateLimitPerMinute, type RedisCommander } from '../src/index.js';
+import { errorHandler, limitAuthFailures, rateLimitPerMinute, type RedisCommander } from '../src/index.js';
 
 const redis = new Redis(inject('stackEnv').REDIS_URL!);
 afterAll(() => redis.disconnect());
@@ -85,6 +85,95 @@ describe('the rate limiter', () => {
       // Meanwhile it does not ask Redis at all.
       const second = await app.hit();
       expect(second.ms).toBeLessThan(200);
+    } finally {
+      app.close();
+    }
+  });
+});
+
+/** An app behind limitAuthFailures: `/` answers 401 to a request with `x-wrong`, `/slow` answers after a second. */
+async function guardedApp(commander: RedisCommander, prefix: string, perMinute = 3) {
+  const logger = { warn: () => undefined, info: () => undefined };
+  const app = express();
+  app.use(limitAuthFailures({ perMinute, redis: commander, prefix, logger }));
+  app.get('/', (req, res) => void res.status(req.get('x-wrong') ? 401 : 200).json({}));
+  app.get('/slow', (_req, res) => void setTimeout(() => res.status(401).json({}), 1000));
+  app.use(errorHandler(logger as never));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const hit = async (wrong = false) => {
+    const response = await fetch(base, { headers: wrong ? { 'x-wrong': '1' } : {} });
+    return { status: response.status, body: (await response.json()) as { error?: { code: string } }, retryAfter: response.headers.get('retry-after') };
+  };
+  return { base, hit, close: () => server.close() };
+}
+
+/** Real Redis, with every command it was sent written down. */
+function countingRedis(): RedisCommander & { commands: string[] } {
+  const commands: string[] = [];
+  return { commands, call: (command: string, ...args: string[]) => (commands.push(command), redis.call(command, ...args)) };
+}
+
+describe('the failed-authentication limit', () => {
+  it('counts only 401s, in Redis, and refuses the address once they reach the budget', async () => {
+    const commander = countingRedis();
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const app = await guardedApp(commander, prefix);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await app.hit()).status);
+      // Successes never reach Redis.
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      expect(commander.commands).toEqual([]);
+      for (let i = 0; i < 3; i++) statuses.push((await app.hit(true)).status);
+      const refused = await app.hit();
+      expect(refused.status).toBe(429);
+      expect(refused.body.error?.code).toBe('too_many_failed_authentications');
+      expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+      expect(Number(await redis.get(`${prefix}:authfail:ip:127.0.0.1`))).toBe(3);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('does not count a request its client gave up on', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const app = await guardedApp(countingRedis(), prefix, 2);
+    try {
+      // Abandoned before their 401: as a search box cancels the search the user typed past.
+      for (let i = 0; i < 4; i++) await expect(fetch(`${app.base}/slow`, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect((await app.hit()).status).toBe(200);
+      expect(await redis.get(`${prefix}:authfail:ip:127.0.0.1`)).toBeNull();
+    } finally {
+      app.close();
+    }
+  });
+
+  it('is shared by replicas: another learns at the address’s next failure', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const [first, second] = [await guardedApp(countingRedis(), prefix), await guardedApp(countingRedis(), prefix)];
+    try {
+      const statuses = [(await first.hit(true)).status, (await second.hit(true)).status, (await first.hit(true)).status];
+      // The third failure, counted by the first replica, spent the budget there.
+      expect([...statuses, (await first.hit()).status]).toEqual([401, 401, 401, 429]);
+      // The second lets one more guess through, sees the count over the budget, and refuses from then on.
+      expect([(await second.hit(true)).status, (await second.hit()).status]).toEqual([401, 429]);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it('counts in this process while Redis is away', async () => {
+    const commander = switchableRedis();
+    commander.mode = 'down';
+    const app = await guardedApp(commander, `test-${randomUUID().slice(0, 8)}`);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await app.hit(true)).status);
+      expect([...statuses, (await app.hit()).status]).toEqual([401, 401, 401, 429]);
     } finally {
       app.close();
     }
