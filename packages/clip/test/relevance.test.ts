@@ -22,16 +22,47 @@ describe('calibrated relevance', () => {
     for (let i = 1; i < curve.length; i++) expect(curve[i]!).toBeGreaterThan(curve[i - 1]!);
   });
 
-  it('judges the same raw score by each query\'s own background', () => {
+  it('judges the same raw score by each query\'s own background', async () => {
     const unit = (...v: number[]) => v.map((x) => x / Math.hypot(...v));
-    const library = new RelevanceBackground([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0.95, 0, 0.05), unit(0, 1, 0), unit(0, 0, 1), unit(0.1, 0.1, 1)]);
+    const library = await RelevanceBackground.from([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0.95, 0, 0.05), unit(0, 1, 0), unit(0, 0, 1), unit(0.1, 0.1, 1)]);
     expect(library.size).toBe(6);
     const scores = library.scores(unit(1, 0, 0));
     expect(scores.mean).toBeCloseTo((1 + 0.9939 + 0.9986 + 0 + 0 + 0.0985) / 6, 3);
     expect(scores.spread).toBeGreaterThan(0.4);
     // A background of one direction: its spread is floored, not zero.
-    expect(new RelevanceBackground([unit(1, 0, 0), unit(1, 0, 0)]).scores(unit(0, 1, 0))).toEqual({ mean: 0, spread: 0.01 });
+    expect((await RelevanceBackground.from([unit(1, 0, 0), unit(1, 0, 0)])).scores(unit(0, 1, 0))).toEqual({ mean: 0, spread: 0.01 });
     expect(() => library.scores([1, 0])).toThrow(/2-d query against a 3-d background/);
+  });
+
+  it('scores from the sample\'s moments what scoring every vector gives, at CLIP\'s size', async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    const unit = () => {
+      const v = Array.from({ length: 512 }, random);
+      const norm = Math.hypot(...v);
+      return Float32Array.from(v, (x) => x / norm);
+    };
+    // Clustered, as a library is: a shared direction plus noise.
+    const centre = unit();
+    const sample = Array.from({ length: 300 }, () => {
+      const noise = unit();
+      const v = centre.map((c, i) => c + 0.5 * noise[i]!);
+      const norm = Math.hypot(...v);
+      return v.map((x) => x / norm);
+    });
+    // Summing the moments gives other work its turn now and then.
+    let othersRan = false;
+    setImmediate(() => (othersRan = true));
+    const background = await RelevanceBackground.from(sample);
+    expect(othersRan).toBe(true);
+    for (const query of [centre, unit(), sample[0]!]) {
+      const dots = sample.map((v) => v.reduce((sum, x, i) => sum + x * query[i]!, 0));
+      const mean = dots.reduce((a, b) => a + b, 0) / dots.length;
+      const spread = Math.sqrt(dots.reduce((sum, dot) => sum + (dot - mean) ** 2, 0) / dots.length);
+      const scores = background.scores(query);
+      expect(scores.mean).toBeCloseTo(mean, 6);
+      expect(scores.spread).toBeCloseTo(Math.max(spread, 0.01), 5);
+    }
   });
 });
 

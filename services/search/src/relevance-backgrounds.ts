@@ -39,8 +39,8 @@ export class RelevanceBackgrounds {
     if (Date.now() - held.at > refreshMs) {
       // The new sample replaces the old once drawn; until then, and if drawing fails, the old one serves.
       held.at = Date.now();
-      void this.#options.sample(modelId, BACKGROUND_SIZE).then(
-        (vectors) => this.#held.set(modelId, { background: Promise.resolve(new RelevanceBackground(vectors)), at: Date.now() }),
+      void this.#options.sample(modelId, BACKGROUND_SIZE).then(RelevanceBackground.from).then(
+        (background) => this.#held.set(modelId, { background: Promise.resolve(background), at: Date.now() }),
         () => undefined,
       );
     }
@@ -48,7 +48,7 @@ export class RelevanceBackgrounds {
   }
 
   #draw(modelId: number): Promise<RelevanceBackground> {
-    const background = this.#options.sample(modelId, BACKGROUND_SIZE).then((vectors) => new RelevanceBackground(vectors));
+    const background = this.#options.sample(modelId, BACKGROUND_SIZE).then(RelevanceBackground.from);
     this.#held.set(modelId, { background, at: Date.now() });
     // A failed draw is not kept: the next search tries again.
     background.catch(() => this.#held.delete(modelId));
