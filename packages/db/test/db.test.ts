@@ -362,6 +362,37 @@ describe('session ef_search', () => {
   });
 });
 
+describe('a search by image that needs the image\'s vector too', () => {
+  it('reads it in the same statement as the neighbours, and hands it back on every path', async () => {
+    const tuned = createDatabase({ url, poolSize: 1, efSearch: 64 });
+    try {
+      // Counted by their results: a subquery's builder passes through transformQuery too.
+      const statements: unknown[] = [];
+      const logged = tuned.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => (statements.push(args.queryId), args.result) });
+      const repository = new EmbeddingRepository({ db: logged, sessionEfSearch: 64 });
+      const imageId = (await repository.nearest({ modelId, query: { embedding: unit(10) }, limit: 1, efSearch: 64 }))[0]!.image.id;
+      const stored = Array.from((await repository.vectorsOf(modelId, [imageId])).get(imageId)!);
+      statements.length = 0;
+      const { neighbours, queryVector } = await repository.nearestWithQueryVector({ modelId, query: { imageId }, limit: 3, efSearch: 64 });
+      expect(statements).toHaveLength(1);
+      expect(Array.from(queryVector!)).toEqual(stored);
+      expect(neighbours.length).toBeGreaterThan(0);
+      expect(neighbours[0]!.image).not.toHaveProperty('query_vector');
+      expect(neighbours).toEqual(await repository.nearest({ modelId, query: { imageId }, limit: 3, efSearch: 64 }));
+      // Filtered, and on another ef_search, the vector is read first: it is handed back all the same.
+      for (const options of [{ filters: { exif: { Make: 'OtherCam' } } }, { efSearch: 100 }]) {
+        const other = await repository.nearestWithQueryVector({ modelId, query: { imageId }, limit: 3, efSearch: 64, ...options });
+        expect(Array.from(other.queryVector!)).toEqual(stored);
+      }
+      expect(await repository.nearestWithQueryVector({ modelId, query: { imageId: randomUUID() }, limit: 3, efSearch: 64 })).toEqual({ neighbours: [], queryVector: undefined });
+      // A query by vector gives its own back.
+      expect((await repository.nearestWithQueryVector({ modelId, query: { embedding: unit(10) }, limit: 1, efSearch: 64 })).queryVector).toEqual(unit(10));
+    } finally {
+      await tuned.destroy();
+    }
+  });
+});
+
 describe('an unreachable database', () => {
   it('is one domain error, database_unavailable with a Retry-After, raised at once', async () => {
     // Nothing listens on port 1: the connection is refused, as when PostgreSQL is stopped.

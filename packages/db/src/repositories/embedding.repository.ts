@@ -67,8 +67,11 @@ export class EmbeddingRepository {
     this.#options = Object.freeze({ ...options });
   }
 
-  /** The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. */
-  nearestQuery(options: Omit<NearestOptions, 'efSearch' | 'strategy'>, strategy: NearestStrategy = 'graph') {
+  /**
+   * The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. With
+   * `withQueryVector`, a query by image also returns that image's vector, as text, on the first row.
+   */
+  nearestQuery(options: Omit<NearestOptions, 'efSearch' | 'strategy'>, strategy: NearestStrategy = 'graph', withQueryVector = false) {
     assertLimit(options.limit);
     const { db } = this.#options;
     const { query, filters = {} } = options;
@@ -99,7 +102,13 @@ export class EmbeddingRepository {
       .limit(options.limit);
     // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
     // equal distances in a stable order is applied outside, to the few rows the index returned.
-    return db.selectFrom(knn.as('knn')).selectAll().orderBy('knn.distance').orderBy('knn.id');
+    return db
+      .selectFrom(knn.as('knn'))
+      .selectAll()
+      // Only the first row carries it: the subquery runs once, and 2 kB of text is sent once.
+      .$if(withQueryVector && 'imageId' in query, (rows) => rows.select(sql<string | null>`case when row_number() over (order by knn.distance, knn.id) = 1 then (${target})::text end`.as('query_vector')))
+      .orderBy('knn.distance')
+      .orderBy('knn.id');
   }
 
   /** The stored vectors of ready images in one model, by image id; an id without one is left out. */
@@ -157,19 +166,37 @@ export class EmbeddingRepository {
    * (within a budget, see #scanBudget), so a selective filter still fills the page.
    */
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
+    return (await this.#nearest(options, false)).neighbours;
+  }
+
+  /**
+   * {@link nearest}, and the query's vector: for a query by image, the image's (undefined when it
+   * has none). Unfiltered, it comes in the same statement, so a search that judges its results
+   * against the query (relevance) makes one round trip, not two.
+   */
+  nearestWithQueryVector(options: NearestOptions): Promise<{ neighbours: Neighbour[]; queryVector: ArrayLike<number> | undefined }> {
+    return this.#nearest(options, true);
+  }
+
+  async #nearest(options: NearestOptions, withQueryVector: boolean): Promise<{ neighbours: Neighbour[]; queryVector: ArrayLike<number> | undefined }> {
+    const given = 'embedding' in options.query ? options.query.embedding : undefined;
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
     const hasFilters = Object.values(options.filters ?? {}).some((value) => value !== undefined);
     // A later page is a filter too: the scan must read past the pages before it.
     const filtered = options.after !== undefined || hasFilters;
     // The common case runs as one statement on the session's settings; anything else needs a
     // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
-    if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) return toNeighbours(await this.nearestQuery(options).execute());
+    if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) {
+      const rows = await this.nearestQuery(options, 'graph', withQueryVector).execute();
+      const queryVector = rows[0]?.query_vector;
+      return { neighbours: toNeighbours(rows.map(({ query_vector: _, ...row }) => row)), queryVector: queryVector ? fromVectorLiteral(queryVector) : given };
+    }
     // Filtered, a query by image reads the image's vector first: ordered by a vector its own SQL
     // read, the graph walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
     if ('imageId' in options.query) {
       const { imageId } = options.query;
       const stored = (await this.vectorsOf(options.modelId, [imageId])).get(imageId);
-      return stored ? this.nearest({ ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] }) : [];
+      return stored ? this.#nearest({ ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] }, withQueryVector) : { neighbours: [], queryVector: undefined };
     }
     const chosen = options.strategy ? { strategy: options.strategy } : await this.chooseStrategy(options.filters);
     const settings: Record<string, string> = {};
@@ -192,11 +219,12 @@ export class EmbeddingRepository {
         if (hasFilters) settings.enable_sort = 'off';
       }
     }
-    return this.#options.db.transaction().execute(async (trx) => {
+    const neighbours = await this.#options.db.transaction().execute(async (trx) => {
       // Every setting in one round trip, each local to this transaction (SET LOCAL).
       await sql`select ${sql.join(Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`))}`.execute(trx);
       return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options, chosen.strategy).execute());
     });
+    return { neighbours, queryVector: given };
   }
 
   /**

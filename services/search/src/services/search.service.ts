@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, DEFAULT_DUPLICATE_THRESHOLD, fieldError, NotFoundError, toImageSummary, type PhotoSearch, type SearchRequest, type SearchResponse } from '@sis/contracts';
 import { isRetiredModelTable, MAX_PAGE_SIZE, type EmbeddingRepository, type ImageRecord, type ImageRepository, type TextSearchRepository, toFilterOptions } from '@sis/db';
-import { combineEmbeddings, relevance, type BackgroundScores } from '@sis/clip';
+import { combineEmbeddings, relevance } from '@sis/clip';
 import { InvalidImageError } from '@sis/image';
 import { inSpan } from '@sis/telemetry';
 import { foldDuplicates, type Folded } from '../fold-duplicates.js';
@@ -114,10 +114,12 @@ export class SearchService {
     if (model && mode !== 'text') {
       const { query, exclude } = await this.#query(request, model, photo);
       const keyset = mode === 'semantic' && after ? { distance: after.key, served: after.tied, depth: after.served } : undefined;
-      const [neighbours, background] = await Promise.all([
-        embeddings.nearest({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) }),
-        this.#background(model.id, query),
+      const [{ neighbours, queryVector }, samples] = await Promise.all([
+        embeddings.nearestWithQueryVector({ modelId: model.id, query, exclude, after: keyset, limit: depth, efSearch: this.#efSearch(depth), filters: toFilterOptions(request.filters) }),
+        // Without a sample (its draw failed), results go out without relevance rather than not at all.
+        this.#options.backgrounds.get(model.id).catch(() => undefined),
       ]);
+      const background = queryVector && samples?.scores(queryVector);
       full = neighbours.length === depth;
       ranked = neighbours.map(({ image, distance }) => ({ image, score: 1 - distance, key: distance, relevance: background ? relevance(1 - distance, background) : null }));
       if (request.minScore !== undefined) ranked = ranked.filter(({ score }) => score >= request.minScore!);
@@ -162,15 +164,6 @@ export class SearchService {
       nextCursor,
       tookMs: Math.round((performance.now() - started) * 100) / 100,
     };
-  }
-
-  /** What the query scores over the model's background sample; undefined while the library is too small to have one. */
-  async #background(modelId: number, query: { embedding: ArrayLike<number> } | { imageId: string }): Promise<BackgroundScores | undefined> {
-    // Without a sample (its draw failed), results go out without relevance rather than not at all.
-    const background = await this.#options.backgrounds.get(modelId).catch(() => undefined);
-    if (!background) return undefined;
-    const vector = 'embedding' in query ? query.embedding : (await this.#options.embeddings.vectorsOf(modelId, [query.imageId])).get(query.imageId);
-    return vector && background.scores(vector);
   }
 
   /** The model asked for, else the one the first page used, else the active one. */
