@@ -8,7 +8,7 @@ import {
   createDatabase,
   describeServer,
   ensureDatabaseExists,
-  fromVectorLiteral,
+  fromVectorBytes,
   isDatabaseUnreachable,
   pingDatabase,
   ImageRepository,
@@ -331,10 +331,12 @@ describe('ApiKeyRepository', () => {
   });
 });
 
-describe('vector literals', () => {
-  it('round-trip float32 values', () => {
-    const v = Float32Array.from([0.25, -1, 1e-7]);
-    expect(fromVectorLiteral(toVectorLiteral(v))).toEqual(v);
+describe('vectors', () => {
+  it('go to PostgreSQL as literals and come back in its binary form, every float32 intact', async () => {
+    const v = Float32Array.from([0.25, -1, 1e-7, 3.4028234663852886e38, -1.401298464324817e-45, 0.1]);
+    const { rows } = await sql<{ bytes: Buffer }>`select vector_send(${toVectorLiteral(v)}::vector) as bytes`.execute(db);
+    expect(fromVectorBytes(rows[0]!.bytes)).toEqual(v);
+    expect(() => fromVectorBytes(rows[0]!.bytes.subarray(0, 10))).toThrow(/6-d vector takes 28 bytes, not 10/);
   });
 });
 

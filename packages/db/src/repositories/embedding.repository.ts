@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, ImageVectorsTable } from '../schema.js';
 import { vectorTable, vectorTableName } from '../vector-tables.js';
-import { fromVectorLiteral, toVectorLiteral } from '../vector.js';
+import { fromVectorBytes, toVectorLiteral } from '../vector.js';
 import { assertLimit, RECORD_COLUMNS, type ImageRecord } from './image-record.js';
 import { filterConditions, type SearchFilterOptions } from './search-filters.js';
 
@@ -69,7 +69,7 @@ export class EmbeddingRepository {
 
   /**
    * The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. With
-   * `withQueryVector`, a query by image also returns that image's vector, as text, on the first row.
+   * `withQueryVector`, a query by image also returns that image's vector (vector_send) on the first row.
    */
   nearestQuery(options: Omit<NearestOptions, 'efSearch' | 'strategy'>, strategy: NearestStrategy = 'graph', withQueryVector = false) {
     assertLimit(options.limit);
@@ -106,7 +106,7 @@ export class EmbeddingRepository {
       .selectFrom(knn.as('knn'))
       .selectAll()
       // Only the first row carries it: the subquery runs once, and 2 kB of text is sent once.
-      .$if(withQueryVector && 'imageId' in query, (rows) => rows.select(sql<string | null>`case when row_number() over (order by knn.distance, knn.id) = 1 then (${target})::text end`.as('query_vector')))
+      .$if(withQueryVector && 'imageId' in query, (rows) => rows.select(sql<Buffer | null>`case when row_number() over (order by knn.distance, knn.id) = 1 then vector_send(${target}) end`.as('query_vector')))
       .orderBy('knn.distance')
       .orderBy('knn.id');
   }
@@ -114,10 +114,10 @@ export class EmbeddingRepository {
   /** The stored vectors of ready images in one model, by image id; an id without one is left out. */
   async vectorsOf(modelId: number, imageIds: readonly string[]): Promise<Map<string, Float32Array>> {
     if (imageIds.length === 0) return new Map();
-    const { rows } = await sql<{ image_id: string; embedding: string }>`
-      select v.image_id, v.embedding::text as embedding from ${vectorTable(modelId)} v join images i on i.id = v.image_id
+    const { rows } = await sql<{ image_id: string; embedding: Buffer }>`
+      select v.image_id, vector_send(v.embedding) as embedding from ${vectorTable(modelId)} v join images i on i.id = v.image_id
       where i.status = 'ready' and v.image_id = any(${[...imageIds]}::uuid[])`.execute(this.#options.db);
-    return new Map(rows.map((row) => [row.image_id, fromVectorLiteral(row.embedding)]));
+    return new Map(rows.map((row) => [row.image_id, fromVectorBytes(row.embedding)]));
   }
 
   /**
@@ -139,10 +139,10 @@ export class EmbeddingRepository {
     if (rows < 10 * size) rows = Number((await sql<{ count: string }>`select count(*) as count from ${vectors}`.execute(db)).rows[0]!.count);
     // Half again as many as wanted, so the ones not ready yet and chance leave enough.
     const percent = Math.min(100, (150 * size) / Math.max(rows, 1));
-    const { rows: sampled } = await sql<{ embedding: string }>`
-      select v.embedding::text as embedding from ${vectors} v tablesample ${method} (${sql.lit(percent)}) repeatable (1)
+    const { rows: sampled } = await sql<{ embedding: Buffer }>`
+      select vector_send(v.embedding) as embedding from ${vectors} v tablesample ${method} (${sql.lit(percent)}) repeatable (1)
       join images i on i.id = v.image_id where i.status = 'ready' limit ${size}`.execute(db);
-    return sampled.map((row) => fromVectorLiteral(row.embedding));
+    return sampled.map((row) => fromVectorBytes(row.embedding));
   }
 
   /**
@@ -189,7 +189,7 @@ export class EmbeddingRepository {
     if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) {
       const rows = await this.nearestQuery(options, 'graph', withQueryVector).execute();
       const queryVector = rows[0]?.query_vector;
-      return { neighbours: toNeighbours(rows.map(({ query_vector: _, ...row }) => row)), queryVector: queryVector ? fromVectorLiteral(queryVector) : given };
+      return { neighbours: toNeighbours(rows.map(({ query_vector: _, ...row }) => row)), queryVector: queryVector ? fromVectorBytes(queryVector) : given };
     }
     // Filtered, a query by image reads the image's vector first: ordered by a vector its own SQL
     // read, the graph walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
