@@ -105,7 +105,7 @@ export class EmbeddingRepository {
     return db
       .selectFrom(knn.as('knn'))
       .selectAll()
-      // Only the first row carries it: the subquery runs once, and 2 kB of text is sent once.
+      // Only the first row carries it: the subquery runs once, and its 2 kB are sent once.
       .$if(withQueryVector && 'imageId' in query, (rows) => rows.select(sql<Buffer | null>`case when row_number() over (order by knn.distance, knn.id) = 1 then vector_send(${target}) end`.as('query_vector')))
       .orderBy('knn.distance')
       .orderBy('knn.id');
