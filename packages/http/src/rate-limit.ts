@@ -37,78 +37,63 @@ const pass: RequestHandler = (_req, _res, next) => next();
 export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
   const { perMinute, principalId } = options;
   if (perMinute === 0) return pass;
-  return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: perMinute,
+  return perMinuteLimit(options, new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }), {
     keyGenerator: (req) => {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    store: new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }),
-    handler: (_req, res, next) => {
-      const retryAfterSeconds = Number(res.getHeader('retry-after') ?? 60);
-      next(new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
-    },
+    refuse: (retryAfterSeconds) => new RateLimitedError('rate_limited', `more than ${perMinute} requests a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
   });
 }
 
 export type AuthFailureLimitOptions = Omit<RateLimitOptions, 'principalId'>;
-
-/** Addresses refused here at once past which the expired ones are swept out. */
-const REFUSED_SWEEP_AT = 10_000;
 
 /**
  * Failed authentications (answers 401) per minute per client address; past the budget, every
  * request from that address is a 429 until the minute is over, so keys and passwords cannot be
  * guessed at speed. Mount it before authentication.
  *
- * Only a 401 is counted, after it is answered: a request that succeeds, or that its client
- * gives up on, costs no Redis round trip and counts for nothing. (Counting every request and
- * taking back the successful ones, as express-rate-limit's skipSuccessfulRequests does, cost two
- * round trips a request, and a request abandoned midway was never taken back: a client that
- * cancels searches as the user types locked its own address out.) An address over the budget is
- * remembered by the replica that counted it; another replica learns at that address's next
- * failure, so across N replicas at most N - 1 guesses more get through in a minute.
+ * Each request is counted before its key is checked, so guesses sent at once cannot overtake
+ * the count, and taken back once it is answered with anything but 401. A request its client
+ * abandons is taken back too: express-rate-limit takes requests back only when their answer
+ * finishes, so every abandoned one stayed counted, and a client cancelling 20 searches in a
+ * minute (as a search box does while the user types) locked its own address out.
  */
 export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHandler {
   const { perMinute } = options;
   if (perMinute === 0) return pass;
   const store = new FallbackStore({ ...options, prefix: `${options.prefix}:authfail:` });
-  store.init({ windowMs: WINDOW_MS } as Options);
-  /** Addresses over the budget, and when their minute ends. */
-  const refused = new Map<string, number>();
-  /** Failures being counted: a request from the same address waits for the count. */
-  const counting = new Map<string, Promise<void>>();
-  const count = async (key: string) => {
-    const { totalHits, resetTime } = await store.increment(key);
-    if (totalHits < perMinute) return;
-    if (refused.size >= REFUSED_SWEEP_AT) for (const [address, until] of refused) if (until <= Date.now()) refused.delete(address);
-    refused.set(key, resetTime?.getTime() ?? Date.now() + WINDOW_MS);
-  };
+  const keyGenerator = (req: Parameters<RequestHandler>[0]) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
+  const limit = perMinuteLimit(options, store, {
+    keyGenerator,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    refuse: (retryAfterSeconds) =>
+      new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
+  });
   return (req, res, next) => {
-    const key = `ip:${ipKeyGenerator(req.ip ?? '')}`;
-    const decide = () => {
-      const until = refused.get(key) ?? 0;
-      if (until > Date.now()) {
-        const retryAfterSeconds = Math.ceil((until - Date.now()) / 1000);
-        return next(new RateLimitedError('too_many_failed_authentications', `more than ${perMinute} failed authentications a minute from this address; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }));
-      }
-      if (until !== 0) refused.delete(key);
-      res.once('finish', () => {
-        if (res.statusCode !== 401) return;
-        const done = count(key)
-          .catch((error: unknown) => options.logger.warn({ err: error }, 'rate limiter: a failed authentication went uncounted'))
-          .finally(() => counting.get(key) === done && counting.delete(key));
-        counting.set(key, done);
-      });
-      next();
-    };
-    const pending = counting.get(key);
-    if (pending) void pending.then(decide);
-    else decide();
+    // Closed before its answer was written: the client saw nothing, so nothing was guessed.
+    res.once('close', () => void (res.writableFinished || store.decrement(keyGenerator(req))));
+    limit(req, res, next);
   };
+}
+
+/** One budget a minute, counted in `store`; past it, the error `refuse` makes for the seconds left, which the error handler answers 429. */
+function perMinuteLimit(
+  options: AuthFailureLimitOptions,
+  store: Store,
+  limit: Pick<Partial<Options>, 'keyGenerator' | 'skipSuccessfulRequests' | 'requestWasSuccessful'> & { refuse: (retryAfterSeconds: number) => RateLimitedError },
+): RequestHandler {
+  const { refuse, ...counting } = limit;
+  return rateLimit({
+    ...counting,
+    windowMs: WINDOW_MS,
+    limit: options.perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store,
+    handler: (_req, res, next) => next(refuse(Number(res.getHeader('retry-after') ?? 60))),
+  });
 }
 
 /** How long, in ms, the limiter counts in-process before it tries Redis again. */
