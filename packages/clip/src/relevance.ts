@@ -21,8 +21,8 @@ export interface BackgroundScores {
   spread: number;
 }
 
-/** Sample rows summed between two yields to the event loop: about 15 ms of work at 512-d. */
-const ROWS_PER_SLICE = 50;
+/** Sample rows summed between two yields to the event loop: about 3 ms of work at 512-d. */
+const ROWS_PER_SLICE = 10;
 
 /**
  * A fixed sample of a library's vectors, one model's, against which queries are calibrated. It
