@@ -58,7 +58,11 @@ export interface SearchSizeResult {
   filteredRecallAt10: number;
   /** Filtered searches through the gateway at 0.1 %, 1 %, 10 % and 50 % of the library, by three kinds of filter. */
   filtered: Record<Selectivity, FilteredSelectivity>;
-  /** The production kNN SQL (by image) from a pool of 8 at concurrency 8, in this process: what `requestsPerSec` is to be compared with. */
+  /**
+   * The production kNN SQL (by image) from a pool of 8 at concurrency 8, in this process: what
+   * `requestsPerSec` is to be compared with. Measured right before and right after it, with the
+   * services up, and the mean kept: this machine's speed drifts within minutes.
+   */
   sqlRequestsPerSec: number;
   searchPeakRssMb: number;
   /**
@@ -174,7 +178,6 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       for (const imageId of filteredSample) truth.push(ids(await exactNearest(db, { modelId, query: { imageId }, limit: LIMIT, filters })));
       truths.set(`${selectivity} ${kind}`, { ids: truth, choice: await embeddings.chooseStrategy(filters) });
     }
-    const sqlRequestsPerSec = await sqlThroughput(url, sample, modelId);
 
     const photos = await photoQueries();
     const photoTowerP50Ms = await towerTime(settings.model, photos);
@@ -182,6 +185,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
     let e2e: number[];
     let e2eColdP99Ms: number;
     let requestsPerSec: number;
+    let sqlRequestsPerSec: number;
     let searchPeakRssMb: number;
     let modes: SearchSizeResult['modes'];
     const filtered = {} as SearchSizeResult['filtered'];
@@ -270,6 +274,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
         filtered[selectivity] = !worst || run.e2eP50Ms > worst.e2eP50Ms ? { ...run, kind, kinds } : { ...worst, kinds };
       }
       await client.close();
+      const sqlBefore = await sqlThroughput(url, sample, modelId);
       let next = 0;
       const result = await autocannon({
         url: `${services.url}/v1/search`,
@@ -281,6 +286,7 @@ export async function benchSearchSize(system: BenchSystem, label: string, settin
       });
       if (result.non2xx > 0) throw new Error(`${result.non2xx} searches failed under load`);
       requestsPerSec = round(result.requests.average);
+      sqlRequestsPerSec = round((sqlBefore + (await sqlThroughput(url, sample, modelId))) / 2);
       searchPeakRssMb = round(metric(await scrape(services.searchUrl), 'sis_search_process_max_rss_bytes') / 2 ** 20, 0);
     } finally {
       await services.stop();
