@@ -21,15 +21,20 @@ function switchableRedis(): RedisCommander & { mode: 'up' | 'down' | 'hung' } {
   return commander;
 }
 
+/** The app on a free loopback port. */
+async function listen(app: express.Express) {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 async function limitedApp(commander: RedisCommander, lines: string[], prefix = `test-${randomUUID().slice(0, 8)}`) {
   const logger = { warn: (_: object, message: string) => lines.push(`warn ${message}`), info: (_: object, message: string) => lines.push(`info ${message}`) };
   const app = express();
   app.use(rateLimitPerMinute({ perMinute: 3, redis: commander, prefix, principalId: () => undefined, logger }));
   app.get('/', (_req, res) => res.json({ ok: true }));
   app.use(errorHandler(logger as never));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, base } = await listen(app);
   const hit = async () => {
     const started = performance.now();
     const response = await fetch(base);
@@ -99,9 +104,7 @@ async function guardedApp(commander: RedisCommander, prefix: string, perMinute =
   app.get('/', (req, res) => void res.status(req.get('x-wrong') ? 401 : 200).json({}));
   app.get('/slow', (_req, res) => void setTimeout(() => res.status(401).json({}), 1000));
   app.use(errorHandler(logger as never));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, base } = await listen(app);
   const hit = async (wrong = false) => {
     const response = await fetch(base, { headers: wrong ? { 'x-wrong': '1' } : {} });
     return { status: response.status, body: (await response.json()) as { error?: { code: string } }, retryAfter: response.headers.get('retry-after') };
@@ -109,11 +112,14 @@ async function guardedApp(commander: RedisCommander, prefix: string, perMinute =
   return { base, hit, close: () => server.close() };
 }
 
+/** The failed authentications Redis holds for 127.0.0.1 under `prefix`. */
+const failuresCounted = async (prefix: string) => Number((await redis.get(`${prefix}:authfail:ip:127.0.0.1`)) ?? 0);
+
 describe('the failed-authentication limit', () => {
   it('counts each request before its key is checked, takes back the ones not answered 401, and refuses past the budget', async () => {
     const prefix = `test-${randomUUID().slice(0, 8)}`;
     const app = await guardedApp(switchableRedis(), prefix);
-    const count = async () => Number((await redis.get(`${prefix}:authfail:ip:127.0.0.1`)) ?? 0);
+    const count = () => failuresCounted(prefix);
     try {
       const statuses = [];
       for (let i = 0; i < 5; i++) statuses.push((await app.hit()).status);
@@ -135,7 +141,7 @@ describe('the failed-authentication limit', () => {
   it('takes back a request its client gave up on', async () => {
     const prefix = `test-${randomUUID().slice(0, 8)}`;
     const app = await guardedApp(switchableRedis(), prefix, 2);
-    const count = async () => Number((await redis.get(`${prefix}:authfail:ip:127.0.0.1`)) ?? 0);
+    const count = () => failuresCounted(prefix);
     try {
       // Abandoned before their answer: as a search box cancels the search the user typed past.
       for (let i = 0; i < 4; i++) {
