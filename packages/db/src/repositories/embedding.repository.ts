@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, ImageVectorsTable } from '../schema.js';
 import { vectorTable, vectorTableName } from '../vector-tables.js';
 import { fromVectorBytes, toVectorLiteral } from '../vector.js';
@@ -43,8 +43,6 @@ export interface NearestOptions {
    * how many results the pages before held.
    */
   after?: { distance: number; served: readonly string[]; depth: number };
-  /** Force a strategy instead of choosing one from the filters (benchmarks, tests). */
-  strategy?: NearestStrategy;
 }
 
 export interface Neighbour {
@@ -68,10 +66,11 @@ export class EmbeddingRepository {
   }
 
   /**
-   * The kNN query itself, exposed so tests can EXPLAIN exactly what production runs. With
-   * `withQueryVector`, a query by image also returns that image's vector (vector_send) on the first row.
+   * The kNN query through the HNSW index, exposed so tests can EXPLAIN exactly what production
+   * runs. With `withQueryVector`, a query by image also returns that image's vector (vector_send)
+   * on the first row.
    */
-  nearestQuery(options: Omit<NearestOptions, 'efSearch' | 'strategy'>, strategy: NearestStrategy = 'graph', withQueryVector = false) {
+  nearestQuery(options: Omit<NearestOptions, 'efSearch'>, withQueryVector = false) {
     assertLimit(options.limit);
     const { db } = this.#options;
     const { query, filters = {} } = options;
@@ -86,19 +85,8 @@ export class EmbeddingRepository {
       .selectFrom(sql<ImageVectorsTable>`${vectors}`.as('v'))
       .innerJoin('images as i', 'i.id', 'v.image_id')
       .select([...RECORD_COLUMNS.map((column) => `i.${column}` as const), distance.as('distance')])
-      .where((eb) => {
-        const conditions: Expression<SqlBool>[] = [];
-        // An image without a vector (missing, not ready) finds nothing, rather than everything at NULL distance.
-        if ('imageId' in query) conditions.push(eb('i.id', '!=', query.imageId), sql<SqlBool>`${target} is not null`);
-        if (options.exclude?.length) conditions.push(eb('i.id', 'not in', options.exclude));
-        if (options.after) {
-          const { distance: last, served } = options.after;
-          conditions.push(sql<SqlBool>`(${distance} > ${last}::float8 or (${distance} = ${last}::float8 and i.id <> all(${[...served]}::uuid[])))`);
-        }
-        return eb.and([...conditions, ...filterConditions(filters)]);
-      })
-      // `+ 0` is not the indexed expression, so an exact ranking cannot turn into a graph walk.
-      .orderBy(strategy === 'exact' ? sql`(${distance}) + 0` : distance)
+      .where((eb) => eb.and([...pageConditions(options, distance, target), ...filterConditions(filters)]))
+      .orderBy(distance)
       .limit(options.limit);
     // The index can only produce rows ordered by distance alone, so the id tie-break that keeps
     // equal distances in a stable order is applied outside, to the few rows the index returned.
@@ -109,6 +97,45 @@ export class EmbeddingRepository {
       .$if(withQueryVector && 'imageId' in query, (rows) => rows.select(sql<Buffer | null>`case when row_number() over (order by knn.distance, knn.id) = 1 then vector_send(${target}) end`.as('query_vector')))
       .orderBy('knn.distance')
       .orderBy('knn.id');
+  }
+
+  /**
+   * The exact ranking, in one statement with the count that chooses it: the ready images the
+   * filters match, counted through the filters' own indexes up to one over
+   * {@link EXACT_SCAN_MAX_ROWS}; when that many or fewer, read again (from buffers the count has
+   * just warmed) and ranked, each one's vector looked up by key. Its one row at least carries
+   * `matching` and the vector table's estimated size; a query by image's vector rides on the first
+   * row (null when the image has none, which also leaves nothing ranked). Exposed for EXPLAIN.
+   */
+  exactQuery(options: Omit<NearestOptions, 'efSearch'>) {
+    assertLimit(options.limit);
+    const { query, filters = {} } = options;
+    const vectors = vectorTable(options.modelId);
+    const target = 'embedding' in query
+      ? sql`${toVectorLiteral(query.embedding)}::vector`
+      : sql`(select q.embedding from ${vectors} q join images qi on qi.id = q.image_id where qi.status = 'ready' and q.image_id = ${query.imageId})`;
+    const conditions = [sql<SqlBool>`counted.matching <= ${EXACT_SCAN_MAX_ROWS}`, ...pageConditions(options, sql`v.distance`, target)];
+    // Counted apart, not kept from one read: keeping every column of 2,001 rows cost the many
+    // matches more than the second read costs the few. When many match, the ranking never runs;
+    // when it runs, the count has shown that its cap reads every match. The cap also keeps the
+    // planner's estimate near the truth: estimated over every match of a 50 % filter, the
+    // statement cost enough for PostgreSQL to JIT-compile it, 300 ms a search. The lateral lookup,
+    // kept apart by `offset 0`, makes the ranking a loop over the matches by key whatever the
+    // statistics say (pulled up, it became a hash join over every vector); it never touches the
+    // HNSW index.
+    return sql<ImageRecord & { distance: number | null; matching: number; total: number; query_vector: Buffer | null }>`
+      with counted as (${countMatching(filters)})
+      select counted.matching,
+        (select reltuples::float8 from pg_class where oid = ${vectorTableName(options.modelId)}::regclass) as total,
+        ${'imageId' in query ? sql`case when row_number() over (order by ranked.distance, ranked.id) = 1 then vector_send(${target}) end` : sql`null`} as query_vector,
+        ranked.*
+      from counted left join lateral (
+        select i.*, v.distance from (${matchingImages(filters, sql.join(RECORD_COLUMNS.map((column) => sql.ref(`i.${column}`))), EXACT_SCAN_MAX_ROWS)}) i
+          cross join lateral (select v.embedding <=> ${target} as distance from ${vectors} v where v.image_id = i.id offset 0) v
+        where ${sql.join(conditions, sql` and `)}
+        order by v.distance, i.id limit ${options.limit}
+      ) ranked on true
+      order by ranked.distance, ranked.id`;
   }
 
   /** The stored vectors of ready images in one model, by image id; an id without one is left out. */
@@ -151,19 +178,18 @@ export class EmbeddingRepository {
    * little whatever the filter keeps. No filter walks the graph.
    */
   async chooseStrategy(filters: SearchFilterOptions = {}): Promise<{ strategy: NearestStrategy; matching?: number }> {
-    const conditions = filterConditions(filters);
-    if (conditions.length === 0) return { strategy: 'graph' };
-    const { rows } = await sql<{ matching: string }>`
-      select count(*) as matching from (select 1 from images i where i.status = 'ready' and ${sql.join(conditions, sql` and `)} limit ${EXACT_SCAN_MAX_ROWS + 1}) m`.execute(this.#options.db);
-    const matching = Number(rows[0]!.matching);
+    if (filterConditions(filters).length === 0) return { strategy: 'graph' };
+    const { rows } = await countMatching(filters).execute(this.#options.db);
+    const matching = rows[0]!.matching;
     return { strategy: matching <= EXACT_SCAN_MAX_ROWS ? 'exact' : 'graph', matching };
   }
 
   /**
-   * Nearest ready images by cosine distance. Unfiltered, through the HNSW index. Filtered, by the
-   * strategy {@link chooseStrategy} picks: few matches are ranked exactly; many are found by
-   * pgvector's iterative scan, which keeps reading the graph until `limit` rows pass the filters
-   * (within a budget, see #scanBudget), so a selective filter still fills the page.
+   * Nearest ready images by cosine distance. Unfiltered, through the HNSW index. Filtered, as
+   * {@link chooseStrategy} would choose, in the statement that counts ({@link exactQuery}): few
+   * matches are ranked exactly there; many are found by pgvector's iterative scan, which keeps
+   * reading the graph until `limit` rows pass the filters (within a budget, see scanBudget), so a
+   * selective filter still fills the page.
    */
   async nearest(options: NearestOptions): Promise<Neighbour[]> {
     return (await this.#nearest(options, false)).neighbours;
@@ -182,60 +208,54 @@ export class EmbeddingRepository {
     const given = 'embedding' in options.query ? options.query.embedding : undefined;
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
     const hasFilters = Object.values(options.filters ?? {}).some((value) => value !== undefined);
-    // A later page is a filter too: the scan must read past the pages before it.
-    const filtered = options.after !== undefined || hasFilters;
-    // The common case runs as one statement on the session's settings; anything else needs a
-    // transaction so SET LOCAL scopes its settings to it and pooled connections stay clean.
-    if (!filtered && efSearch === this.#options.sessionEfSearch && !options.strategy) {
-      const rows = await this.nearestQuery(options, 'graph', withQueryVector).execute();
+    // The common case runs as one statement on the session's settings.
+    if (!hasFilters && options.after === undefined && efSearch === this.#options.sessionEfSearch) {
+      const rows = await this.nearestQuery(options, withQueryVector).execute();
       const queryVector = rows[0]?.query_vector;
       return { neighbours: toNeighbours(rows.map(({ query_vector: _, ...row }) => row)), queryVector: queryVector ? fromVectorBytes(queryVector) : given };
     }
-    // Filtered, a query by image reads the image's vector first: ordered by a vector its own SQL
-    // read, the graph walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
-    if ('imageId' in options.query) {
+    let walk = options;
+    let scan: { matching: number; total: number } | undefined;
+    if (hasFilters) {
+      // Few matches are ranked exactly by the statement that counts them; many walk the graph.
+      const [first, ...rest] = (await this.exactQuery(options).execute(this.#options.db)).rows;
+      const { matching, total, query_vector } = first!;
+      const stored = query_vector ? fromVectorBytes(query_vector) : undefined;
+      if ('imageId' in options.query && !stored) return { neighbours: [], queryVector: undefined };
+      const queryVector = stored ?? given;
+      if (matching <= EXACT_SCAN_MAX_ROWS) {
+        const ranked = [first!, ...rest].filter((row) => row.distance !== null).map(({ matching: _m, total: _t, query_vector: _q, ...row }) => row);
+        return { neighbours: toNeighbours(ranked as (ImageRecord & { distance: number })[]), queryVector };
+      }
+      scan = { matching, total };
+      if (stored && 'imageId' in options.query) walk = { ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), options.query.imageId] };
+    } else if ('imageId' in options.query) {
       const { imageId } = options.query;
       const stored = (await this.vectorsOf(options.modelId, [imageId])).get(imageId);
-      return stored ? this.#nearest({ ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] }, withQueryVector) : { neighbours: [], queryVector: undefined };
+      if (!stored) return { neighbours: [], queryVector: undefined };
+      walk = { ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] };
     }
-    const chosen = options.strategy ? { strategy: options.strategy } : await this.chooseStrategy(options.filters);
-    const settings: Record<string, string> = {};
-    if (chosen.strategy === 'exact') {
-      // The count has shown few rows: find them through the filters' indexes and look each vector
-      // up by key. A planner without fresh statistics reads the whole library instead (28 ms
-      // against 9.6 for 1 % of 100k).
-      Object.assign(settings, { enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off' });
-    } else {
-      settings['hnsw.ef_search'] = String(efSearch);
-      if (filtered) {
-        // A later page must come in exact distance order: with relaxed order, an image nearer
-        // than the page's last but read later would fall behind the LIMIT here and behind the
-        // cursor on the next page, never shown. Each page walks past the pages before it, so the
-        // walk may go that much further.
-        settings['hnsw.iterative_scan'] = options.after ? 'strict_order' : 'relaxed_order';
-        settings['hnsw.max_scan_tuples'] = String((await this.#scanBudget(options, chosen.matching)) + 2 * (options.after?.depth ?? 0));
-        // The planner prices pgvector's iterative scan poorly and would rather read every match
-        // and sort them; the count has just shown that there are too many for that.
-        if (hasFilters) settings.enable_sort = 'off';
-      }
+    // Past here the query is a vector: ordered by a vector its own SQL read, the filtered graph
+    // walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
+    const settings: Record<string, string> = { 'hnsw.ef_search': String(efSearch) };
+    if (hasFilters || options.after) {
+      // A later page must come in exact distance order: with relaxed order, an image nearer
+      // than the page's last but read later would fall behind the LIMIT here and behind the
+      // cursor on the next page, never shown. Each page walks past the pages before it, so the
+      // walk may go that much further.
+      settings['hnsw.iterative_scan'] = options.after ? 'strict_order' : 'relaxed_order';
+      settings['hnsw.max_scan_tuples'] = String(scanBudget(options.limit, scan) + 2 * (options.after?.depth ?? 0));
+      // The planner prices pgvector's iterative scan poorly and would rather read every match
+      // and sort them; the count has just shown that there are too many for that.
+      if (hasFilters) settings.enable_sort = 'off';
     }
+    // A transaction, so SET LOCAL scopes the settings to it and pooled connections stay clean.
     const neighbours = await this.#options.db.transaction().execute(async (trx) => {
-      // Every setting in one round trip, each local to this transaction (SET LOCAL).
+      // Every setting in one round trip.
       await sql`select ${sql.join(Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`))}`.execute(trx);
-      return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(options, chosen.strategy).execute());
+      return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(walk).execute());
     });
-    return { neighbours, queryVector: given };
-  }
-
-  /**
-   * Rows the graph walk may read: enough for the sparsest filter that takes the graph (one
-   * matching just over {@link EXACT_SCAN_MAX_ROWS}, the count's cap) to yield `limit` three times
-   * over, never under pgvector's default and never over {@link MAX_GRAPH_SCAN_TUPLES}.
-   */
-  async #scanBudget(options: NearestOptions, matching: number | undefined): Promise<number> {
-    if (matching === undefined) return MAX_SCAN_TUPLES;
-    const total = Math.max((await this.#estimate(options.modelId)).rows, matching);
-    return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * options.limit * total) / matching)), MAX_GRAPH_SCAN_TUPLES);
+    return { neighbours, queryVector: 'embedding' in walk.query ? walk.query.embedding : undefined };
   }
 
   /** The planner's estimate of a model's vectors (-1 before the table was first analysed) and its heap's size: reads no table. */
@@ -249,4 +269,42 @@ export class EmbeddingRepository {
 /** kNN rows as images and their distance (pg returns the distance as text). */
 export function toNeighbours(rows: readonly (ImageRecord & { distance: number | string })[]): Neighbour[] {
   return rows.map(({ distance, ...image }) => ({ image: image as ImageRecord, distance: Number(distance) }));
+}
+
+/**
+ * Rows a filtered graph walk may read: enough for the sparsest filter that takes the graph (one
+ * matching just over {@link EXACT_SCAN_MAX_ROWS}, the count's cap) to yield `limit` three times
+ * over, never under pgvector's default and never over {@link MAX_GRAPH_SCAN_TUPLES}. Without a
+ * count (a later page of an unfiltered search), pgvector's default.
+ */
+function scanBudget(limit: number, scan: { matching: number; total: number } | undefined): number {
+  if (!scan) return MAX_SCAN_TUPLES;
+  const total = Math.max(scan.total, scan.matching);
+  return Math.min(Math.max(MAX_SCAN_TUPLES, Math.ceil((3 * limit * total) / scan.matching)), MAX_GRAPH_SCAN_TUPLES);
+}
+
+/** How many ready images the filters match, counted up to one over {@link EXACT_SCAN_MAX_ROWS}: cheap whatever they keep. */
+function countMatching(filters: SearchFilterOptions) {
+  return sql<{ matching: number }>`select count(*)::int as matching from (${matchingImages(filters, sql`1`, EXACT_SCAN_MAX_ROWS + 1)}) m`;
+}
+
+/** Up to `cap` of the ready images the filters match. */
+function matchingImages(filters: SearchFilterOptions, columns: RawBuilder<unknown>, cap: number) {
+  return sql`select ${columns} from images i where ${sql.join([sql`i.status = 'ready'`, ...filterConditions(filters)], sql` and `)} limit ${cap}`;
+}
+
+/**
+ * What every kNN statement asks of a row beyond the filters: not the query image itself (whose
+ * missing vector finds nothing, not everything at NULL distance), none of `exclude`, and past
+ * the previous page.
+ */
+function pageConditions(options: Omit<NearestOptions, 'efSearch'>, distance: RawBuilder<number>, target: RawBuilder<unknown>): RawBuilder<SqlBool>[] {
+  const conditions: RawBuilder<SqlBool>[] = [];
+  if ('imageId' in options.query) conditions.push(sql<SqlBool>`i.id <> ${options.query.imageId}`, sql<SqlBool>`${target} is not null`);
+  if (options.exclude?.length) conditions.push(sql<SqlBool>`i.id <> all(${[...options.exclude]}::uuid[])`);
+  if (options.after) {
+    const { distance: last, served } = options.after;
+    conditions.push(sql<SqlBool>`(${distance} > ${last}::float8 or (${distance} = ${last}::float8 and i.id <> all(${[...served]}::uuid[])))`);
+  }
+  return conditions;
 }
