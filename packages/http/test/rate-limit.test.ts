@@ -9,10 +9,13 @@ const redis = new Redis(inject('stackEnv').REDIS_URL!);
 afterAll(() => redis.disconnect());
 
 /** Real Redis that can be made to refuse every command, or to never answer, as when it is away. */
-function switchableRedis(): RedisCommander & { mode: 'up' | 'down' | 'hung' } {
+function switchableRedis(): RedisCommander & { mode: 'up' | 'down' | 'hung'; calls: number } {
   const commander = {
     mode: 'up' as 'up' | 'down' | 'hung',
+    /** Commands sent, whatever became of them. */
+    calls: 0,
     call(command: string, ...args: string[]): Promise<unknown> {
+      commander.calls++;
       if (commander.mode === 'down') return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
       if (commander.mode === 'hung') return new Promise(() => undefined);
       return redis.call(command, ...args);
@@ -96,17 +99,20 @@ describe('the rate limiter', () => {
   });
 });
 
-/** An app behind limitAuthFailures: `/` answers 401 to a request with `x-wrong`, `/slow` answers after a second. */
+/**
+ * An app behind limitAuthFailures: `/` answers 401 to a request with `x-wrong`, `/slow` answers
+ * after a second; a request with `x-proven` carries proven credentials.
+ */
 async function guardedApp(commander: RedisCommander, prefix: string, perMinute = 3) {
   const logger = { warn: () => undefined, info: () => undefined };
   const app = express();
-  app.use(limitAuthFailures({ perMinute, redis: commander, prefix, logger }));
+  app.use(limitAuthFailures({ perMinute, redis: commander, prefix, logger, proven: (req) => req.get('x-proven') !== undefined }));
   app.get('/', (req, res) => void res.status(req.get('x-wrong') ? 401 : 200).json({}));
   app.get('/slow', (_req, res) => void setTimeout(() => res.status(401).json({}), 1000));
   app.use(errorHandler(logger as never));
   const { server, base } = await listen(app);
-  const hit = async (wrong = false) => {
-    const response = await fetch(base, { headers: wrong ? { 'x-wrong': '1' } : {} });
+  const hit = async (wrong = false, proven = false) => {
+    const response = await fetch(base, { headers: { ...(wrong ? { 'x-wrong': '1' } : {}), ...(proven ? { 'x-proven': '1' } : {}) } });
     return { status: response.status, body: (await response.json()) as { error?: { code: string } }, retryAfter: response.headers.get('retry-after') };
   };
   return { base, hit, close: () => server.close() };
@@ -149,6 +155,25 @@ describe('the failed-authentication limit', () => {
         await expect.poll(count).toBe(0);
       }
       expect((await app.hit()).status).toBe(200);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('passes proven credentials uncounted, without a word to Redis, even from an address locked out', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const commander = switchableRedis();
+    const app = await guardedApp(commander, prefix);
+    try {
+      // Even answered 401 (a key revoked since it was proven), they are not counted.
+      const proven = [];
+      for (let i = 0; i < 5; i++) proven.push((await app.hit(i % 2 === 1, true)).status);
+      expect(proven).toEqual([200, 401, 200, 401, 200]);
+      expect(commander.calls).toBe(0);
+      const guesses = [];
+      for (let i = 0; i < 4; i++) guesses.push((await app.hit(true)).status);
+      expect([...guesses, (await app.hit(false, true)).status]).toEqual([401, 401, 401, 429, 200]);
+      expect(await failuresCounted(prefix)).toBe(3);
     } finally {
       app.close();
     }

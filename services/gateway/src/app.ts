@@ -6,7 +6,7 @@ import { forwardToStorage, type ObjectStorage } from '@sis/storage';
 import cors from 'cors';
 import type { Express, RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { authenticate, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
+import { authenticate, bearerToken, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
 import { buildOpenApiDocument, type Guards } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
@@ -152,7 +152,16 @@ export function createApp(options: GatewayOptions): Express {
       // anyone else it would be a fresh rate-limit budget per made-up address.
       app.set('trust proxy', config.http.trustProxy);
       app.use(docsRoutes(document));
-      const authFailures = limitAuthFailures({ perMinute: config.auth.failuresPerMinute, redis, prefix: config.redis.queuePrefix, logger });
+      const authFailures = limitAuthFailures({
+        perMinute: config.auth.failuresPerMinute,
+        redis,
+        prefix: config.redis.queuePrefix,
+        logger,
+        proven: (req) => {
+          const token = bearerToken(req);
+          return token !== undefined && keys.proven(token);
+        },
+      });
       app.use('/admin/queues', authFailures);
       // The browser sends Bull Board's Basic credentials by itself, so another site could make it
       // add or remove jobs: its writes must come from its own pages.

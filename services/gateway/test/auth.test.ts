@@ -156,6 +156,24 @@ describe('failed authentications', () => {
     }
   });
 
+  it('leave alone a key proven within the minute: guesses from its address lock out all but it', async () => {
+    const guarded = await startGateway({ AUTH_FAILURES_PER_MINUTE: '3' }, { worker: false });
+    try {
+      const secret = async (name: string) => (await guarded.api('POST', '/v1/keys', { json: { name, scopes: ['read'] } })).body.secret as string;
+      const [proven, spare] = [await secret('office'), await secret('spare')];
+      expect((await guarded.api('GET', '/v1/images?limit=1', { key: proven })).status).toBe(200);
+      const wrong = (i: number) => guarded.api('GET', '/v1/images', { key: `sis_guess-${i}-${'x'.repeat(30)}` });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await wrong(i)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // A valid key that has not authenticated here yet cannot be told from a guess.
+      expect((await guarded.api('GET', '/v1/images?limit=1', { key: spare })).status).toBe(429);
+      expect((await guarded.api('GET', '/v1/images?limit=1', { key: proven })).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('cost nothing when they succeed', async () => {
     const guarded = await startGateway({ AUTH_FAILURES_PER_MINUTE: '3' }, { worker: false });
     try {

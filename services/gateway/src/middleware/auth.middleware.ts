@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthenticatedError, type Scope } from '@sis/contracts';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ApiKeyService, Principal } from '../services/api-key.service.js';
 
 declare global {
@@ -21,13 +21,18 @@ export function authenticate(apiKeys: ApiKeyService): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
     if (!header) return next();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) return next(new UnauthenticatedError('invalid_authorization', 'the Authorization header must be "Bearer <api key>"'));
-    const principal = await apiKeys.authenticate(match[1]!);
+    const token = bearerToken(req);
+    if (!token) return next(new UnauthenticatedError('invalid_authorization', 'the Authorization header must be "Bearer <api key>"'));
+    const principal = await apiKeys.authenticate(token);
     if (!principal) return next(new UnauthenticatedError('invalid_api_key', 'the API key is not valid (unknown or revoked)'));
     req.principal = principal;
     next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
 }
 
 /**
