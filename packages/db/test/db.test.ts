@@ -399,6 +399,15 @@ describe('a search by image that needs the image\'s vector too', () => {
         expect(Array.from(other.queryVector!)).toEqual(stored);
       }
       expect(await repository.nearestWithQueryVector({ modelId, query: { imageId: randomUUID() }, limit: 3, efSearch: 64 })).toEqual({ neighbours: [], queryVector: undefined });
+      // An image not ready (embedded again, say) is no query on any path, though its vector is stored.
+      await sql`update images set status = 'queued' where id = ${imageId}`.execute(tuned);
+      try {
+        for (const options of [{}, { filters: { exif: { Make: 'OtherCam' } } }, { efSearch: 100 }]) {
+          expect(await repository.nearestWithQueryVector({ modelId, query: { imageId }, limit: 3, efSearch: 64, ...options }), JSON.stringify(options)).toEqual({ neighbours: [], queryVector: undefined });
+        }
+      } finally {
+        await sql`update images set status = 'ready' where id = ${imageId}`.execute(tuned);
+      }
       // A query by vector gives its own back.
       expect((await repository.nearestWithQueryVector({ modelId, query: { embedding: unit(10) }, limit: 1, efSearch: 64 })).queryVector).toEqual(unit(10));
     } finally {

@@ -48,10 +48,11 @@ export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
 
 export interface AuthFailureLimitOptions extends Omit<RateLimitOptions, 'principalId'> {
   /**
-   * Whether a request carries credentials already proven (say, ones that authenticated on this
-   * replica within the minute): it cannot be a guess, so it passes uncounted, sparing the two
-   * Redis round trips of counting it and taking it back, and an address another client has
-   * locked out does not lock out its proven keys. @defaultValue every request is counted
+   * Whether a request carries credentials already proven from its own address (say, a key that
+   * authenticated from there within the minute): it cannot be a guess, so it passes uncounted,
+   * sparing the two Redis round trips of counting it and taking it back. Proof must be tied to
+   * the address: otherwise an address past its budget could test guesses against credentials
+   * proven elsewhere. @defaultValue every request is counted
    */
   proven?: (req: Parameters<RequestHandler>[0]) => boolean;
 }

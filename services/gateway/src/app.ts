@@ -6,7 +6,7 @@ import { forwardToStorage, type ObjectStorage } from '@sis/storage';
 import cors from 'cors';
 import type { Express, RequestHandler } from 'express';
 import { GatewayMetrics } from './gateway-metrics.js';
-import { authenticate, bearerToken, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
+import { authenticate, ProvenTokens, requireLegacyScope, requireScope } from './middleware/auth.middleware.js';
 import { basicAdminAuth } from './middleware/basic-auth.middleware.js';
 import { buildOpenApiDocument, type Guards } from './openapi.js';
 import { docsRoutes } from './routes/docs.routes.js';
@@ -103,6 +103,7 @@ export function createApp(options: GatewayOptions): Express {
   const metrics = new GatewayMetrics({ queue, stats });
   const searchClient = new SearchClient({ urls: config.http.searchUrls, timeoutMs: config.search.timeoutMs, internalToken: config.http.internalToken });
   const keys = new ApiKeyService({ keys: new ApiKeyRepository({ db }), adminToken: config.auth.adminToken });
+  const proven = new ProvenTokens();
   const images = new ImageService({ images: imageRecords, storage, queue, metrics });
   const uploads = new UploadService({ images: imageRecords, batches, storage, queue, imageService: images, limits: config.limits, metrics, logger });
   const workers = new WorkerRegistry({ redis, prefix: config.redis.queuePrefix });
@@ -112,8 +113,8 @@ export function createApp(options: GatewayOptions): Express {
     guards: { read: requireScope('read', { publicRead: config.http.publicRead }), write: requireScope('write'), admin: requireScope('admin') },
     legacyGuards: {
       // The original listed every image to anyone; LEGACY_PUBLIC_READ=false asks for a key.
-      read: config.http.legacyPublicRead ? (_req, _res, next) => next() : requireLegacyScope('read', authenticate(keys)),
-      write: requireLegacyScope('write', authenticate(keys)),
+      read: config.http.legacyPublicRead ? (_req, _res, next) => next() : requireLegacyScope('read', authenticate(keys, proven)),
+      write: requireLegacyScope('write', authenticate(keys, proven)),
     },
     receiveUpload: receiveFile({ field: 'file', maxBytes: config.limits.maxUploadBytes, memory }),
     receivePhoto: receiveFile({ field: 'image', maxBytes: config.limits.maxUploadBytes, memory }),
@@ -157,10 +158,7 @@ export function createApp(options: GatewayOptions): Express {
         redis,
         prefix: config.redis.queuePrefix,
         logger,
-        proven: (req) => {
-          const token = bearerToken(req);
-          return token !== undefined && keys.proven(token);
-        },
+        proven: (req) => proven.has(req),
       });
       app.use('/admin/queues', authFailures);
       // The browser sends Bull Board's Basic credentials by itself, so another site could make it
@@ -169,7 +167,7 @@ export function createApp(options: GatewayOptions): Express {
       app.use(pageRoutes({ queue, adminAuth: basicAdminAuth(keys) }));
 
       app.use(['/v1', '/images'], authFailures);
-      app.use('/v1', authenticate(keys));
+      app.use('/v1', authenticate(keys, proven));
       const perMinute = config.limits.rateLimitPerMinute;
       app.use(['/v1', '/images'], rateLimitPerMinute({ perMinute, redis, prefix: config.redis.queuePrefix, principalId: (req) => req.principal?.id, logger }));
       // The limits' 429s on the original's routes come in the original's shape, like its other errors.

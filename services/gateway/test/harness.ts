@@ -9,6 +9,7 @@ import { startService } from '@sis/local-stack';
 import { freshDatabase, settledImage } from '@sis/local-stack/testing';
 import { createRedisConnection, EmbedQueue, type Redis } from '@sis/queue';
 import { ObjectStorage } from '@sis/storage';
+import { Agent } from 'undici';
 import { inject } from 'vitest';
 import { createApp } from '../src/app.js';
 
@@ -27,6 +28,8 @@ export interface RequestOptions {
   raw?: string;
   form?: FormData;
   headers?: Record<string, string>;
+  /** A loopback address to call from, as another client would (127.0.0.2, say). */
+  from?: string;
 }
 
 export interface Gateway {
@@ -104,8 +107,9 @@ export async function startGateway(settings: Record<string, string> = {}, option
   const server = createApp({ config, logger, db, storage, redis, queue }).listen(options.listen?.port ?? 0, options.listen?.host ?? '127.0.0.1');
   const base = await listen(server);
 
-  const api: Gateway['api'] = async (method, path, { key = config.auth.adminToken, json, raw, form, headers = {} } = {}) => {
-    const init: RequestInit = { method, headers: { ...headers } };
+  const api: Gateway['api'] = async (method, path, { key = config.auth.adminToken, json, raw, form, headers = {}, from } = {}) => {
+    const init: RequestInit & { dispatcher?: Agent } = { method, headers: { ...headers } };
+    if (from) init.dispatcher = new Agent({ localAddress: from });
     if (key) (init.headers as Record<string, string>).authorization = `Bearer ${key}`;
     if (json !== undefined || raw !== undefined) {
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
@@ -114,6 +118,7 @@ export async function startGateway(settings: Record<string, string> = {}, option
     if (form) init.body = form;
     const response = await fetch(`${base}${path}`, init);
     const text = await response.text();
+    await init.dispatcher?.close();
     let body: unknown = text;
     try {
       body = JSON.parse(text);

@@ -75,9 +75,7 @@ export class EmbeddingRepository {
     const { db } = this.#options;
     const { query, filters = {} } = options;
     const vectors = vectorTable(options.modelId);
-    const target = 'embedding' in query
-      ? sql`${toVectorLiteral(query.embedding)}::vector`
-      : sql`(select embedding from ${vectors} where image_id = ${query.imageId})`;
+    const target = queryTarget(query, vectors);
     const distance = sql<number>`v.embedding <=> ${target}`;
     // The HNSW scan runs on the model's table; each row it yields is joined to its image by key,
     // where the filters apply.
@@ -111,9 +109,7 @@ export class EmbeddingRepository {
     assertLimit(options.limit);
     const { query, filters = {} } = options;
     const vectors = vectorTable(options.modelId);
-    const target = 'embedding' in query
-      ? sql`${toVectorLiteral(query.embedding)}::vector`
-      : sql`(select q.embedding from ${vectors} q join images qi on qi.id = q.image_id where qi.status = 'ready' and q.image_id = ${query.imageId})`;
+    const target = queryTarget(query, vectors);
     const conditions = [sql<SqlBool>`counted.matching <= ${EXACT_SCAN_MAX_ROWS}`, ...pageConditions(options, sql`v.distance`, target)];
     // Counted apart, not kept from one read: keeping every column of 2,001 rows cost the many
     // matches more than the second read costs the few. When many match, the ranking never runs;
@@ -197,8 +193,8 @@ export class EmbeddingRepository {
 
   /**
    * {@link nearest}, and the query's vector: for a query by image, the image's (undefined when it
-   * has none). Unfiltered, it comes in the same statement, so a search that judges its results
-   * against the query (relevance) makes one round trip, not two.
+   * has none or is not ready). It comes in the statement that ranks or counts, so a search that
+   * judges its results against the query (relevance) makes no round trip for it.
    */
   nearestWithQueryVector(options: NearestOptions): Promise<{ neighbours: Neighbour[]; queryVector: ArrayLike<number> | undefined }> {
     return this.#nearest(options, true);
@@ -207,7 +203,7 @@ export class EmbeddingRepository {
   async #nearest(options: NearestOptions, withQueryVector: boolean): Promise<{ neighbours: Neighbour[]; queryVector: ArrayLike<number> | undefined }> {
     const given = 'embedding' in options.query ? options.query.embedding : undefined;
     const efSearch = Math.min(Math.max(Math.trunc(options.efSearch ?? Math.max(options.limit, DEFAULT_EF_SEARCH)), 1), 1000);
-    const hasFilters = Object.values(options.filters ?? {}).some((value) => value !== undefined);
+    const hasFilters = filterConditions(options.filters ?? {}).length > 0;
     // The common case runs as one statement on the session's settings.
     if (!hasFilters && options.after === undefined && efSearch === this.#options.sessionEfSearch) {
       const rows = await this.nearestQuery(options, withQueryVector).execute();
@@ -291,6 +287,13 @@ function countMatching(filters: SearchFilterOptions) {
 /** Up to `cap` of the ready images the filters match. */
 function matchingImages(filters: SearchFilterOptions, columns: RawBuilder<unknown>, cap: number) {
   return sql`select ${columns} from images i where ${sql.join([sql`i.status = 'ready'`, ...filterConditions(filters)], sql` and `)} limit ${cap}`;
+}
+
+/** The query as SQL: its vector, or the stored vector of the image it names while that image is ready (else NULL). */
+function queryTarget(query: NearestOptions['query'], vectors: ReturnType<typeof vectorTable>) {
+  return 'embedding' in query
+    ? sql`${toVectorLiteral(query.embedding)}::vector`
+    : sql`(select q.embedding from ${vectors} q join images qi on qi.id = q.image_id where qi.status = 'ready' and q.image_id = ${query.imageId})`;
 }
 
 /**

@@ -16,11 +16,6 @@ const SHOWN_LENGTH = 12;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-/** How long a token that authenticated stays proven on this replica: the failure limit's window. */
-const PROVEN_FOR_MS = 60_000;
-/** The most proven tokens a replica remembers; past it, the longest remembered is forgotten. */
-const MAX_PROVEN = 10_000;
-
 export function toApiKey(record: ApiKeyRecord): ApiKey {
   return {
     id: record.id,
@@ -46,8 +41,6 @@ export interface ApiKeyServiceOptions {
 export class ApiKeyService {
   readonly #keys: ApiKeyRepository;
   readonly #adminTokenHash: Buffer | undefined;
-  /** Hashes of the tokens that authenticated here lately, and until when each counts as proven. */
-  readonly #proven = new Map<string, number>();
 
   constructor(options: ApiKeyServiceOptions) {
     this.#keys = options.keys;
@@ -73,28 +66,6 @@ export class ApiKeyService {
   /** The principal a bearer token stands for, or undefined when it stands for nobody. */
   async authenticate(token: string): Promise<Principal | undefined> {
     const hash = sha256(token);
-    const principal = await this.#principal(token, hash);
-    const key = hash.toString('hex');
-    if (!principal) this.#proven.delete(key);
-    else if ((this.#proven.get(key) ?? 0) < Date.now() + PROVEN_FOR_MS / 2) {
-      // Re-inserted, so the map stays in order of proof and the first entry is the stalest.
-      this.#proven.delete(key);
-      this.#proven.set(key, Date.now() + PROVEN_FOR_MS);
-      if (this.#proven.size > MAX_PROVEN) this.#proven.delete(this.#proven.keys().next().value!);
-    }
-    return principal;
-  }
-
-  /**
-   * Whether `token` authenticated on this replica within the last minute, so that a request
-   * carrying it cannot be a guess. It is still authenticated as usual: a key revoked since is
-   * refused all the same.
-   */
-  proven(token: string): boolean {
-    return (this.#proven.get(sha256(token).toString('hex')) ?? 0) > Date.now();
-  }
-
-  async #principal(token: string, hash: Buffer): Promise<Principal | undefined> {
     // Constant-time, so response timing says nothing about how much of the token matched.
     if (this.#adminTokenHash && timingSafeEqual(hash, this.#adminTokenHash)) return { id: 'admin-token', scopes: ['admin'] };
     if (!token.startsWith(KEY_PREFIX)) return undefined;
