@@ -37,7 +37,7 @@ const pass: RequestHandler = (_req, _res, next) => next();
 export function rateLimitPerMinute(options: RateLimitOptions): RequestHandler {
   const { perMinute, principalId } = options;
   if (perMinute === 0) return pass;
-  return perMinuteLimit(options, new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }), {
+  return perMinuteLimit(perMinute, new FallbackStore({ ...options, prefix: `${options.prefix}:ratelimit:` }), {
     keyGenerator: (req) => {
       const id = principalId(req);
       return id ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
@@ -73,7 +73,7 @@ export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHand
   if (perMinute === 0) return pass;
   const store = new FallbackStore({ ...options, prefix: `${options.prefix}:authfail:` });
   const keyGenerator = (req: Parameters<RequestHandler>[0]) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
-  const limit = perMinuteLimit(options, store, {
+  const limit = perMinuteLimit(perMinute, store, {
     keyGenerator,
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
@@ -90,7 +90,7 @@ export function limitAuthFailures(options: AuthFailureLimitOptions): RequestHand
 
 /** One budget a minute, counted in `store`; past it, the error `refuse` makes for the seconds left, which the error handler answers 429. */
 function perMinuteLimit(
-  options: AuthFailureLimitOptions,
+  perMinute: number,
   store: Store,
   limit: Pick<Partial<Options>, 'keyGenerator' | 'skipSuccessfulRequests' | 'requestWasSuccessful'> & { refuse: (retryAfterSeconds: number) => RateLimitedError },
 ): RequestHandler {
@@ -98,7 +98,7 @@ function perMinuteLimit(
   return rateLimit({
     ...counting,
     windowMs: WINDOW_MS,
-    limit: options.perMinute,
+    limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     store,

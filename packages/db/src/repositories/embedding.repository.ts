@@ -210,27 +210,24 @@ export class EmbeddingRepository {
       const queryVector = rows[0]?.query_vector;
       return { neighbours: toNeighbours(rows.map(({ query_vector: _, ...row }) => row)), queryVector: queryVector ? fromVectorBytes(queryVector) : given };
     }
-    let walk = options;
+    let stored: Float32Array | undefined;
     let scan: { matching: number; total: number } | undefined;
     if (hasFilters) {
       // Few matches are ranked exactly by the statement that counts them; many walk the graph.
       const [first, ...rest] = (await this.exactQuery(options).execute(this.#options.db)).rows;
       const { matching, total, query_vector } = first!;
-      const stored = query_vector ? fromVectorBytes(query_vector) : undefined;
-      if ('imageId' in options.query && !stored) return { neighbours: [], queryVector: undefined };
-      const queryVector = stored ?? given;
+      stored = query_vector ? fromVectorBytes(query_vector) : undefined;
       if (matching <= EXACT_SCAN_MAX_ROWS) {
         const ranked = [first!, ...rest].filter((row) => row.distance !== null).map(({ matching: _m, total: _t, query_vector: _q, ...row }) => row);
-        return { neighbours: toNeighbours(ranked as (ImageRecord & { distance: number })[]), queryVector };
+        return { neighbours: toNeighbours(ranked as (ImageRecord & { distance: number })[]), queryVector: stored ?? given };
       }
       scan = { matching, total };
-      if (stored && 'imageId' in options.query) walk = { ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), options.query.imageId] };
     } else if ('imageId' in options.query) {
-      const { imageId } = options.query;
-      const stored = (await this.vectorsOf(options.modelId, [imageId])).get(imageId);
-      if (!stored) return { neighbours: [], queryVector: undefined };
-      walk = { ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), imageId] };
+      stored = (await this.vectorsOf(options.modelId, [options.query.imageId])).get(options.query.imageId);
     }
+    // An image without a vector (missing, not ready) finds nothing.
+    if ('imageId' in options.query && !stored) return { neighbours: [], queryVector: undefined };
+    const walk = stored && 'imageId' in options.query ? { ...options, query: { embedding: stored }, exclude: [...(options.exclude ?? []), options.query.imageId] } : options;
     // Past here the query is a vector: ordered by a vector its own SQL read, the filtered graph
     // walk took 160-200 ms at 100k where the same vector as a constant took 8-11.
     const settings: Record<string, string> = { 'hnsw.ef_search': String(efSearch) };
@@ -251,7 +248,7 @@ export class EmbeddingRepository {
       await sql`select ${sql.join(Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`))}`.execute(trx);
       return toNeighbours(await new EmbeddingRepository({ db: trx }).nearestQuery(walk).execute());
     });
-    return { neighbours, queryVector: 'embedding' in walk.query ? walk.query.embedding : undefined };
+    return { neighbours, queryVector: stored ?? given };
   }
 
   /** The planner's estimate of a model's vectors (-1 before the table was first analysed) and its heap's size: reads no table. */
