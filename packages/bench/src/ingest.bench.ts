@@ -11,6 +11,8 @@ import { round } from './stats.js';
 import { BENCH_ADMIN_TOKEN, metric, scrape, type BenchSystem } from './system.js';
 
 export const STAGES = ['fetch', 'inspect', 'decode', 'infer', 'write'] as const;
+/** The kinds of pause prom-client's `nodejs_gc_duration_seconds` tells apart. */
+const GC_KINDS = ['major', 'minor', 'incremental'] as const;
 
 export interface EndToEndRun {
   batch: number;
@@ -28,6 +30,8 @@ export interface EndToEndRun {
   cpuMsPerImage: { worker: number; gateway: number; clientAndS3: number; rest: number; total: number };
   /** Share of the machine's cores busy during the run (1 = every core all the time). */
   machineBusy: number;
+  /** The worker's main thread paused for garbage collection, ms per image, by kind (its `/metrics`). */
+  workerGcMsPerImage: Record<(typeof GC_KINDS)[number], number>;
   workerPeakRssMb: number;
   gatewayPeakRssMb: number;
 }
@@ -164,6 +168,7 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
         total: perImageCpu(cpu.total),
       },
       machineBusy: round((machineAfter.busyMs - machineBefore.busyMs) / (machineAfter.totalMs - machineBefore.totalMs)),
+      workerGcMsPerImage: Object.fromEntries(GC_KINDS.map((kind) => [kind, round((1000 * delta(after, before, 'sis_worker_nodejs_gc_duration_seconds_sum', { kind })) / settings.images, 2)])) as EndToEndRun['workerGcMsPerImage'],
       workerPeakRssMb: round(metric(after, 'sis_worker_process_max_rss_bytes') / 2 ** 20, 0),
       gatewayPeakRssMb: round(metric(gateway, 'sis_gateway_process_max_rss_bytes') / 2 ** 20, 0),
     };

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { createLogger, loadConfig, stopOnSignals } from '@sis/config';
 import { createDatabase, ModelRepository, pingDatabase } from '@sis/db';
 import { createServiceApp } from '@sis/http';
@@ -8,6 +9,14 @@ import { createEmbedWorker, type EmbedWorker } from './embed-worker.js';
 import { registerModelSetting } from './register-model.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { WorkerModels } from './worker-models.js';
+
+// Each image passes megabytes of short-lived buffers (decoded pixels, tensors) that V8 counts
+// toward its next full collection. At V8's default growth the worker's ~45 MB heap was marked in
+// full every five images (58 full and 47 young collections for 300 photos, 4 ms of the main
+// thread per image); letting the heap grow to four times its live size first cut that to 14 full
+// collections. Set here rather than on every command line that starts the worker; V8 reads it
+// whenever it sizes the heap.
+setFlagsFromString('--heap-growing-percent=300');
 
 const config = loadConfig();
 // First, so every span from here on is recorded (or, with no endpoint, is the API's no-op).
