@@ -32,6 +32,8 @@ export interface EndToEndRun {
   machineBusy: number;
   /** The worker's main thread paused for garbage collection, ms per image, by kind (its `/metrics`). */
   workerGcMsPerImage: Record<(typeof GC_KINDS)[number], number>;
+  /** The longest the worker's event loop stood still during the run, and its 99th percentile, in ms: how late a health check or lock renewal could be answered. */
+  workerEventLoopDelayMs: { p99: number; max: number };
   workerPeakRssMb: number;
   gatewayPeakRssMb: number;
 }
@@ -168,6 +170,8 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
         total: perImageCpu(cpu.total),
       },
       machineBusy: round((machineAfter.busyMs - machineBefore.busyMs) / (machineAfter.totalMs - machineBefore.totalMs)),
+      // prom-client resets its event-loop histogram at every scrape, so this covers the run alone.
+      workerEventLoopDelayMs: { p99: round(1000 * metric(after, 'sis_worker_nodejs_eventloop_lag_p99_seconds'), 1), max: round(1000 * metric(after, 'sis_worker_nodejs_eventloop_lag_max_seconds'), 1) },
       workerGcMsPerImage: Object.fromEntries(GC_KINDS.map((kind) => [kind, round((1000 * delta(after, before, 'sis_worker_nodejs_gc_duration_seconds_sum', { kind })) / settings.images, 2)])) as EndToEndRun['workerGcMsPerImage'],
       workerPeakRssMb: round(metric(after, 'sis_worker_process_max_rss_bytes') / 2 ** 20, 0),
       gatewayPeakRssMb: round(metric(gateway, 'sis_gateway_process_max_rss_bytes') / 2 ** 20, 0),

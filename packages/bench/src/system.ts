@@ -86,7 +86,7 @@ export function metric(text: string, name: string, labels: Record<string, string
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
-    const match = /^([a-z_]+)(\{([^}]*)\})? (\S+)$/.exec(line);
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const have = match[3]?.split(',') ?? [];
     if (wanted.every((label) => have.includes(label))) return Number(match[4]);
