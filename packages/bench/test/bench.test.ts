@@ -136,7 +136,8 @@ describe('targets and report', () => {
     expect(table).toMatch(/1M recallAt10\s+≥ 0\.95\s+0\.97\s+met/);
     expect(table).toMatch(/hybrid e2e p50 \/ p99 ms\s+\d+(\.\d+)? \/ \d+/);
     const run = { batch: 8, images: 500, seconds: 40, imagesPerSec: 12.5, stagesMsPerImage: { fetch: 5, inspect: 1, decode: 20, infer: 300, write: 2 }, modelMsPerImage: 80,
-      cpuMsPerImage: { worker: 130, gateway: 6, clientAndS3: 12, rest: 12, total: 160 }, machineBusy: 0.98, workerPeakRssMb: 900, gatewayPeakRssMb: 180 };
+      cpuMsPerImage: { worker: 130, gateway: 6, clientAndS3: 12, rest: 12, total: 160 }, machineBusy: 0.98, workerPeakRssMb: 900, gatewayPeakRssMb: 180,
+      workerGcMsPerImage: { major: 0.4, minor: 1.1, incremental: 0.1 }, workerEventLoopDelayMs: { p99: 48, max: 121 } };
     const ingest = { bareImagesPerSec: 20, e2eImagesPerSec: 12.5, ratio: 0.63, stagesMsPerImage: run.stagesMsPerImage, modelMsPerImage: 80, modelCpuMsPerImage: 100,
       cpuMsPerImage: run.cpuMsPerImage, ratioCpuBound: 0.63, workerOverheadCpuMsPerImage: 30, workerServiceCpuMsPerImage: 9,
       stageCpuMsPerImage: { hash: 0.1, inspect: 0.4, exif: 0.1, decode: 6, thumbnail: 9.4, preprocess: 5 },
@@ -146,6 +147,8 @@ describe('targets and report', () => {
     expect(withIngest).toMatch(/ingest ratio \(e2e \/ bare\)\s+≥ 0\.70\s+0\.63\s+NOT MET/);
     expect(withIngest).toMatch(/worker CPU outside model\s+30 ms\s+steps hash 0\.1, inspect 0\.4, exif 0\.1, decode 6, thumbnail 9\.4, preprocess 5/);
     expect(withIngest).toMatch(/worker CPU outside the model\s+≤ 15 ms\s+30 ms\s+NOT MET/);
+    expect(withIngest).toMatch(/… of which GC pauses\s+1\.6 ms\s+major 0\.4, minor 1\.1, incremental 0\.1/);
+    expect(withIngest).toMatch(/worker event loop stalled\s+p99 48 ms\s+max 121 ms/);
     const directUploads = {
       capped: { memoryBudgetMb: 64, accepted: 1, refused: 9, idleRssMb: 167, peakRssMb: 246 },
       uncapped: { memoryBudgetMb: 2048, accepted: 10, refused: 0, idleRssMb: 170, peakRssMb: 1096 },
