@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { AutoConfig, AutoImageProcessor, AutoTokenizer, Tensor, type PreTrainedModel } from '@huggingface/transformers';
+import { AutoConfig, AutoImageProcessor, AutoTokenizer } from '@huggingface/transformers';
 import { ModelNotFoundError, UnsupportedModelError } from './errors/index.js';
 import { DEFAULT_MAX_PIXELS, ImagePreprocessor } from './image-preprocessor.js';
 import { DTYPES, familyOf, MODEL_FAMILIES, type Dtype, type ModelConfig, type ModelFamily } from './model-family.js';
-import { lookedIn, resolveSource, unitRows, type ModelSource } from './model-source.js';
+import { lookedIn, resolveSource, type ModelSource } from './model-source.js';
 import { preprocessorOptions, type PreprocessorConfig } from './preprocessor-config.js';
 import { FamilyTextTower, SentenceTextTower, type TextTower } from './text-tower.js';
+import { loadVisionTower, type VisionTower } from './vision-tower.js';
 
 /** The model sis uses when none is configured. */
 export const DEFAULT_CLIP_MODEL = 'Xenova/clip-vit-base-patch32';
@@ -27,6 +28,11 @@ export interface ClipModelOptions {
    * worker decodes while the model runs) it burns the CPU that work needs. @defaultValue true
    */
   spin?: boolean;
+  /**
+   * Run the image tower in a worker thread of its own, so that the event loop keeps turning while
+   * a batch runs (see {@link loadVisionTower}). @defaultValue false
+   */
+  visionThread?: boolean;
   /** Which towers to load; a search replica needs only `text`, a worker only `vision`. @defaultValue both */
   towers?: readonly ClipTower[];
   /** Images with more pixels than this are refused before decoding. @defaultValue 50,000,000 */
@@ -63,15 +69,13 @@ export class ClipModel {
   readonly dimension: number;
   readonly preprocessor: ImagePreprocessor;
   readonly #text: TextTower | undefined;
-  readonly #vision: PreTrainedModel | undefined;
-  readonly #family: ModelFamily;
+  readonly #vision: VisionTower | undefined;
 
-  private constructor(parts: { modelId: string; textModelId: string; dimension: number; family: ModelFamily; preprocessor: ImagePreprocessor; text?: TextTower; vision?: PreTrainedModel }) {
+  private constructor(parts: { modelId: string; textModelId: string; dimension: number; preprocessor: ImagePreprocessor; text?: TextTower; vision?: VisionTower }) {
     this.modelId = parts.modelId;
     this.textModelId = parts.textModelId;
     this.dimension = parts.dimension;
     this.preprocessor = parts.preprocessor;
-    this.#family = parts.family;
     this.#text = parts.text;
     this.#vision = parts.vision;
   }
@@ -122,13 +126,13 @@ export class ClipModel {
     const files = { allowRemote, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) };
     const [text, vision] = await Promise.all([
       towers.includes('text') ? loadTextTower(options, { source, family, dimension, towerOptions, files }) : undefined,
-      towers.includes('vision') ? family.visionTower.from_pretrained(source.path, towerOptions) : undefined,
+      towers.includes('vision') ? loadVisionTower({ family: familyName(family), path: source.path, options: towerOptions }, { thread: options.visionThread ?? false }) : undefined,
     ]);
     if (text && text.dimension !== dimension) {
       await Promise.all([text.dispose(), vision?.dispose()]);
       throw new UnsupportedModelError(options.textModel!, `its text embeddings are ${text.dimension}-d, but ${options.model}'s images are ${dimension}-d: they are not one vector space`);
     }
-    return new ClipModel({ modelId: options.model, textModelId: options.textModel ?? options.model, dimension, family, preprocessor: new ImagePreprocessor(preprocessing), ...(text ? { text } : {}), ...(vision ? { vision } : {}) });
+    return new ClipModel({ modelId: options.model, textModelId: options.textModel ?? options.model, dimension, preprocessor: new ImagePreprocessor(preprocessing), ...(text ? { text } : {}), ...(vision ? { vision } : {}) });
   }
 
   /** Embeds texts in one batched call; each result has unit length. */
@@ -156,9 +160,7 @@ export class ClipModel {
       if (pixels.length !== pixelCount) throw new Error(`image ${i} has ${pixels.length} values, expected ${pixelCount}`);
       batch.set(pixels, i * pixelCount);
     });
-    const input = new Tensor('float32', batch, [images.length, 3, inputSize.height, inputSize.width]);
-    const outputs = (await this.#vision({ pixel_values: input })) as Record<string, Tensor>;
-    return unitRows(outputs[this.#family.imageOutput]!, images.length);
+    return this.#vision.embed(batch, [images.length, 3, inputSize.height, inputSize.width]);
   }
 
   /**
@@ -174,6 +176,11 @@ export class ClipModel {
   async dispose(): Promise<void> {
     await Promise.all([this.#text?.dispose(), this.#vision?.dispose()]);
   }
+}
+
+/** The family's key in MODEL_FAMILIES, which a thread can be told where the family itself cannot be posted. */
+function familyName(family: ModelFamily): string {
+  return Object.keys(MODEL_FAMILIES).find((name) => MODEL_FAMILIES[name] === family)!;
 }
 
 /**
