@@ -23,9 +23,9 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts', 'infra/*/src/**/*.ts'],
-      // Generated client types, and entry points that only run as their own processes (tests
-      // start them that way, where in-process coverage cannot see them).
-      exclude: ['**/*.d.ts', '**/generated/**', '**/src/main.ts', '**/src/bin.ts', '**/src/bin/**'],
+      // Generated client types, and entry points that only run as their own processes or threads
+      // (tests start them that way, where in-process coverage cannot see them).
+      exclude: ['**/*.d.ts', '**/generated/**', '**/src/main.ts', '**/src/bin.ts', '**/src/bin/**', '**/src/vision-thread.ts'],
       reporter: ['text-summary', 'text'],
       reportsDirectory: 'coverage',
     },

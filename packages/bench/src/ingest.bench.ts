@@ -143,8 +143,8 @@ export async function endToEnd(system: BenchSystem, photos: string, settings: { 
     const [machineAfter, selfAfter] = [await machineCpu(), processCpuMs()];
     const after = await scrape(services.workerUrl);
     const gateway = await scrape(services.url);
-    // How much a counter grew during the run (a series not yet exported before counts as 0).
-    const delta = (now: string, then: string, name: string, labels: Record<string, string> = {}) => metric(now, name, labels) - (metric(then, name, labels) || 0);
+    // How much a counter grew during the run (a series not exported, before or after, counts as 0).
+    const delta = (now: string, then: string, name: string, labels: Record<string, string> = {}) => (metric(now, name, labels) || 0) - (metric(then, name, labels) || 0);
     const perImage = (name: string, labels: Record<string, string>) =>
       round((1000 * delta(after, before, `${name}_sum`, labels)) / Math.max(delta(after, before, `${name}_count`, labels), 1));
     const modelSeconds = delta(after, before, 'sis_worker_batch_seconds_sum');

@@ -155,6 +155,8 @@ export class ClipModel {
     if (!this.#vision) throw new Error('this ClipModel was loaded without its vision tower');
     if (images.length === 0) return [];
     const { inputSize, pixelCount } = this.preprocessor;
+    // A copy of the caller's images, always: the tower takes the batch over (a threaded one
+    // transfers it), and callers such as the batcher send the same images again after a failure.
     const batch = new Float32Array(images.length * pixelCount);
     images.forEach((pixels, i) => {
       if (pixels.length !== pixelCount) throw new Error(`image ${i} has ${pixels.length} values, expected ${pixelCount}`);

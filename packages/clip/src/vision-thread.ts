@@ -14,13 +14,24 @@ try {
   process.exit(1);
 }
 
+// Calls still running when a dispose arrives finish first; the session is released after them.
+const running = new Set<Promise<void>>();
+let disposing = false;
+
 port.on('message', (message: ToThread) => {
   if ('dispose' in message) {
-    void tower.dispose().finally(() => port.close());
+    if (disposing) return;
+    disposing = true;
+    void Promise.allSettled(running)
+      .then(() => tower.dispose())
+      .finally(() => port.close());
     return;
   }
-  tower.embed(message.pixels, message.dims).then(
-    (embeddings) => post({ id: message.id, embeddings }, embeddings.map((row) => row.buffer as ArrayBuffer)),
-    (error: unknown) => post({ id: message.id, error: (error as Error).message }),
-  );
+  const call = tower
+    .embed(message.pixels, message.dims)
+    .then((embeddings) => post({ id: message.id, embeddings }, embeddings.map((row) => row.buffer as ArrayBuffer)))
+    // Whatever failed, the model or the reply, the call fails and the thread goes on.
+    .catch((error: unknown) => post({ id: message.id, error: error instanceof Error ? error.message : String(error) }))
+    .finally(() => running.delete(call));
+  running.add(call);
 });

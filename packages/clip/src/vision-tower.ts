@@ -15,6 +15,7 @@ export interface VisionTowerSpec {
 
 /** The image tower: preprocessed images in (`n × 3 × height × width` floats), one unit-length embedding per image out. */
 export interface VisionTower {
+  /** Takes `pixels` over: a threaded tower transfers its buffer, which leaves the caller's array empty. */
   embed(pixels: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }
@@ -71,6 +72,7 @@ class ThreadedVisionTower implements VisionTower {
   #next = 0;
   /** Why the thread is gone, once it is: every call from then on fails with it. */
   #gone: Error | undefined;
+  #disposed: Promise<void> | undefined;
 
   private constructor(thread: Worker) {
     this.#thread = thread;
@@ -82,7 +84,7 @@ class ThreadedVisionTower implements VisionTower {
       else call?.resolve(message.embeddings);
     });
     thread.on('error', (error) => this.#stop(new Error(`the image tower's thread failed: ${error.message}`, { cause: error })));
-    thread.on('exit', (code) => this.#stop(new Error(`the image tower's thread stopped (exit code ${code})`)));
+    thread.on('exit', (code) => this.#stop(new Error(this.#disposed ? 'the image tower was disposed' : `the image tower's thread stopped (exit code ${code})`)));
   }
 
   /** Starts the thread and waits until its tower has loaded. @throws what loading threw, by its message. */
@@ -112,16 +114,25 @@ class ThreadedVisionTower implements VisionTower {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      // Handed over, not copied: the batch belongs to the thread from here on.
-      this.#thread.postMessage({ id, pixels, dims } satisfies ToThread, [pixels.buffer as ArrayBuffer]);
+      try {
+        // Handed over, not copied: the batch belongs to the thread from here on.
+        this.#thread.postMessage({ id, pixels, dims } satisfies ToThread, [pixels.buffer as ArrayBuffer]);
+      } catch (error) {
+        this.#pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 
-  async dispose(): Promise<void> {
-    if (this.#gone) return;
-    const exited = new Promise<void>((resolve) => this.#thread.once('exit', () => resolve()));
-    this.#thread.postMessage({ dispose: true } satisfies ToThread);
-    await exited;
+  /** Lets the calls in hand finish, releases the session and ends the thread; calls after it fail. */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#gone
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          this.#thread.once('exit', () => resolve());
+          this.#thread.postMessage({ dispose: true } satisfies ToThread);
+        });
+    return this.#disposed;
   }
 
   #stop(reason: Error): void {

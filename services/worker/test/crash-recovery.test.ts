@@ -76,9 +76,12 @@ describe('worker process', () => {
     // could otherwise be written between this test looking and the signal landing.
     await expect.poll(async () => (await statuses(ids)).ready.length, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
     const releaseWrites = await holdVectorWrites(db);
-    await expect.poll(async () => (await statuses(ids)).rows.filter((r) => r.status === 'processing').length, { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(2);
-    await first.stop('SIGKILL');
-    await releaseWrites();
+    try {
+      await expect.poll(async () => (await statuses(ids)).rows.filter((r) => r.status === 'processing').length, { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(2);
+      await first.stop('SIGKILL');
+    } finally {
+      await releaseWrites();
+    }
     const before = await statuses(ids);
     const inFlight = before.rows.filter((r) => r.status === 'processing').map((r) => r.id);
     expect(inFlight.length, 'the kill should land mid-batch').toBeGreaterThanOrEqual(2);
