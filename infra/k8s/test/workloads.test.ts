@@ -63,9 +63,9 @@ describe.each(OVERLAYS)('%s', (name) => {
 
   it('sizes each service from docs/benchmarks.md', () => {
     const limits = (service: string) => deployment(objects, service).pod.containers[0]!.resources!.limits!;
-    // Peak RSS: worker 905 MB (target at most 1536 MB), search 670 MB, gateway 326 MB at the soak's highest.
-    expect(quantity(limits('worker').memory!)).toBeGreaterThan(905e6);
-    expect(quantity(limits('worker').memory!)).toBeLessThanOrEqual(1536 * 2 ** 20);
+    // Peak RSS: worker up to 1,806 MB holding two models during a switch (1,344 MB ingesting at EMBED_BATCH 32), search 670 MB, gateway 326 MB at the soak's highest.
+    expect(quantity(limits('worker').memory!)).toBeGreaterThan(1806e6);
+    expect(quantity(limits('worker').memory!)).toBeLessThanOrEqual(2 * 2 ** 30);
     expect(quantity(limits('search').memory!)).toBeGreaterThan(670e6);
     expect(quantity(limits('gateway').memory!)).toBeGreaterThan(326e6);
     // onnxruntime runs as many threads as CLIP_THREADS; more than the CPU limit only queue.

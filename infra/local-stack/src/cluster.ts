@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '@sis/config';
 import { freePort } from './ports.js';
-import { serviceMain, SERVICES, type ServiceName } from './services.js';
+import { serviceProcess, SERVICES, type ServiceName } from './services.js';
 import type { SupervisedProcess } from './supervisor.js';
 
 /** How many processes of each service to run. */
@@ -58,7 +58,7 @@ export async function layoutCluster(options: { env: Readonly<Record<string, stri
     const name = `${service}-${index + 1}`;
     urls[name] = `http://127.0.0.1:${port}`;
     const own = service === 'gateway' ? { GATEWAY_PORT: String(port), HOST: '127.0.0.1' } : { [setting]: String(port) };
-    processes.push({ name, command: process.execPath, args: [serviceMain(service)], env: { ...shared, ...own } });
+    processes.push({ name, ...serviceProcess(service, { ...shared, ...own }) });
   };
   gateways.forEach((port, i) => add('gateway', port, i, 'GATEWAY_PORT'));
   searches.forEach((port, i) => add('search', port, i, 'SEARCH_PORT'));

@@ -4,7 +4,7 @@ import { layoutCluster, type ClusterLayout, type Replicas } from './cluster.js';
 import { ensureAdminToken, recordLocalGateway } from './local-gateway.js';
 import { LocalStack, type LocalStackOptions, type StackComponent } from './local-stack.js';
 import { migrateDatabase } from './migrate.js';
-import { SERVICES, serviceMain, type ServiceName } from './services.js';
+import { SERVICES, serviceProcess, type ServiceName } from './services.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 
 export interface RunLocalOptions extends Pick<LocalStackOptions, 'dataDir' | 'ports'> {
@@ -143,7 +143,7 @@ function singleLayout(serviceEnv: Record<string, string>, config: Config): Clust
   const ports: Record<ServiceName, number> = { gateway: config.http.gatewayPort, search: config.http.searchPort, worker: config.http.workerPort };
   const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}`]));
   return {
-    processes: SERVICES.map((name) => ({ name, command: process.execPath, args: [serviceMain(name)], env })),
+    processes: SERVICES.map((name) => ({ name, ...serviceProcess(name, env) })),
     urls,
     readyUrls: Object.values(urls).map((url) => `${url}/readyz`),
   };
