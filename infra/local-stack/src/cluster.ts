@@ -42,7 +42,12 @@ export interface ClusterLayout {
  */
 export async function layoutCluster(options: { env: Readonly<Record<string, string>>; config: Config; replicas: Replicas; dataDir: string }): Promise<ClusterLayout> {
   const { env, config, replicas } = options;
-  const ports = async (service: ServiceName) => Promise.all(Array.from({ length: replicas[service] }, () => freePort()));
+  // One at a time, each told the others: chosen at once, two replicas could draw the same port.
+  const taken = new Set<number>();
+  const ports = async (service: ServiceName) => {
+    for (let i = 0; i < replicas[service]; i++) taken.add(await freePort(taken));
+    return [...taken].slice(-replicas[service]);
+  };
   const [gateways, searches, workers] = [await ports('gateway'), await ports('search'), await ports('worker')];
   const searchUrls = searches.map((port) => `http://127.0.0.1:${port}`);
   const shared: Record<string, string> = {

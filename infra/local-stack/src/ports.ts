@@ -28,11 +28,15 @@ export async function isPortFree(port: number): Promise<boolean> {
  */
 const TEST_PORTS = { from: 20_000, to: 32_000 } as const;
 
-/** A port free right now on 127.0.0.1, for throwaway stacks and test services. */
-export async function freePort(): Promise<number> {
+/**
+ * A port free right now on 127.0.0.1, for throwaway stacks and test services; never one of
+ * `taken`, which a caller choosing several ports before listening on any passes (a port it has
+ * chosen is still free until then).
+ */
+export async function freePort(taken: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
-    if (await isPortFree(port)) return port;
+    if (!taken.has(port) && (await isPortFree(port))) return port;
   }
   throw new Error(`no free port between ${TEST_PORTS.from} and ${TEST_PORTS.to}`);
 }
