@@ -45,8 +45,13 @@ export async function layoutCluster(options: { env: Readonly<Record<string, stri
   // One at a time, each told the others: chosen at once, two replicas could draw the same port.
   const taken = new Set<number>();
   const ports = async (service: ServiceName) => {
-    for (let i = 0; i < replicas[service]; i++) taken.add(await freePort(taken));
-    return [...taken].slice(-replicas[service]);
+    const chosen: number[] = [];
+    for (let i = 0; i < replicas[service]; i++) {
+      const port = await freePort(taken);
+      taken.add(port);
+      chosen.push(port);
+    }
+    return chosen;
   };
   const [gateways, searches, workers] = [await ports('gateway'), await ports('search'), await ports('worker')];
   const searchUrls = searches.map((port) => `http://127.0.0.1:${port}`);

@@ -122,8 +122,9 @@ export function formatTable(results: BenchResults): string {
     row('  ratio CPU allows', i.ratioCpuBound, `model ${i.modelCpuMsPerImage} CPU ms/image`);
     row('  worker CPU outside model', `${i.workerOverheadCpuMsPerImage} ms`, `steps ${Object.entries(i.stageCpuMsPerImage).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     row('  … in none of those steps', `${i.workerServiceCpuMsPerImage} ms`, 'storage, database, queue, GC, contention');
-    row('  … of which GC pauses', `${round(Object.values(i.runs[0]!.workerGcMsPerImage).reduce((sum, ms) => sum + ms, 0), 2)} ms`, Object.entries(i.runs[0]!.workerGcMsPerImage).map(([k, v]) => `${k} ${v}`).join(', '));
-    row('  worker event loop stalled', `p99 ${i.runs[0]!.workerEventLoopDelayMs.p99} ms`, `max ${i.runs[0]!.workerEventLoopDelayMs.max} ms`);
+    const { workerGcMsPerImage: gc, workerEventLoopDelayMs: stall } = i.runs[0]!;
+    row('  … of which GC pauses', `${round(Object.values(gc).reduce((sum, ms) => sum + ms, 0), 2)} ms`, Object.entries(gc).map(([k, v]) => `${k} ${v}`).join(', '));
+    row('  worker event loop stalled', `p99 ${stall.p99} ms`, `max ${stall.max} ms`);
     for (const b of i.byBatch) row(`  EMBED_BATCH ${b.batch}`, `bare ${b.bareImagesPerSec}/s`, `e2e ${b.e2eImagesPerSec}/s`);
   }
   if (results.workers) {
